@@ -1,0 +1,115 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "hookway",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "hookway", targets: ["hookway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
+    ],
+    targets: [
+        // librdkafka's C API (>= 2.2, see scripts/bootstrap).
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka"),
+        // SQLite for the ledger and the email sent-log.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3"),
+
+        .target(
+            name: "HookwayKafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "HookwayCore", swiftSettings: swiftSettings),
+        .target(
+            name: "HookwayProviders",
+            dependencies: [
+                "HookwayCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HookwayIngress",
+            dependencies: [
+                "HookwayCore", "HookwayProviders", "HookwayKafka",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HookwaySinks",
+            dependencies: [
+                "HookwayCore", "HookwayKafka", "CSQLite",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "hookway",
+            dependencies: [
+                "HookwayCore", "HookwayProviders", "HookwayKafka", "HookwayIngress", "HookwaySinks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Test support: Tansu launcher, signed-request builders, recording servers. Never in the product.
+        .target(
+            name: "HookwayTesting",
+            dependencies: ["HookwayCore", "HookwayKafka", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "HookwayKafkaTests", dependencies: ["HookwayKafka", "HookwayTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "HookwayCoreTests", dependencies: ["HookwayCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HookwayProvidersTests",
+            dependencies: ["HookwayProviders", "HookwayCore", "HookwayTesting", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HookwayIngressTests",
+            dependencies: [
+                "HookwayIngress", "HookwayTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "HookwaySinksTests", dependencies: ["HookwaySinks", "HookwayTesting"], swiftSettings: swiftSettings),
+        .testTarget(name: "hookwayTests", dependencies: ["hookway", "HookwayTesting"], swiftSettings: swiftSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)
