@@ -1,0 +1,71 @@
+/// An HTTP-facing failure with its contract code (CONTRACT.md §2). The JSON body
+/// `{"error":{"code":…,"message":…}}` is rendered from it in one place, the ingress.
+public struct WebhookError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// A stable, machine-readable error code.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        public let rawValue: String
+        public var description: String { rawValue }
+        private init(_ rawValue: String) { self.rawValue = rawValue }
+
+        public static let malformedPayload = Code("malformed_payload")
+        public static let missingSignature = Code("missing_signature")
+        public static let invalidSignature = Code("invalid_signature")
+        public static let invalidToken = Code("invalid_token")
+        public static let staleTimestamp = Code("stale_timestamp")
+        public static let ipNotAllowed = Code("ip_not_allowed")
+        public static let unknownSource = Code("unknown_source")
+        public static let notFound = Code("not_found")
+        public static let methodNotAllowed = Code("method_not_allowed")
+        public static let payloadTooLarge = Code("payload_too_large")
+        public static let requestTimeout = Code("request_timeout")
+        public static let headersTooLarge = Code("headers_too_large")
+        public static let brokerUnavailable = Code("broker_unavailable")
+        public static let shuttingDown = Code("shutting_down")
+    }
+
+    public var status: Int
+    public var code: Code
+    /// What went wrong, for the sender's operator. Never contains a secret or a signature.
+    public var message: String
+    /// Seconds for the `Retry-After` header on 503 answers.
+    public var retryAfterSeconds: Int?
+
+    public init(status: Int, code: Code, message: String, retryAfterSeconds: Int? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retryAfterSeconds = retryAfterSeconds
+    }
+
+    public var description: String { "\(status) \(code): \(message)" }
+
+    public static func malformedPayload(_ message: String) -> WebhookError { .init(status: 400, code: .malformedPayload, message: message) }
+    public static func missingSignature(_ message: String) -> WebhookError { .init(status: 401, code: .missingSignature, message: message) }
+    public static func invalidSignature(_ message: String) -> WebhookError { .init(status: 401, code: .invalidSignature, message: message) }
+    public static func invalidToken(_ message: String) -> WebhookError { .init(status: 401, code: .invalidToken, message: message) }
+    public static func staleTimestamp(_ message: String) -> WebhookError { .init(status: 401, code: .staleTimestamp, message: message) }
+    public static func ipNotAllowed(_ message: String) -> WebhookError { .init(status: 403, code: .ipNotAllowed, message: message) }
+    public static func unknownSource(_ name: String) -> WebhookError {
+        .init(status: 404, code: .unknownSource, message: "no source named \"\(name)\" in the routes file")
+    }
+    public static func methodNotAllowed(_ method: String) -> WebhookError {
+        .init(status: 405, code: .methodNotAllowed, message: "\(method) is not allowed; webhooks are POSTed")
+    }
+    public static func payloadTooLarge(limit: Int) -> WebhookError {
+        .init(status: 413, code: .payloadTooLarge, message: "body is larger than \(limit) bytes (limits.maxBodyBytes)")
+    }
+    public static func brokerUnavailable(_ message: String, retryAfter: Int = 5) -> WebhookError {
+        .init(status: 503, code: .brokerUnavailable, message: message, retryAfterSeconds: retryAfter)
+    }
+
+    /// `{"error":{"code":"…","message":"…"}}`.
+    public var jsonBody: [UInt8] {
+        var w = JSONWriter(reservingCapacity: 128)
+        w.appendRaw(Array(#"{"error":{"code":"#.utf8))
+        w.appendString(code.rawValue)
+        w.appendRaw(Array(#","message":"#.utf8))
+        w.appendString(message)
+        w.appendRaw(Array("}}".utf8))
+        return w.bytes
+    }
+}

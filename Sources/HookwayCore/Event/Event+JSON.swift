@@ -1,0 +1,148 @@
+/// Why bytes read from a topic are not a Hookway CloudEvent.
+public struct EventDecodingError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+extension Event {
+    /// The CloudEvent in structured mode as JSON, attributes in a fixed order.
+    public func jsonBytes() -> [UInt8] {
+        var w = JSONWriter(reservingCapacity: 512)
+        w.appendRaw(Array(#"{"specversion":"1.0","id":"#.utf8))
+        w.appendString(id)
+        w.appendRaw(Array(#","source":"#.utf8))
+        w.appendString(source)
+        w.appendRaw(Array(#","type":"#.utf8))
+        w.appendString(type)
+        if let subject {
+            w.appendRaw(Array(#","subject":"#.utf8))
+            w.appendString(subject)
+        }
+        w.appendRaw(Array(#","time":"#.utf8))
+        w.appendString(time)
+        w.appendRaw(Array(#","datacontenttype":"application/json","authmethod":"#.utf8))
+        w.appendString(authMethod.rawValue)
+        w.appendRaw(Array(#","receivedat":"#.utf8))
+        w.appendString(receivedAt)
+        w.appendRaw(Array(#","data":"#.utf8))
+        w.append(data.jsonValue)
+        w.appendRaw(CollectionOfOne(UInt8(ascii: "}")))
+        return w.bytes
+    }
+
+    /// The whole CloudEvent as a JSON tree (what route conditions and templates look into).
+    public var jsonValue: JSONValue {
+        var members: [JSONMember] = [
+            JSONMember("specversion", .string(Event.specVersion)),
+            JSONMember("id", .string(id)),
+            JSONMember("source", .string(source)),
+            JSONMember("type", .string(type)),
+        ]
+        if let subject { members.append(JSONMember("subject", .string(subject))) }
+        members += [
+            JSONMember("time", .string(time)),
+            JSONMember("datacontenttype", .string(Event.dataContentType)),
+            JSONMember("authmethod", .string(authMethod.rawValue)),
+            JSONMember("receivedat", .string(receivedAt)),
+            JSONMember("data", data.jsonValue),
+        ]
+        return .object(members)
+    }
+
+    /// Looks up a dotted path (`type`, `data.amount`, `data.payload.data.chain`) without building
+    /// the whole tree for the common attributes.
+    public func field(atPath path: String) -> JSONValue? {
+        switch path {
+        case "id": return .string(id)
+        case "source": return .string(source)
+        case "type": return .string(type)
+        case "subject": return subject.map(JSONValue.string)
+        case "time": return .string(time)
+        case "specversion": return .string(Event.specVersion)
+        case "datacontenttype": return .string(Event.dataContentType)
+        case "authmethod": return .string(authMethod.rawValue)
+        case "receivedat": return .string(receivedAt)
+        case "data.provider": return .string(data.provider)
+        case "data.source": return .string(data.source)
+        case "data.event": return .string(data.event)
+        case "data.status": return data.status.map(JSONValue.string)
+        case "data.amount": return data.amount.map(JSONValue.string)
+        case "data.currency": return data.currency.map(JSONValue.string)
+        case "data.reference": return data.reference.map(JSONValue.string)
+        case "data.entity.kind": return data.entity.map { .string($0.kind) }
+        case "data.entity.id": return data.entity.map { .string($0.id) }
+        case "data.payload": return data.payload
+        default:
+            if path.hasPrefix("data.payload.") {
+                return data.payload.value(atPath: path.dropFirst("data.payload.".count))
+            }
+            return jsonValue.value(atPath: path)
+        }
+    }
+
+    /// Reads a CloudEvent written by ``jsonBytes()`` (or any structured-mode CloudEvent 1.0 with
+    /// Hookway's `data`).
+    public static func decode(_ bytes: [UInt8]) throws(EventDecodingError) -> Event {
+        let root: JSONValue
+        do {
+            root = try JSONParser.parse(bytes)
+        } catch {
+            throw EventDecodingError(message: "not JSON: \(error)")
+        }
+        guard case .object = root else { throw EventDecodingError(message: "not a JSON object") }
+        func required(_ key: String) throws(EventDecodingError) -> String {
+            guard let v = root[key]?.stringValue else { throw EventDecodingError(message: "missing string attribute \"\(key)\"") }
+            return v
+        }
+        guard try required("specversion") == Event.specVersion else {
+            throw EventDecodingError(message: "specversion is not \"1.0\"")
+        }
+        guard let dataValue = root["data"], case .object = dataValue else {
+            throw EventDecodingError(message: "missing object attribute \"data\"")
+        }
+        let data = EventData(
+            provider: dataValue["provider"]?.stringValue ?? "",
+            source: dataValue["source"]?.stringValue ?? "",
+            event: dataValue["event"]?.stringValue ?? "",
+            entity: dataValue["entity"].flatMap { e in
+                guard let kind = e["kind"]?.stringValue, let id = e["id"]?.stringValue else { return nil }
+                return EntityRef(kind: kind, id: id)
+            },
+            status: dataValue["status"]?.stringValue,
+            amount: dataValue["amount"]?.stringValue,
+            currency: dataValue["currency"]?.stringValue,
+            reference: dataValue["reference"]?.stringValue,
+            payload: dataValue["payload"] ?? .null
+        )
+        return Event(
+            id: try required("id"),
+            source: try required("source"),
+            type: try required("type"),
+            subject: root["subject"]?.stringValue,
+            time: root["time"]?.stringValue ?? "",
+            authMethod: root["authmethod"]?.stringValue.flatMap(AuthMethod.init(rawValue:)) ?? .none,
+            receivedAt: root["receivedat"]?.stringValue ?? "",
+            data: data
+        )
+    }
+}
+
+extension EventData {
+    /// `data` as JSON, fields in contract order, unsent fields omitted.
+    public var jsonValue: JSONValue {
+        var members: [JSONMember] = [
+            JSONMember("provider", .string(provider)),
+            JSONMember("source", .string(source)),
+            JSONMember("event", .string(event)),
+        ]
+        if let entity {
+            members.append(JSONMember("entity", .object([JSONMember("kind", .string(entity.kind)), JSONMember("id", .string(entity.id))])))
+        }
+        if let status { members.append(JSONMember("status", .string(status))) }
+        if let amount { members.append(JSONMember("amount", .string(amount))) }
+        if let currency { members.append(JSONMember("currency", .string(currency))) }
+        if let reference { members.append(JSONMember("reference", .string(reference))) }
+        members.append(JSONMember("payload", payload))
+        return .object(members)
+    }
+}

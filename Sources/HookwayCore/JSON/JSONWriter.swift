@@ -1,0 +1,74 @@
+/// Writes JSON text with a fixed key order (the order callers append in), so the same event
+/// always serializes to the same bytes.
+public struct JSONWriter: Sendable {
+    /// The bytes written so far.
+    public private(set) var bytes: [UInt8] = []
+
+    public init(reservingCapacity capacity: Int = 512) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Appends raw, already valid JSON text.
+    public mutating func appendRaw(_ text: some Sequence<UInt8>) { bytes.append(contentsOf: text) }
+
+    /// Appends `s` as a JSON string literal.
+    public mutating func appendString(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case 0x22: bytes.append(0x5C); bytes.append(0x22)
+            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
+            case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
+            case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
+            case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
+            case 0x08: bytes.append(0x5C); bytes.append(UInt8(ascii: "b"))
+            case 0x0C: bytes.append(0x5C); bytes.append(UInt8(ascii: "f"))
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: Array("\\u00".utf8))
+                bytes.append(hex[Int(b >> 4)])
+                bytes.append(hex[Int(b & 0xF)])
+            default: bytes.append(b)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends any ``JSONValue``; numbers are written with their literal text.
+    public mutating func append(_ value: JSONValue) {
+        switch value {
+        case .null: bytes.append(contentsOf: Array("null".utf8))
+        case .bool(let b): bytes.append(contentsOf: Array((b ? "true" : "false").utf8))
+        case .number(let n): bytes.append(contentsOf: Array(n.utf8))
+        case .string(let s): appendString(s)
+        case .array(let items):
+            bytes.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                append(item)
+            }
+            bytes.append(UInt8(ascii: "]"))
+        case .object(let members):
+            bytes.append(UInt8(ascii: "{"))
+            for (i, m) in members.enumerated() {
+                if i > 0 { bytes.append(UInt8(ascii: ",")) }
+                appendString(m.key)
+                bytes.append(UInt8(ascii: ":"))
+                append(m.value)
+            }
+            bytes.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Serializes a value to bytes.
+    public static func encode(_ value: JSONValue) -> [UInt8] {
+        var w = JSONWriter()
+        w.append(value)
+        return w.bytes
+    }
+}
+
+extension JSONValue {
+    /// The compact JSON text of this value.
+    public var jsonText: String { String(decoding: JSONWriter.encode(self), as: UTF8.self) }
+}
