@@ -1,0 +1,68 @@
+extension ConfigReader {
+    mutating func kafka(_ value: JSONValue, at path: String) -> KafkaSettings {
+        var k = KafkaSettings()
+        let allowed: Set<String> = ["brokers", "topics", "producer", "consumer", "unroutedTopic", "ackTimeoutMs"]
+        guard let members = object(value, at: path, allowed: allowed) else { return k }
+        for m in members {
+            let p = Self.child(path, m.key)
+            switch m.key {
+            case "brokers": k.brokers = nonEmptyString(m.value, at: p)
+            case "topics":
+                guard let t = object(m.value, at: p, allowed: ["partitions", "replicationFactor", "autoCreate"]) else { break }
+                for tm in t {
+                    let tp = Self.child(p, tm.key)
+                    switch tm.key {
+                    case "partitions": if let n = integer(tm.value, at: tp, min: 1, max: 10_000) { k.partitions = Int32(n) }
+                    case "replicationFactor": if let n = integer(tm.value, at: tp, min: 1, max: 32) { k.replicationFactor = Int16(n) }
+                    case "autoCreate": if let b = bool(tm.value, at: tp) { k.autoCreate = b }
+                    default: break
+                    }
+                }
+            case "producer": k.producer = properties(m.value, at: p, owned: KafkaSettings.ownedProducerProperties)
+            case "consumer": k.consumer = properties(m.value, at: p, owned: KafkaSettings.ownedConsumerProperties)
+            case "unroutedTopic":
+                if let s = nonEmptyString(m.value, at: p) {
+                    if TopicTemplate.isValidTopicName(s) { k.unroutedTopic = s } else { error(p, "\"\(s)\" is not a valid Kafka topic name") }
+                }
+            case "ackTimeoutMs": if let n = integer(m.value, at: p, min: 100, max: 300_000) { k.ackTimeoutMs = n }
+            default: break
+            }
+        }
+        return k
+    }
+
+    mutating func limits(_ value: JSONValue, at path: String) -> Limits {
+        var l = Limits()
+        guard let members = object(value, at: path, allowed: ["maxBodyBytes", "readTimeoutMs", "shutdownTimeoutMs"]) else { return l }
+        for m in members {
+            let p = Self.child(path, m.key)
+            switch m.key {
+            case "maxBodyBytes": if let n = integer(m.value, at: p, min: 1, max: 1 << 30) { l.maxBodyBytes = n }
+            case "readTimeoutMs": if let n = integer(m.value, at: p, min: 100) { l.readTimeoutMs = n }
+            case "shutdownTimeoutMs": if let n = integer(m.value, at: p, min: 0) { l.shutdownTimeoutMs = n }
+            default: break
+            }
+        }
+        return l
+    }
+
+    mutating func spool(_ value: JSONValue, at path: String) -> SpoolSettings {
+        var s = SpoolSettings()
+        guard let members = object(value, at: path, allowed: ["enabled", "path", "maxBytes", "fsync"]) else { return s }
+        s.enabled = true
+        for m in members {
+            let p = Self.child(path, m.key)
+            switch m.key {
+            case "enabled": if let b = bool(m.value, at: p) { s.enabled = b }
+            case "path": if let v = nonEmptyString(m.value, at: p) { s.path = v }
+            case "maxBytes": if let n = integer(m.value, at: p, min: 1_048_576) { s.maxBytes = Int64(n) }
+            case "fsync":
+                if let v = string(m.value, at: p) {
+                    if let mode = SpoolSettings.FsyncMode(rawValue: v) { s.fsync = mode } else { error(p, "expected \"always\" or \"batch\", found \"\(v)\"") }
+                }
+            default: break
+            }
+        }
+        return s
+    }
+}

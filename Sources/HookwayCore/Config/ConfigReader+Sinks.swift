@@ -1,0 +1,97 @@
+extension ConfigReader {
+    static let commonSinkKeys: Set<String> = ["kind", "topics", "group", "retry", "deadLetterTopic", "maxInFlight", "$comment"]
+
+    mutating func sinks(_ value: JSONValue, at path: String) -> ([String: SinkConfig], [String]) {
+        guard let members = object(value, at: path) else { return ([:], []) }
+        var out: [String: SinkConfig] = [:]
+        var names: [String] = []
+        for m in members {
+            let p = Self.child(path, m.key)
+            if m.key.isEmpty || !m.key.unicodeScalars.allSatisfy({ TopicTemplate.isTopicCharacter($0) }) {
+                error(p, "sink names are used in group and topic names; use letters, digits, '.', '_' or '-'")
+                continue
+            }
+            if let sink = sink(name: m.key, m.value, at: p) {
+                out[m.key] = sink
+                names.append(m.key)
+            }
+        }
+        return (out, names)
+    }
+
+    mutating func sink(name: String, _ value: JSONValue, at path: String) -> SinkConfig? {
+        guard case .object = value else {
+            _ = object(value, at: path)
+            return nil
+        }
+        var kind: SinkKind?
+        if let kv = value["kind"] {
+            if let s = string(kv, at: "\(path).kind") {
+                kind = SinkKind(rawValue: s)
+                if kind == nil { error("\(path).kind", "unknown sink kind \"\(s)\"; known: \(SinkKind.allCases.map(\.rawValue).joined(separator: ", "))") }
+            }
+        } else {
+            error("\(path).kind", "missing; one of \(SinkKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let allowed = Self.commonSinkKeys.union(kind?.optionKeys ?? SinkKind.allCases.reduce(into: Set<String>()) { $0.formUnion($1.optionKeys) })
+        guard let members = object(value, at: path, allowed: allowed) else { return nil }
+        let before = problems.count
+        var sink = SinkConfig(name: name, kind: kind ?? .email, topics: [], options: value, baseDirectory: baseDirectory)
+        if value["topics"] == nil { error("\(path).topics", "missing; list the topics this sink consumes") }
+        for m in members {
+            let p = Self.child(path, m.key)
+            switch m.key {
+            case "topics":
+                guard let list = stringList(m.value, at: p) else { break }
+                if list.isEmpty { error(p, "empty; list at least one topic") }
+                for (i, t) in list.enumerated() where !TopicTemplate.isValidTopicName(t) {
+                    error("\(p)[\(i)]", "\"\(t)\" is not a valid Kafka topic name")
+                }
+                sink.topics = list
+            case "group": if let s = nonEmptyString(m.value, at: p) { sink.group = s }
+            case "deadLetterTopic":
+                if let s = nonEmptyString(m.value, at: p) {
+                    if TopicTemplate.isValidTopicName(s) { sink.deadLetterTopic = s } else { error(p, "\"\(s)\" is not a valid Kafka topic name") }
+                }
+            case "maxInFlight": if let n = integer(m.value, at: p, min: 1, max: 10_000) { sink.maxInFlight = n }
+            case "retry": sink.retry = retry(m.value, at: p)
+            default: break
+            }
+        }
+        if kind == .email || kind == .crm {
+            for key in ["smtp"] where value[key] != nil { _ = object(value[key] ?? .null, at: "\(path).\(key)") }
+        }
+        if kind == nil || problems[before...].contains(where: { $0.severity == .error }) { return nil }
+        return sink
+    }
+
+    mutating func retry(_ value: JSONValue, at path: String) -> RetryPolicy {
+        var r = RetryPolicy()
+        guard let members = object(value, at: path, allowed: ["attempts", "backoffMs", "maxBackoffMs"]) else { return r }
+        for m in members {
+            let p = Self.child(path, m.key)
+            switch m.key {
+            case "attempts": if let n = integer(m.value, at: p, min: 1, max: 1000) { r.attempts = n }
+            case "backoffMs": if let n = integer(m.value, at: p, min: 0, max: 3_600_000) { r.backoffMs = n }
+            case "maxBackoffMs": if let n = integer(m.value, at: p, min: 0, max: 86_400_000) { r.maxBackoffMs = n }
+            default: break
+            }
+        }
+        if r.maxBackoffMs < r.backoffMs {
+            error("\(path).maxBackoffMs", "must be at least backoffMs (\(r.backoffMs)), found \(r.maxBackoffMs)")
+        }
+        return r
+    }
+
+    /// Checks across sections: sink topics that no route can produce.
+    mutating func crossCheck(_ config: RoutesConfig) {
+        let producible = config.routes.flatMap(\.topics).map(\.producibleTopics)
+        for name in config.sinkNames {
+            guard let sink = config.sinks[name] else { continue }
+            for (i, topic) in sink.topics.enumerated() {
+                if topic == config.kafka.unroutedTopic || producible.contains(where: { $0.matches(topic) }) { continue }
+                warning("$.sinks.\(name).topics[\(i)]", "no route can ever produce \"\(topic)\"; this sink will receive nothing from Hookway")
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+/// routes.json, version 1 (CONTRACT.md §4), validated and compiled. Build one with
+/// ``RoutesConfigLoader``; every value here has passed validation.
+public struct RoutesConfig: Sendable {
+    public var version: Int
+    public var kafka: KafkaSettings
+    public var limits: Limits
+    public var spool: SpoolSettings
+    /// Sources by name.
+    public var sources: [String: SourceConfig]
+    /// Source names in file order.
+    public var sourceNames: [String]
+    public var routes: [Route]
+    /// Sinks by name.
+    public var sinks: [String: SinkConfig]
+    /// Sink names in file order.
+    public var sinkNames: [String]
+
+    /// The compiled routing decision.
+    public var routeTable: RouteTable { RouteTable(routes: routes, unroutedTopic: kafka.unroutedTopic) }
+
+    /// `5 sources, 7 routes, 3 sinks`.
+    public var summary: String {
+        func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
+        return "\(plural(sources.count, "source")), \(plural(routes.count, "route")), \(plural(sinks.count, "sink"))"
+    }
+}
+
+/// `kafka` in routes.json.
+public struct KafkaSettings: Sendable, Hashable {
+    public var brokers: String?
+    public var partitions: Int32 = 6
+    public var replicationFactor: Int16 = 1
+    public var autoCreate = true
+    /// librdkafka properties passed through to the producer, on top of Hookway's defaults.
+    public var producer: [String: String] = [:]
+    /// librdkafka properties passed through to consumers.
+    public var consumer: [String: String] = [:]
+    public var unroutedTopic = "webhooks.unrouted"
+    /// How long the ingress waits for `acks=all` before answering 503 (or spooling).
+    public var ackTimeoutMs = 5000
+
+    /// Properties Hookway owns; overriding them would break the delivery promise.
+    public static let ownedProducerProperties: Set<String> = ["enable.idempotence", "acks", "request.required.acks"]
+    public static let ownedConsumerProperties: Set<String> = ["enable.auto.commit", "enable.auto.offset.store", "group.id"]
+
+    public init() {}
+}
+
+/// `limits` in routes.json.
+public struct Limits: Sendable, Hashable {
+    public var maxBodyBytes = 1_048_576
+    /// A request body must arrive within this time (slow-body protection).
+    public var readTimeoutMs = 10_000
+    public var shutdownTimeoutMs = 15_000
+    public init() {}
+}
+
+/// `spool` in routes.json: the local durable log used while Kafka does not acknowledge.
+public struct SpoolSettings: Sendable, Hashable {
+    public enum FsyncMode: String, Sendable, Hashable { case always, batch }
+    public var enabled = false
+    public var path = "var/spool"
+    public var maxBytes: Int64 = 1_073_741_824
+    public var fsync: FsyncMode = .always
+    public init() {}
+}
+
+/// The sink modules Hookway ships.
+public enum SinkKind: String, Sendable, CaseIterable {
+    case email, crm, accounting
+
+    /// Kind-specific option keys (beside the common ones), validated by `routes check`.
+    public var optionKeys: Set<String> {
+        switch self {
+        case .email: return ["smtp", "from", "to", "cc", "subject", "body", "html", "bodyFile", "htmlFile", "outbox", "strict", "sentLog"]
+        case .crm: return ["url", "method", "headers", "body", "timeoutMs", "successStatus"]
+        case .accounting: return ["database", "postings", "reversals", "amountField", "currencyField", "defaultCurrency", "batchSize"]
+        }
+    }
+}
+
+/// `retry` of a sink.
+public struct RetryPolicy: Sendable, Hashable {
+    public var attempts = 5
+    public var backoffMs = 500
+    public var maxBackoffMs = 30_000
+    public init() {}
+}
+
+/// One entry of `sinks`.
+public struct SinkConfig: Sendable {
+    public var name: String
+    public var kind: SinkKind
+    public var topics: [String]
+    /// Consumer group, default `hookway.sink.{name}`.
+    public var group: String
+    public var retry: RetryPolicy
+    /// Dead-letter topic, default `webhooks.dlq.{name}`.
+    public var deadLetterTopic: String
+    /// Messages worked on at once across keys (per-key order is kept).
+    public var maxInFlight: Int
+    /// The whole sink object, for the kind's own typed options.
+    public var options: JSONValue
+    /// Directory of the routes file, for relative paths in options.
+    public var baseDirectory: String
+
+    public init(name: String, kind: SinkKind, topics: [String], options: JSONValue = .object([]), baseDirectory: String = ".") {
+        self.name = name
+        self.kind = kind
+        self.topics = topics
+        self.group = "hookway.sink.\(name)"
+        self.retry = RetryPolicy()
+        self.deadLetterTopic = "webhooks.dlq.\(name)"
+        self.maxInFlight = 16
+        self.options = options
+        self.baseDirectory = baseDirectory
+    }
+}
+
+/// One thing wrong (or suspicious) in a routes file: a JSON path and a sentence.
+public struct ConfigProblem: Sendable, Hashable, CustomStringConvertible {
+    public enum Severity: String, Sendable { case error, warning }
+    public var path: String
+    public var message: String
+    public var severity: Severity
+
+    public init(_ path: String, _ message: String, severity: Severity = .error) {
+        self.path = path
+        self.message = message
+        self.severity = severity
+    }
+
+    /// `$.sources.bitnob.secrets[0]: literal secret; use "env:NAME" or "file:PATH"`.
+    public var description: String { severity == .warning ? "\(path): warning: \(message)" : "\(path): \(message)" }
+}

@@ -1,0 +1,58 @@
+/// One `where` condition of a route or posting rule: a dotted path into the CloudEvent and one
+/// operator. Numeric operators compare exact decimals, never floats.
+public struct Condition: Sendable, Hashable {
+    public enum Operator: String, Sendable, CaseIterable { case eq, ne, `in`, gt, gte, lt, lte, exists }
+
+    public enum Operand: Sendable, Hashable {
+        case text(String)
+        case list([String])
+        case decimal(ExactDecimal)
+        case flag(Bool)
+    }
+
+    public var field: String
+    public var op: Operator
+    public var operand: Operand
+
+    public init(field: String, op: Operator, operand: Operand) {
+        self.field = field
+        self.op = op
+        self.operand = operand
+    }
+
+    /// Evaluates against an event. A missing field satisfies only `ne` and `exists: false`.
+    public func isSatisfied(by event: Event) -> Bool {
+        let value = event.field(atPath: field)
+        switch (op, operand) {
+        case (.exists, .flag(let wanted)):
+            let present: Bool
+            if let value, value != .null { present = true } else { present = false }
+            return present == wanted
+        case (.eq, .text(let t)):
+            return Condition.equals(value, t)
+        case (.ne, .text(let t)):
+            return !Condition.equals(value, t)
+        case (.in, .list(let items)):
+            return items.contains { Condition.equals(value, $0) }
+        case (.gt, .decimal(let d)), (.gte, .decimal(let d)), (.lt, .decimal(let d)), (.lte, .decimal(let d)):
+            guard let text = value?.scalarText, let v = ExactDecimal(text) else { return false }
+            let c = ExactDecimal.compare(v, d)
+            switch op {
+            case .gt: return c > 0
+            case .gte: return c >= 0
+            case .lt: return c < 0
+            default: return c <= 0
+            }
+        default:
+            return false
+        }
+    }
+
+    /// Text equality, or exact decimal equality when both sides are numbers (`"100.0"` eq `100`).
+    static func equals(_ value: JSONValue?, _ expected: String) -> Bool {
+        guard let text = value?.scalarText else { return false }
+        if text == expected { return true }
+        if let a = ExactDecimal(text), let b = ExactDecimal(expected) { return a == b }
+        return false
+    }
+}
