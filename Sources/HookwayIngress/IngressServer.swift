@@ -1,0 +1,86 @@
+public import HookwayCore
+public import HookwayKafka
+public import Hummingbird
+public import Logging
+public import ServiceLifecycle
+
+/// `hookway serve`: the HTTP ingress plus the services it needs (config watcher, broker health),
+/// assembled for one `ServiceGroup`.
+public struct IngressServer {
+    public struct Options: Sendable {
+        public var configPath: String
+        public var host: String
+        public var port: Int
+        public var brokers: String
+        public init(configPath: String, host: String, port: Int, brokers: String) {
+            self.configPath = configPath
+            self.host = host
+            self.port = port
+            self.brokers = brokers
+        }
+    }
+
+    public let store: ConfigStore
+    public let publisher: KafkaEventPublisher
+    public let producer: KafkaProducer
+    public let admin: KafkaAdmin
+    let options: Options
+    let logger: Logger
+    let metrics: MetricsEndpoint
+
+    /// Builds the producer and publisher for `config`; nothing runs until ``makeServices(onServerRunning:)``.
+    public init(config: RoutesConfig, options: Options, metrics: MetricsEndpoint, logger: Logger) throws(KafkaError) {
+        self.options = options
+        self.logger = logger
+        self.metrics = metrics
+        store = ConfigStore(config)
+        var producerConfig = KafkaProducerConfiguration(bootstrapServers: options.brokers)
+        producerConfig.clientID = "hookway-ingress"
+        producerConfig.properties = config.kafka.producer
+        // A message still queued when we answered 503 may yet be delivered: keep librdkafka's own
+        // timeout well beyond the HTTP wait so it is not reported failed while Kafka is merely slow.
+        producerConfig.messageTimeout = .milliseconds(max(30_000, config.kafka.ackTimeoutMs * 4))
+        producer = try KafkaProducer(configuration: producerConfig, logger: logger)
+        admin = KafkaAdmin(bootstrapServers: options.brokers)
+        publisher = KafkaEventPublisher(
+            producer: producer, admin: admin,
+            topics: .init(autoCreate: config.kafka.topics.autoCreate, partitions: config.kafka.topics.partitions, replicationFactor: config.kafka.topics.replicationFactor),
+            logger: logger
+        )
+    }
+
+    /// The HTTP application and the background services, in start order.
+    public func makeServices(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
+        let publisher = self.publisher
+        let store = self.store
+        let responder = WebhookResponder(store: store, publisher: publisher, metrics: metrics, isReady: { publisher.isHealthy })
+        let app = Application(
+            responder: responder,
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "hookway"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        let watcher = ConfigWatcher(path: options.configPath, logger: logger) { config in
+            store.replace(with: config)
+            publisher.updateTopicSettings(.init(
+                autoCreate: config.kafka.topics.autoCreate, partitions: config.kafka.topics.partitions,
+                replicationFactor: config.kafka.topics.replicationFactor
+            ))
+        }
+        let health = BrokerHealthMonitor(admin: admin) { publisher.markBrokerAnswered() }
+        return [ProducerService(producer: producer, logger: logger), health, watcher, app]
+    }
+}
+
+/// Owns the producer's lifetime in the service group: on shutdown (after the HTTP server, which
+/// is later in the group and so stops first) it flushes every queued message.
+struct ProducerService: Service {
+    let producer: KafkaProducer
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        logger.info("flushing producer", metadata: ["in_flight": "\(producer.inFlightCount)"])
+        await producer.shutdown(timeout: .seconds(10))
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import HookwayCore
+import HookwayIngress
+import HookwayKafka
+import Logging
+import ServiceLifecycle
+
+/// `hookway serve`: the ingress.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the webhook ingress: verify, normalize, route, publish to Kafka.")
+
+    @OptionGroup var config: ConfigOption
+    @OptionGroup var brokers: BrokersOption
+    @Option(help: "Address to listen on (default: $HOOKWAY_HOST or 0.0.0.0).") var host: String?
+    @Option(help: "Port to listen on (default: $HOOKWAY_PORT or 8080).") var port: Int?
+    @Option(help: "Seconds to wait for the brokers at start before exiting with code 2.") var startupTimeout: Int = 30
+
+    func run() async throws {
+        let logger = LogSetup.bootstrap(label: "hookway.serve")
+        let routes = try config.load()
+        let env = ProcessInfo.processInfo.environment
+        let options = IngressServer.Options(
+            configPath: config.path,
+            host: host ?? env["HOOKWAY_HOST"] ?? "0.0.0.0",
+            port: port ?? env["HOOKWAY_PORT"].flatMap(Int.init) ?? 8080,
+            brokers: brokers.resolve(routes)
+        )
+        let metrics = MetricsEndpoint.bootstrap()
+        let admin = KafkaAdmin(bootstrapServers: options.brokers)
+        let deadline = ContinuousClock.now + .seconds(startupTimeout)
+        while !(await admin.isReachable(timeout: .seconds(2))) {
+            if ContinuousClock.now >= deadline {
+                logger.critical("brokers unreachable at start", metadata: ["brokers": "\(options.brokers)", "waited_s": "\(startupTimeout)"])
+                throw ExitCode(2)
+            }
+            logger.warning("waiting for brokers", metadata: ["brokers": "\(options.brokers)"])
+            try await Task.sleep(for: .seconds(1))
+        }
+        let server: IngressServer
+        do {
+            server = try IngressServer(config: routes, options: options, metrics: metrics, logger: logger)
+        } catch {
+            logger.critical("cannot create the Kafka producer", metadata: ["error": "\(error)"])
+            throw ExitCode(2)
+        }
+        let services = server.makeServices { port in
+            logger.info("listening", metadata: ["address": "\(options.host):\(port)", "config": "\(options.configPath)", "summary": "\(routes.summary)"])
+        }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        try await group.run()
+    }
+}
