@@ -58,8 +58,9 @@ extension ConfigReader {
             default: break
             }
         }
-        if kind == .email || kind == .crm {
-            for key in ["smtp"] where value[key] != nil { _ = object(value[key] ?? .null, at: "\(path).\(key)") }
+        switch kind {
+        case .accounting: _ = ledgerOptions(value, at: path, baseDirectory: baseDirectory)
+        case .email, .crm, .none: break
         }
         if kind == nil || problems[before...].contains(where: { $0.severity == .error }) { return nil }
         return sink

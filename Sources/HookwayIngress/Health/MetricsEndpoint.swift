@@ -10,12 +10,13 @@ public struct MetricsEndpoint: Sendable {
         self.registry = registry
     }
 
-    /// Creates a registry and makes it the process-wide metrics backend.
-    public static func bootstrap() -> MetricsEndpoint {
+    /// The process-wide endpoint; the first use makes its registry the swift-metrics backend
+    /// (which can be bootstrapped only once per process).
+    public static let shared: MetricsEndpoint = {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         return MetricsEndpoint(registry: registry)
-    }
+    }()
 
     /// The exposition in Prometheus text format.
     public func render() -> [UInt8] {

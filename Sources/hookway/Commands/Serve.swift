@@ -26,7 +26,7 @@ struct Serve: AsyncParsableCommand {
             port: port ?? env["HOOKWAY_PORT"].flatMap(Int.init) ?? 8080,
             brokers: brokers.resolve(routes)
         )
-        let metrics = MetricsEndpoint.bootstrap()
+        let metrics = MetricsEndpoint.shared
         let admin = KafkaAdmin(bootstrapServers: options.brokers)
         let deadline = ContinuousClock.now + .seconds(startupTimeout)
         while !(await admin.isReachable(timeout: .seconds(2))) {

@@ -1,0 +1,104 @@
+/// Options of an `accounting` sink: where the ledger lives and how events become postings.
+///
+/// ```json
+/// { "kind": "accounting", "topics": ["payments.deposits"], "database": "sqlite:var/ledger.sqlite",
+///   "postings": [ { "match": { "type": "bitnob.*.received.success" },
+///                   "debit": "assets:{provider}:{data.currency}",
+///                   "credit": "liabilities:customers:{data.payload.data.customerEmail}" } ],
+///   "reversals": [ { "match": { "type": "bitso.withdrawal.failed" }, "reverses": "bitso.withdrawal.pending" } ] }
+/// ```
+public struct LedgerOptions: Sendable {
+    public enum Database: Sendable, Hashable {
+        case sqlite(path: String)
+        case postgres(url: String)
+    }
+
+    /// One rule: events it matches book `amount` from `debit` to `credit`.
+    public struct Posting: Sendable, Hashable {
+        public var match: MatchRule
+        public var debit: FieldTemplate
+        public var credit: FieldTemplate
+        /// Where the amount is (default `data.amount`).
+        public var amountField: String
+        /// Where the currency is (default `data.currency`).
+        public var currencyField: String
+    }
+
+    /// Events it matches reverse the booked transaction of the same subject whose type matches `reverses`.
+    public struct Reversal: Sendable, Hashable {
+        public var match: MatchRule
+        public var reverses: [Glob]
+    }
+
+    public var database: Database
+    public var postings: [Posting]
+    public var reversals: [Reversal]
+    public var defaultCurrency: String?
+
+    /// Parses and validates the options of `sink` (its whole JSON object).
+    public static func parse(_ sink: SinkConfig) -> (LedgerOptions?, [ConfigProblem]) {
+        var reader = ConfigReader(environment: [:], baseDirectory: sink.baseDirectory) { _ in nil }
+        let options = reader.ledgerOptions(sink.options, at: "$.sinks.\(sink.name)", baseDirectory: sink.baseDirectory)
+        return (reader.problems.isEmpty ? options : nil, reader.problems)
+    }
+}
+
+extension ConfigReader {
+    mutating func ledgerOptions(_ value: JSONValue, at path: String, baseDirectory: String) -> LedgerOptions {
+        var options = LedgerOptions(database: .sqlite(path: baseDirectory + "/var/ledger.sqlite"), postings: [], reversals: [], defaultCurrency: nil)
+        var defaultAmountField = "data.amount"
+        var defaultCurrencyField = "data.currency"
+        if let v = value["amountField"], let s = nonEmptyString(v, at: "\(path).amountField") { defaultAmountField = s }
+        if let v = value["currencyField"], let s = nonEmptyString(v, at: "\(path).currencyField") { defaultCurrencyField = s }
+        if let v = value["defaultCurrency"] { options.defaultCurrency = nonEmptyString(v, at: "\(path).defaultCurrency") }
+        if let v = value["database"], let s = nonEmptyString(v, at: "\(path).database") {
+            if s.hasPrefix("sqlite:") {
+                let p = String(s.dropFirst("sqlite:".count))
+                options.database = .sqlite(path: p.hasPrefix("/") ? p : "\(baseDirectory)/\(p)")
+            } else if s.hasPrefix("postgres://") || s.hasPrefix("postgresql://") {
+                options.database = .postgres(url: s)
+            } else {
+                error("\(path).database", "expected \"sqlite:PATH\" or \"postgres://…\", found \"\(s)\"")
+            }
+        }
+        if let v = value["postings"] {
+            if case .array(let items) = v {
+                for (i, item) in items.enumerated() {
+                    let p = "\(path).postings[\(i)]"
+                    guard object(item, at: p, allowed: ["match", "debit", "credit", "amountField", "currencyField"]) != nil else { continue }
+                    let match = item["match"].map { matchRule($0, at: "\(p).match") } ?? MatchRule()
+                    let debit = item["debit"].flatMap { fieldTemplate($0, at: "\(p).debit") }
+                    let credit = item["credit"].flatMap { fieldTemplate($0, at: "\(p).credit") }
+                    if item["debit"] == nil { error("\(p).debit", "missing; name the account to debit") }
+                    if item["credit"] == nil { error("\(p).credit", "missing; name the account to credit") }
+                    let amountField = item["amountField"].flatMap { nonEmptyString($0, at: "\(p).amountField") } ?? defaultAmountField
+                    let currencyField = item["currencyField"].flatMap { nonEmptyString($0, at: "\(p).currencyField") } ?? defaultCurrencyField
+                    if let debit, let credit {
+                        options.postings.append(.init(match: match, debit: debit, credit: credit, amountField: amountField, currencyField: currencyField))
+                    }
+                }
+            } else {
+                error("\(path).postings", "expected a list of posting rules, found \(Self.typeName(v))")
+            }
+        } else {
+            error("\(path).postings", "missing; an accounting sink needs at least one posting rule")
+        }
+        if let v = value["reversals"] {
+            if case .array(let items) = v {
+                for (i, item) in items.enumerated() {
+                    let p = "\(path).reversals[\(i)]"
+                    guard object(item, at: p, allowed: ["match", "reverses"]) != nil else { continue }
+                    let match = item["match"].map { matchRule($0, at: "\(p).match") } ?? MatchRule()
+                    guard let r = item["reverses"] else {
+                        error("\(p).reverses", "missing; the type (glob) of the booking this event reverses")
+                        continue
+                    }
+                    options.reversals.append(.init(match: match, reverses: globs(r, at: "\(p).reverses")))
+                }
+            } else {
+                error("\(path).reversals", "expected a list of reversal rules, found \(Self.typeName(v))")
+            }
+        }
+        return options
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+public import HookwayCore
+
+/// The ledger in SQLite (WAL). Amounts are exact decimal TEXT, never REAL; balances are
+/// maintained in the same transaction as the entries, with exact arithmetic in Swift.
+public final class SQLiteLedgerStore: LedgerStore {
+    let db: SQLiteDatabase
+
+    static let migrations: [String] = [
+        """
+        CREATE TABLE IF NOT EXISTS ledger_transactions (
+            event_id TEXT PRIMARY KEY,
+            event_type TEXT NOT NULL,
+            subject TEXT,
+            kind TEXT NOT NULL CHECK (kind IN ('booking', 'reversal', 'skipped')),
+            reverses TEXT,
+            booked_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS ledger_entries (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            event_id TEXT NOT NULL REFERENCES ledger_transactions(event_id),
+            account TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            amount TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS ledger_entries_event ON ledger_entries(event_id);
+        CREATE INDEX IF NOT EXISTS ledger_transactions_subject ON ledger_transactions(subject, kind);
+        CREATE TABLE IF NOT EXISTS ledger_balances (
+            account TEXT NOT NULL,
+            currency TEXT NOT NULL,
+            balance TEXT NOT NULL,
+            PRIMARY KEY (account, currency)
+        );
+        CREATE TRIGGER IF NOT EXISTS ledger_entries_immutable_update BEFORE UPDATE ON ledger_entries
+            BEGIN SELECT RAISE(ABORT, 'the journal is immutable'); END;
+        CREATE TRIGGER IF NOT EXISTS ledger_entries_immutable_delete BEFORE DELETE ON ledger_entries
+            BEGIN SELECT RAISE(ABORT, 'the journal is immutable'); END;
+        CREATE TRIGGER IF NOT EXISTS ledger_transactions_immutable_update BEFORE UPDATE ON ledger_transactions
+            BEGIN SELECT RAISE(ABORT, 'the journal is immutable'); END;
+        CREATE TRIGGER IF NOT EXISTS ledger_transactions_immutable_delete BEFORE DELETE ON ledger_transactions
+            BEGIN SELECT RAISE(ABORT, 'the journal is immutable'); END;
+        """
+    ]
+
+    /// Opens (creating directories and applying migrations).
+    public init(path: String, readOnly: Bool = false) throws {
+        if !readOnly {
+            let dir = (path as NSString).deletingLastPathComponent
+            if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        }
+        db = try SQLiteDatabase(path: path, readOnly: readOnly)
+        if !readOnly { try migrate() }
+    }
+
+    func migrate() throws {
+        try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+        for (i, sql) in Self.migrations.enumerated() {
+            let version = Int64(i + 1)
+            try db.transaction { c in
+                let done = try c.query("SELECT 1 FROM schema_migrations WHERE version = ?", [.integer(version)])
+                guard done.isEmpty else { return }
+                try c.execute(sql)
+                try c.query("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [.integer(version), .text(Timestamp.now().rfc3339)])
+            }
+        }
+    }
+
+    public func book(eventID: String, type: String, subject: String?, entries: [LedgerEntry], reversing: [Glob]?) throws -> BookingOutcome {
+        try db.transaction { c -> BookingOutcome in
+            let now = Timestamp.now().rfc3339
+            var lines = entries
+            var kind = entries.isEmpty ? "skipped" : "booking"
+            var reverses: String?
+            if let reversing {
+                kind = "reversal"
+                // The latest booking of this subject whose type matches and that nothing reversed yet.
+                let candidates = try c.query(
+                    """
+                    SELECT t.event_id, t.event_type FROM ledger_transactions t
+                    WHERE t.subject IS ? AND t.kind = 'booking'
+                      AND NOT EXISTS (SELECT 1 FROM ledger_transactions r WHERE r.kind = 'reversal' AND r.reverses = t.event_id)
+                    ORDER BY t.rowid DESC
+                    """, [subject.map { .text($0) } ?? .null])
+                if let match = candidates.first(where: { row in row[1].text.map { t in reversing.contains { $0.matches(t) } } ?? false }),
+                   let original = match[0].text {
+                    let rows = try c.query("SELECT account, currency, amount FROM ledger_entries WHERE event_id = ? ORDER BY id", [.text(original)])
+                    lines = rows.compactMap { row in
+                        guard let a = row[0].text, let cur = row[1].text, let amt = row[2].text.flatMap(ExactDecimal.init) else { return nil }
+                        return LedgerEntry(account: a, currency: cur, amount: amt.negated)
+                    }
+                    reverses = original
+                } else {
+                    lines = []
+                }
+            }
+            try c.query(
+                "INSERT OR IGNORE INTO ledger_transactions (event_id, event_type, subject, kind, reverses, booked_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [.text(eventID), .text(type), subject.map { .text($0) } ?? .null, .text(reversing != nil && reverses == nil ? "skipped" : kind),
+                 reverses.map { .text($0) } ?? .null, .text(now)])
+            if c.changes == 0 { return .alreadyBooked }
+            for line in lines {
+                try c.query(
+                    "INSERT INTO ledger_entries (event_id, account, currency, amount) VALUES (?, ?, ?, ?)",
+                    [.text(eventID), .text(line.account), .text(line.currency), .text(line.amount.plainText)])
+                let current = try c.query("SELECT balance FROM ledger_balances WHERE account = ? AND currency = ?", [.text(line.account), .text(line.currency)])
+                let balance = (current.first?[0].text.flatMap(ExactDecimal.init) ?? .zero) + line.amount
+                try c.query(
+                    "INSERT INTO ledger_balances (account, currency, balance) VALUES (?, ?, ?) ON CONFLICT(account, currency) DO UPDATE SET balance = excluded.balance",
+                    [.text(line.account), .text(line.currency), .text(balance.plainText)])
+            }
+            if reversing != nil { return reverses == nil ? .nothingToReverse : .booked }
+            return entries.isEmpty ? .skipped : .booked
+        }
+    }
+
+    public func balances() throws -> [LedgerBalance] {
+        try db.read { c in
+            try c.query("SELECT account, currency, balance FROM ledger_balances ORDER BY account, currency").compactMap { row in
+                guard let a = row[0].text, let cur = row[1].text, let b = row[2].text.flatMap(ExactDecimal.init) else { return nil }
+                return LedgerBalance(account: a, currency: cur, balance: b)
+            }
+        }
+    }
+
+    public func transactionCount() throws -> Int {
+        try db.read { c in
+            if case .integer(let n) = try c.query("SELECT COUNT(*) FROM ledger_transactions").first?.first { return Int(n) }
+            return 0
+        }
+    }
+
+    /// Journal lines per transaction, for checking that every transaction balances.
+    public func entries() throws -> [(eventID: String, entry: LedgerEntry)] {
+        try db.read { c in
+            try c.query("SELECT event_id, account, currency, amount FROM ledger_entries ORDER BY id").compactMap { row in
+                guard let id = row[0].text, let a = row[1].text, let cur = row[2].text, let amt = row[3].text.flatMap(ExactDecimal.init) else { return nil }
+                return (id, LedgerEntry(account: a, currency: cur, amount: amt))
+            }
+        }
+    }
+}

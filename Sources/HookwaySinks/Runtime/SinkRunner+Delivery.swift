@@ -1,0 +1,66 @@
+import HookwayCore
+import HookwayKafka
+import Metrics
+
+extension SinkRunner {
+    /// Delivers one message with retries; dead-letters it when that fails. Returns only when
+    /// the message is done (delivered or acknowledged by the dead-letter topic).
+    func process(_ message: KafkaMessage) async {
+        guard let value = message.value, let event = try? Event.decode(value) else {
+            await deadLetter(message, error: "malformed", attempts: 0)
+            return
+        }
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try await sink.deliver(event)
+                Counter(label: "hookway_sink_delivered_total", dimensions: [("sink", config.name)]).increment()
+                if attempt > 1 { logger.info("delivered after retries", metadata: ["event.id": "\(event.id)", "attempts": "\(attempt)"]) }
+                return
+            } catch {
+                if error.isPermanent || attempt >= config.retry.attempts {
+                    logger.error("delivery failed; dead-lettering", metadata: [
+                        "event.id": "\(event.id)", "attempts": "\(attempt)", "error": "\(error.message)", "permanent": "\(error.isPermanent)",
+                    ])
+                    await deadLetter(message, error: error.message, attempts: attempt)
+                    return
+                }
+                Counter(label: "hookway_sink_retried_total", dimensions: [("sink", config.name)]).increment()
+                var delay = config.retry.delay(afterAttempt: attempt)
+                if let asked = error.retryAfter, asked > delay { delay = min(asked, .milliseconds(config.retry.maxBackoffMs)) }
+                logger.warning("delivery failed; retrying", metadata: [
+                    "event.id": "\(event.id)", "attempt": "\(attempt)", "error": "\(error.message)", "delay": "\(delay)",
+                ])
+                try? await Task.sleep(for: delay)
+            }
+        }
+    }
+
+    /// Publishes the original message to the dead-letter topic with the failure in headers and
+    /// waits for the acknowledgement (retrying until it comes: the offset must not be committed
+    /// before the dead letter is durable).
+    func deadLetter(_ message: KafkaMessage, error: String, attempts: Int) async {
+        var headers = message.headers.filter { !$0.key.hasPrefix("hookway_") }
+        headers += [
+            KafkaHeader(key: "hookway_error", value: Array(error.utf8)),
+            KafkaHeader(key: "hookway_attempts", value: Array(String(attempts).utf8)),
+            KafkaHeader(key: "hookway_sink", value: Array(config.name.utf8)),
+            KafkaHeader(key: "hookway_failed_at", value: Array(Timestamp.now().rfc3339.utf8)),
+            KafkaHeader(key: "hookway_source_topic", value: Array(message.topic.utf8)),
+            KafkaHeader(key: "hookway_source_offset", value: Array("\(message.partition):\(message.offset)".utf8)),
+        ]
+        var wait = Duration.milliseconds(200)
+        while true {
+            do {
+                _ = try await producer.send(topic: config.deadLetterTopic, key: message.key, value: message.value, headers: headers)
+                Counter(label: "hookway_sink_dead_lettered_total", dimensions: [("sink", config.name)]).increment()
+                return
+            } catch {
+                logger.error("dead-letter write failed; retrying", metadata: ["topic": "\(config.deadLetterTopic)", "error": "\(error)"])
+                try? await Task.sleep(for: wait)
+                wait = min(wait * 2, .seconds(10))
+            }
+        }
+    }
+}

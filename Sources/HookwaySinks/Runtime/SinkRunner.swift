@@ -1,0 +1,136 @@
+import AsyncAlgorithms
+public import HookwayCore
+public import HookwayKafka
+public import Logging
+import Metrics
+import NIOConcurrencyHelpers
+
+/// Runs one sink: its own consumer group, at-least-once delivery with per-key order, retries
+/// with backoff, dead-lettering, and commits only of offsets whose work (and every earlier
+/// offset's) is done.
+///
+/// Messages are spread over `maxInFlight` lanes by partition key, so one key's events are
+/// delivered in offset order while different keys proceed concurrently.
+public final class SinkRunner: Sendable {
+    public let config: SinkConfig
+    let sink: any Sink
+    let consumerConfiguration: KafkaConsumerConfiguration
+    let producer: KafkaProducer
+    let logger: Logger
+    let tracker = NIOLockedValueBox(OffsetTracker())
+    let stopSignal = AsyncStream<Void>.makeStream()
+    /// How long in-flight work may take after a stop before it is abandoned (uncommitted, so redelivered).
+    let drainTimeout: Duration
+    let topicPartitions: Int32
+    let topicReplication: Int16
+
+    public init(
+        config: SinkConfig, sink: any Sink, brokers: String, consumerProperties: [String: String], producer: KafkaProducer,
+        logger: Logger, drainTimeout: Duration = .seconds(10), topicPartitions: Int32 = 6, topicReplication: Int16 = 1
+    ) {
+        self.topicPartitions = topicPartitions
+        self.topicReplication = topicReplication
+        self.config = config
+        self.sink = sink
+        var consumer = KafkaConsumerConfiguration(bootstrapServers: brokers, groupID: config.group, topics: config.topics)
+        consumer.properties = consumerProperties
+        if let ms = consumerProperties["session.timeout.ms"].flatMap(Int64.init) { consumer.sessionTimeout = .milliseconds(ms) }
+        consumer.maxBufferedMessages = max(64, config.maxInFlight * 4)
+        self.consumerConfiguration = consumer
+        self.producer = producer
+        var logger = logger
+        logger[metadataKey: "sink"] = "\(config.name)"
+        self.logger = logger
+        self.drainTimeout = drainTimeout
+    }
+
+    /// Asks the runner to stop: no new messages, in-flight work finishes (or is abandoned after
+    /// the drain timeout), done offsets are committed, the group is left.
+    public func stop() { stopSignal.continuation.finish() }
+
+    /// Consumes until ``stop()`` or task cancellation.
+    public func run() async throws {
+        // Subscribing to a topic that does not exist yet works but logs errors until it does;
+        // the dead-letter topic must exist before the first failure.
+        try? await KafkaAdmin(bootstrapServers: consumerConfiguration.bootstrapServers)
+            .createTopics(config.topics + [config.deadLetterTopic], partitions: topicPartitions, replicationFactor: topicReplication, timeout: .seconds(10))
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+        logger.info("sink started", metadata: ["topics": "\(config.topics.joined(separator: ","))", "group": "\(config.group)"])
+        let laneCount = max(1, config.maxInFlight)
+        let lanes = (0..<laneCount).map { _ in AsyncChannel<KafkaMessage>() }
+        await withTaskGroup(of: Void.self) { group in
+            for lane in lanes {
+                group.addTask {
+                    for await message in lane {
+                        await self.process(message)
+                        self.tracker.withLockedValue { $0.finish(topic: message.topic, partition: message.partition, offset: message.offset) }
+                    }
+                }
+            }
+            let committer = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(500))
+                    await self.commitDone(consumer)
+                }
+            }
+            // The reader: stops on stop() or cancellation.
+            let reader = Task {
+                do {
+                    for try await message in consumer {
+                        self.tracker.withLockedValue { $0.begin(topic: message.topic, partition: message.partition, offset: message.offset) }
+                        Counter(label: "hookway_sink_consumed_total", dimensions: [("sink", self.config.name)]).increment()
+                        await lanes[Self.lane(for: message.key, count: laneCount)].send(message)
+                        if Task.isCancelled { break }
+                    }
+                } catch {
+                    self.logger.error("consumer failed", metadata: ["error": "\(error)"])
+                }
+            }
+            let stopper = Task {
+                for await _ in self.stopSignal.stream {}
+                reader.cancel()
+            }
+            await withTaskCancellationHandler {
+                await reader.value
+            } onCancel: {
+                reader.cancel()
+            }
+            stopper.cancel()
+            for lane in lanes { lane.finish() }
+            // Let in-flight work finish, within the drain timeout.
+            let deadline = ContinuousClock.now + drainTimeout
+            while tracker.withLockedValue({ $0.inFlight }) > 0, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+            committer.cancel()
+            await commitDone(consumer)
+            let abandoned = tracker.withLockedValue { $0.inFlight }
+            if abandoned > 0 { logger.warning("abandoning in-flight work; it will be redelivered", metadata: ["messages": "\(abandoned)"]) }
+            group.cancelAll()
+        }
+        await consumer.close()
+        await sink.shutdown()
+        logger.info("sink stopped")
+    }
+
+    static func lane(for key: [UInt8]?, count: Int) -> Int {
+        guard let key, count > 1 else { return 0 }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in key {
+            h ^= UInt64(b)
+            h = h &* 0x100_0000_01b3
+        }
+        return Int(h % UInt64(count))
+    }
+
+    func commitDone(_ consumer: KafkaConsumer) async {
+        let offsets = tracker.withLockedValue { $0.takeCommittable() }
+        guard !offsets.isEmpty else { return }
+        do {
+            try await consumer.commit(offsets: offsets)
+        } catch {
+            tracker.withLockedValue { $0.commitFailed(offsets) }
+            logger.warning("commit failed; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import HookwayCore
+import HookwayIngress
+import HookwayKafka
+import HookwaySinks
+import Logging
+import ServiceLifecycle
+
+/// `hookway consume`: the sink consumers.
+struct Consume: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the sink consumers (email, CRM, accounting) of the routes file.")
+
+    @OptionGroup var config: ConfigOption
+    @OptionGroup var brokers: BrokersOption
+    @Option(name: .customLong("sink"), help: "Run only this sink (repeatable; default: every sink).") var sinks: [String] = []
+
+    func run() async throws {
+        let logger = LogSetup.bootstrap(label: "hookway.consume")
+        let routes = try config.load()
+        for name in sinks where routes.sinks[name] == nil {
+            printError("no sink named \"\(name)\" in \(config.path); sinks: \(routes.sinkNames.joined(separator: ", "))")
+            throw ExitCode(1)
+        }
+        let brokerList = brokers.resolve(routes)
+        let metrics = MetricsEndpoint.shared
+        _ = metrics
+        var producerConfig = KafkaProducerConfiguration(bootstrapServers: brokerList)
+        producerConfig.clientID = "hookway-sinks"
+        producerConfig.properties = routes.kafka.producer
+        let producer: KafkaProducer
+        do {
+            producer = try KafkaProducer(configuration: producerConfig, logger: logger)
+        } catch {
+            logger.critical("cannot create the Kafka producer", metadata: ["error": "\(error)"])
+            throw ExitCode(2)
+        }
+        let supervisor = SinkSupervisor(config: routes, brokers: brokerList, only: sinks, producer: producer, logger: logger) { sink, logger in
+            try SinkCatalog.make(sink, logger: logger)
+        }
+        let watcher = ConfigWatcher(path: config.path, logger: logger) { supervisor.apply($0) }
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: ProducerLifetime(producer: producer)), .init(service: watcher), .init(service: supervisor)],
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger
+            )
+        )
+        logger.info("consuming", metadata: ["sinks": "\((sinks.isEmpty ? routes.sinkNames : sinks).joined(separator: ","))", "brokers": "\(brokerList)"])
+        try await group.run()
+    }
+}
+
+/// Flushes the dead-letter producer after the sinks stopped (it is first in the group, so last to stop).
+struct ProducerLifetime: Service {
+    let producer: KafkaProducer
+    func run() async throws {
+        try? await gracefulShutdown()
+        await producer.shutdown(timeout: .seconds(10))
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import HookwayCore
+import HookwaySinks
+
+/// `hookway ledger …`.
+struct Ledger: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Accounting ledger tools.", subcommands: [Balances.self])
+
+    /// `hookway ledger balances`.
+    struct Balances: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the ledger's balances per account and currency.")
+        @OptionGroup var config: ConfigOption
+        @Option(help: "The accounting sink (default: the only one).") var sink: String?
+        @Option(help: "Only accounts matching this glob, e.g. 'assets:*'.") var account: String?
+        @Flag(help: "JSON output for machines.") var json = false
+
+        func run() async throws {
+            let routes = try config.load()
+            let ledgers = routes.sinkNames.filter { routes.sinks[$0]?.kind == .accounting }
+            let name: String
+            if let sink {
+                guard ledgers.contains(sink) else {
+                    printError("no accounting sink named \"\(sink)\"; accounting sinks: \(ledgers.joined(separator: ", "))")
+                    throw ExitCode(1)
+                }
+                name = sink
+            } else {
+                guard ledgers.count == 1, let only = ledgers.first else {
+                    printError(ledgers.isEmpty ? "no accounting sink in \(config.path)" : "several accounting sinks; choose one with --sink (\(ledgers.joined(separator: ", ")))")
+                    throw ExitCode(1)
+                }
+                name = only
+            }
+            guard let sinkConfig = routes.sinks[name], let options = LedgerOptions.parse(sinkConfig).0 else { throw ExitCode(1) }
+            guard case .sqlite(let path) = options.database else {
+                printError("only sqlite ledgers can be read by this build")
+                throw ExitCode(2)
+            }
+            guard FileManager.default.fileExists(atPath: path) else {
+                printError("the ledger \(path) does not exist yet (nothing booked)")
+                throw ExitCode(1)
+            }
+            let store = try SQLiteLedgerStore(path: path, readOnly: true)
+            let glob = account.map(Glob.init)
+            let rows = try store.balances().filter { glob?.matches($0.account) ?? true }
+            if json {
+                let items = rows.map { row in
+                    JSONValue.object([JSONMember("account", .string(row.account)), JSONMember("currency", .string(row.currency)), JSONMember("balance", .string(row.balance.plainText))])
+                }
+                print(JSONValue.array(items).jsonText)
+                return
+            }
+            let accountWidth = max(7, rows.map(\.account.count).max() ?? 0)
+            let currencyWidth = max(8, rows.map(\.currency.count).max() ?? 0)
+            func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
+            print("\(pad("ACCOUNT", accountWidth))  \(pad("CURRENCY", currencyWidth))  BALANCE")
+            for row in rows { print("\(pad(row.account, accountWidth))  \(pad(row.currency, currencyWidth))  \(row.balance.plainText)") }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+import AsyncHTTPClient
+import Foundation
+import HookwayCore
+import HookwayIngress
+import HookwayKafka
+import HookwayTesting
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import ServiceLifecycle
+
+/// Runs a real `hookway serve` (in process) against a real Tansu broker, with a routes file on
+/// disk so hot reload can be exercised.
+final class IngressHarness: Sendable {
+    let broker: TansuBroker
+    let configPath: String
+    let port: Int
+    let server: IngressServer
+    let group: ServiceGroup
+    let runTask: Task<Void, any Error>
+    static let client = HTTPClient(eventLoopGroupProvider: .singleton)
+
+    /// The development secrets the test routes refer to.
+    static let environment: [String: String] = [
+        "BITCAPITAL_WEBHOOK_SECRET": "bc_test_secret",
+        "BITPOWR_WEBHOOK_SECRET": "bitpowr-secret-123",
+        "BITSO_WEBHOOK_TOKEN": "t0k3n",
+        "KOYWE_WEBHOOK_SECRET": "koywe_test_secret",
+        "KOYWE_VALIDATION_TOKEN": "validation-token",
+        "BITNOB_WEBHOOK_SECRET": "bitnob_test_secret",
+        "ACME_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    ]
+
+    /// Routes every source of the repository's kinds to `topic` (plus `{provider}` fan-out).
+    static func routes(topic: String, extraSources: String = "", ackTimeoutMs: Int = 3000, maxBodyBytes: Int = 65536) -> String {
+        """
+        {
+          "version": 1,
+          "kafka": { "topics": { "partitions": 1, "replicationFactor": 1, "autoCreate": true },
+                     "unroutedTopic": "\(topic).unrouted", "ackTimeoutMs": \(ackTimeoutMs) },
+          "limits": { "maxBodyBytes": \(maxBodyBytes), "readTimeoutMs": 2000 },
+          "sources": {
+            "bitcapital": { "provider": "bitcapital", "secrets": ["env:BITCAPITAL_WEBHOOK_SECRET"] },
+            "bitpowr": { "provider": "bitpowr", "secrets": ["env:BITPOWR_WEBHOOK_SECRET"] },
+            "bitso": { "provider": "bitso", "token": "env:BITSO_WEBHOOK_TOKEN" },
+            "koywe": { "provider": "koywe", "secrets": ["env:KOYWE_WEBHOOK_SECRET"],
+                       "validation": { "bearer": "env:KOYWE_VALIDATION_TOKEN", "allowEmails": ["*@example.com"] } },
+            "bitnob": { "provider": "bitnob", "secrets": ["env:BITNOB_WEBHOOK_SECRET"] },
+            "acme": { "provider": "standardwebhooks", "secrets": ["env:ACME_WEBHOOK_SECRET"] }\(extraSources)
+          },
+          "routes": [
+            { "name": "all", "match": {}, "to": ["\(topic)"] },
+            { "name": "per-provider", "match": { "source": "bitnob" }, "to": ["\(topic).{provider}"] }
+          ]
+        }
+        """
+    }
+
+    static func start(routes: String, broker: TansuBroker? = nil, host: String = "127.0.0.1") async throws -> IngressHarness {
+        let broker = try await broker ?? TansuBroker.shared()
+        let dir = NSTemporaryDirectory() + "hookway-ingress-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/routes.json"
+        try routes.write(toFile: path, atomically: true, encoding: .utf8)
+        for (k, v) in environment { setenv(k, v, 1) }
+        let result = RoutesConfigLoader.load(path: path)
+        guard let config = result.config else { throw HarnessError(message: "routes invalid: \(result.problems)") }
+        var logger = Logger(label: "test.ingress")
+        logger.logLevel = .warning
+        let server = try IngressServer(
+            config: config, options: .init(configPath: path, host: host, port: 0, brokers: broker.bootstrapServers),
+            metrics: .shared, logger: logger
+        )
+        let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
+        let services = server.makeServices { port in portContinuation.yield(port) }
+        let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
+        let task = Task { try await group.run() }
+        var port = 0
+        for await p in portStream { port = p; break }
+        server.publisher.markBrokerAnswered()
+        return IngressHarness(broker: broker, configPath: path, port: port, server: server, group: group, runTask: task)
+    }
+
+    private init(broker: TansuBroker, configPath: String, port: Int, server: IngressServer, group: ServiceGroup, runTask: Task<Void, any Error>) {
+        self.broker = broker
+        self.configPath = configPath
+        self.port = port
+        self.server = server
+        self.group = group
+        self.runTask = runTask
+    }
+
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await runTask.value
+    }
+
+    struct Answer {
+        var status: Int
+        var headers: [(String, String)]
+        var body: String
+        var json: JSONValue? { try? JSONParser.parse(Array(body.utf8)) }
+        var errorCode: String? { json?.value(atPath: "error.code")?.stringValue }
+        func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+    }
+
+    func send(
+        _ path: String, method: HTTPMethod = .POST, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
+        host: String = "127.0.0.1"
+    ) async throws -> Answer {
+        var request = HTTPClientRequest(url: "http://\(host):\(port)\(path)")
+        request.method = method
+        for h in headers { request.headers.add(name: h.name, value: h.value) }
+        if method == .POST || !body.isEmpty { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await Self.client.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return Answer(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: String(buffer: bytes))
+    }
+
+    /// Reads messages from `topics` (from the beginning) until `count` arrived (or `timeout`),
+    /// then keeps listening for `linger` to catch any that should not be there.
+    func consume(_ topics: [String], count: Int, timeout: Duration = .seconds(30), linger: Duration = .zero) async throws -> [KafkaMessage] {
+        var configuration = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: "test-\(UUID().uuidString)", topics: topics)
+        configuration.sessionTimeout = .seconds(6)
+        let consumer = try KafkaConsumer(configuration: configuration, logger: Logger(label: "test.consumer"))
+        let box = NIOLockedValueBox<[KafkaMessage]>([])
+        let reader = Task {
+            for try await message in consumer { box.withLockedValue { $0.append(message) } }
+        }
+        let deadline = ContinuousClock.now + timeout
+        while box.withLockedValue({ $0.count }) < count, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        if linger > .zero { try await Task.sleep(for: linger) }
+        await consumer.close()
+        reader.cancel()
+        _ = try? await reader.value
+        let messages = box.withLockedValue { $0 }
+        guard messages.count >= count else { throw HarnessError(message: "got \(messages.count) of \(count) messages on \(topics) in \(timeout)") }
+        return messages
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
