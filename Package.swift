@@ -117,7 +117,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "HookwaySinksTests", dependencies: ["HookwaySinks", "HookwayTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HookwaySinksTests",
+            dependencies: [
+                "HookwaySinks", "HookwayTesting", "HookwayKafka", "HookwayCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "hookwayTests", dependencies: ["hookway", "HookwayTesting"], swiftSettings: swiftSettings),
     ],
     swiftLanguageModes: [.v6]

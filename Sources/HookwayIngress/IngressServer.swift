@@ -24,6 +24,7 @@ public struct IngressServer {
     public let publisher: KafkaEventPublisher
     public let producer: KafkaProducer
     public let admin: KafkaAdmin
+    public let spool: Spool?
     let options: Options
     let logger: Logger
     let metrics: MetricsEndpoint
@@ -42,10 +43,19 @@ public struct IngressServer {
         producerConfig.messageTimeout = .milliseconds(max(30_000, config.kafka.ackTimeoutMs * 4))
         producer = try KafkaProducer(configuration: producerConfig, logger: logger)
         admin = KafkaAdmin(bootstrapServers: options.brokers)
+        if config.spool.enabled {
+            do {
+                spool = try Spool(settings: config.spool)
+            } catch {
+                throw KafkaError(code: .init(name: "spool"), message: "cannot open the spool at \(config.spool.path): \(error)", isRetriable: false, isFatal: true)
+            }
+        } else {
+            spool = nil
+        }
         publisher = KafkaEventPublisher(
             producer: producer, admin: admin,
             topics: .init(autoCreate: config.kafka.topics.autoCreate, partitions: config.kafka.topics.partitions, replicationFactor: config.kafka.topics.replicationFactor),
-            logger: logger
+            spool: spool, logger: logger
         )
     }
 
@@ -68,7 +78,10 @@ public struct IngressServer {
             ))
         }
         let health = BrokerHealthMonitor(admin: admin) { publisher.markBrokerAnswered() }
-        return [ProducerService(producer: producer, logger: logger), health, watcher, app]
+        var services: [any Service] = [ProducerService(producer: producer, spool: spool, logger: logger), health, watcher]
+        if let spool { services.append(SpoolDrainer(spool: spool, publisher: publisher, logger: logger)) }
+        services.append(app)
+        return services
     }
 }
 
@@ -76,11 +89,13 @@ public struct IngressServer {
 /// is later in the group and so stops first) it flushes every queued message.
 struct ProducerService: Service {
     let producer: KafkaProducer
+    let spool: Spool?
     let logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
         logger.info("flushing producer", metadata: ["in_flight": "\(producer.inFlightCount)"])
         await producer.shutdown(timeout: .seconds(10))
+        await spool?.close()
     }
 }

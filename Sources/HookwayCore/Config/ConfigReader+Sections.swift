@@ -50,11 +50,12 @@ extension ConfigReader {
         var s = SpoolSettings()
         guard let members = object(value, at: path, allowed: ["enabled", "path", "maxBytes", "fsync"]) else { return s }
         s.enabled = true
+        s.path = "\(baseDirectory)/var/spool"
         for m in members {
             let p = Self.child(path, m.key)
             switch m.key {
             case "enabled": if let b = bool(m.value, at: p) { s.enabled = b }
-            case "path": if let v = nonEmptyString(m.value, at: p) { s.path = v }
+            case "path": if let v = nonEmptyString(m.value, at: p) { s.path = v.hasPrefix("/") ? v : "\(baseDirectory)/\(v)" }
             case "maxBytes": if let n = integer(m.value, at: p, min: 1_048_576) { s.maxBytes = Int64(n) }
             case "fsync":
                 if let v = string(m.value, at: p) {

@@ -24,8 +24,11 @@ public final class KafkaEventPublisher: EventPublisher {
     private let createdTopics = NIOLockedValueBox<Set<String>>([])
     private let lastAcknowledged = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
     private let logger: Logger
+    /// Where events go when Kafka does not acknowledge in time (`nil`: spool disabled).
+    public let spool: Spool?
 
-    public init(producer: KafkaProducer, admin: KafkaAdmin, topics: TopicSettings, logger: Logger) {
+    public init(producer: KafkaProducer, admin: KafkaAdmin, topics: TopicSettings, spool: Spool? = nil, logger: Logger) {
+        self.spool = spool
         self.producer = producer
         self.admin = admin
         self.topicSettings = NIOLockedValueBox(topics)
@@ -44,25 +47,39 @@ public final class KafkaEventPublisher: EventPublisher {
     }
 
     public func publish(_ event: Event, to topics: [String], timeout: Duration) async throws(WebhookError) -> PublishReceipt {
+        let message = Self.message(for: event)
         let outcome = await withDeadline(timeout) { [self] in
-            await self.sendAll(event, to: topics)
+            await self.sendAll(topics: topics, key: message.key, value: message.value, headers: message.headers)
         }
+        let reason: String
         switch outcome {
         case .none:
-            logger.warning("kafka did not acknowledge in time", metadata: ["event.id": "\(event.id)", "timeout": "\(timeout)"])
-            throw WebhookError.brokerUnavailable("Kafka did not acknowledge the event within \(timeout); retry later")
+            reason = "Kafka did not acknowledge the event within \(timeout)"
         case .some(.failure(let error)):
-            logger.warning("kafka publish failed", metadata: ["event.id": "\(event.id)", "error": "\(error)"])
-            throw WebhookError.brokerUnavailable("Kafka did not accept the event (\(error.code.name)); retry later")
+            reason = "Kafka did not accept the event (\(error.code.name))"
         case .some(.success):
             return PublishReceipt(spooled: false)
         }
+        guard let spool else {
+            logger.warning("kafka publish failed", metadata: ["event.id": "\(event.id)", "reason": "\(reason)"])
+            throw WebhookError.brokerUnavailable("\(reason); retry later")
+        }
+        let record = SpoolRecord(
+            topics: topics, key: message.key, value: message.value, headers: message.headers.map { ($0.key, $0.value ?? []) },
+            spooledAt: Timestamp.now().millisecondsSinceEpoch)
+        do {
+            try await spool.append(record)
+        } catch {
+            logger.error("kafka unavailable and spool refused the event", metadata: ["event.id": "\(event.id)", "reason": "\(reason)", "spool": "\(error)"])
+            throw WebhookError.brokerUnavailable("\(reason) and the local spool cannot take it (\(error.message)); retry later")
+        }
+        Counter(label: "hookway_spooled_total").increment()
+        logger.warning("kafka unavailable; event spooled", metadata: ["event.id": "\(event.id)", "reason": "\(reason)"])
+        return PublishReceipt(spooled: true)
     }
 
-    /// Sends to every topic concurrently; succeeds only when every topic acknowledged.
-    func sendAll(_ event: Event, to topics: [String]) async -> Result<Void, KafkaError> {
-        let value = event.jsonBytes()
-        let key = Array(event.partitionKey.utf8)
+    /// The Kafka message of an event: JSON value, subject key, `ce_*` headers.
+    static func message(for event: Event) -> (key: [UInt8], value: [UInt8], headers: [KafkaHeader]) {
         var headers = [
             KafkaHeader(key: "content-type", value: Array("application/cloudevents+json; charset=utf-8".utf8)),
             KafkaHeader(key: "ce_id", value: Array(event.id.utf8)),
@@ -70,6 +87,11 @@ public final class KafkaEventPublisher: EventPublisher {
             KafkaHeader(key: "ce_source", value: Array(event.source.utf8)),
         ]
         if let subject = event.subject { headers.append(KafkaHeader(key: "ce_subject", value: Array(subject.utf8))) }
+        return (Array(event.partitionKey.utf8), event.jsonBytes(), headers)
+    }
+
+    /// Sends to every topic concurrently; succeeds only when every topic acknowledged.
+    func sendAll(topics: [String], key: [UInt8], value: [UInt8], headers: [KafkaHeader]) async -> Result<Void, KafkaError> {
         do {
             try await ensureTopics(topics)
         } catch {
