@@ -1,0 +1,170 @@
+import CRdKafka
+
+extension KafkaProducer {
+    /// Sends one message and waits for the broker's acknowledgement (`acks=all`, idempotent).
+    ///
+    /// Key, value and headers are copied before this returns control to librdkafka. A full local
+    /// queue (`_QUEUE_FULL`) is not an error: the send backs off (without blocking a thread) and
+    /// tries again until `message.timeout.ms` would have expired.
+    ///
+    /// - Parameters:
+    ///   - key: the partitioning key, `nil` for none; one entity's events share a key to stay ordered.
+    ///   - value: the payload, `nil` for a null value.
+    /// - Returns: the partition and offset the message was written to.
+    /// - Throws: the delivery error (`_MSG_TIMED_OUT`, ...), or ``KafkaError/Code/closed``.
+    public func send(
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader] = []
+    ) async throws(KafkaError) -> DeliveryReport {
+        var backoff = Duration.milliseconds(1)
+        var waitedForQueue = Duration.zero
+        while true {
+            let outcome = await withCheckedContinuation { continuation in
+                enqueueMessage(continuation, topic: topic, key: key, value: value, headers: headers)
+            }
+            switch outcome {
+            case .delivered(let report):
+                return report
+            case .failed(let error):
+                throw error
+            case .notQueued(let error) where error.code == .queueFull && waitedForQueue < queueFullPatience:
+                // Back-pressure from librdkafka: wait for delivery reports to free room.
+                try? await Task.sleep(for: backoff)
+                waitedForQueue += backoff
+                backoff = min(backoff * 2, .milliseconds(100))
+            case .notQueued(let error):
+                throw error
+            }
+        }
+    }
+
+    /// How long a send waits for room in a full queue before giving up with `_QUEUE_FULL`.
+    private var queueFullPatience: Duration { .seconds(30) }
+
+    private func enqueueMessage(
+        _ continuation: ProducerStateMachine.SendContinuation,
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader]
+    ) {
+        let id: UInt64
+        switch core.state.withLockedValue({ $0.register(continuation, topic: topic) }) {
+        case .reject(let continuation, let error):
+            continuation.resume(returning: .failed(error))
+            return
+        case .produce(let registered):
+            id = registered
+        }
+        // Registered before producing: the delivery report may arrive before produceva returns.
+        let error = handle.withLease { rk in
+            Self.produce(rk: rk, id: id, topic: topic, key: key, value: value, headers: headers)
+        } ?? .closed("the producer")
+        if let error, let continuation = core.state.withLockedValue({ $0.withdraw(id) }) {
+            continuation.resume(returning: .notQueued(error))
+        }
+    }
+
+    /// Enqueues a copy of the message with `rd_kafka_produceva`; returns `nil` on success.
+    static func produce(
+        rk: OpaquePointer, id: UInt64, topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader]
+    ) -> KafkaError? {
+        let arena = HeaderArena(headers)
+        defer { arena.deallocate() }
+        return topic.withCString { topicName in
+            withBytes(key) { keyPointer, keyCount in
+                withBytes(value) { valuePointer, valueCount in
+                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 5 + headers.count) { vus in
+                        var count = 0
+                        func append(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
+                            var vu = rd_kafka_vu_t()
+                            vu.vtype = type
+                            fill(&vu)
+                            vus.initializeElement(at: count, to: vu)
+                            count += 1
+                        }
+                        append(RD_KAFKA_VTYPE_TOPIC) { $0.u.cstr = topicName }
+                        append(RD_KAFKA_VTYPE_MSGFLAGS) { $0.u.i = RD_KAFKA_MSG_F_COPY }
+                        append(RD_KAFKA_VTYPE_OPAQUE) { $0.u.ptr = UnsafeMutableRawPointer(bitPattern: UInt(id)) }
+                        append(RD_KAFKA_VTYPE_KEY) {
+                            $0.u.mem.ptr = keyPointer.map { UnsafeMutableRawPointer(mutating: $0) }
+                            $0.u.mem.size = keyCount
+                        }
+                        append(RD_KAFKA_VTYPE_VALUE) {
+                            $0.u.mem.ptr = valuePointer.map { UnsafeMutableRawPointer(mutating: $0) }
+                            $0.u.mem.size = valueCount
+                        }
+                        for header in arena.entries {
+                            append(RD_KAFKA_VTYPE_HEADER) {
+                                $0.u.header.name = header.name
+                                $0.u.header.val = header.value
+                                $0.u.header.size = header.count
+                            }
+                        }
+                        defer { vus.baseAddress.map { _ = $0.deinitialize(count: count) } }
+                        guard let error = rd_kafka_produceva(rk, vus.baseAddress, count) else { return nil }
+                        return KafkaError(consuming: error)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `body` with a pointer and count for `bytes`: `nil` for `nil`, and a valid non-NULL
+    /// pointer for an empty array (NULL would turn an empty value into a null one).
+    private static func withBytes<Result>(
+        _ bytes: [UInt8]?, _ body: (UnsafeRawPointer?, Int) -> Result
+    ) -> Result {
+        guard let bytes else { return body(nil, 0) }
+        if bytes.isEmpty {
+            var placeholder: UInt8 = 0
+            return withUnsafeBytes(of: &placeholder) { body($0.baseAddress, 0) }
+        }
+        return bytes.withUnsafeBytes { body($0.baseAddress, $0.count) }
+    }
+}
+
+/// Header names (NUL-terminated) and values copied into one allocation that lives for the
+/// duration of a `rd_kafka_produceva` call (which copies them again into the message).
+struct HeaderArena {
+    struct Entry {
+        let name: UnsafePointer<CChar>
+        let value: UnsafeRawPointer?
+        let count: Int
+    }
+
+    private let storage: UnsafeMutableRawPointer?
+    let entries: [Entry]
+
+    init(_ headers: [KafkaHeader]) {
+        guard !headers.isEmpty else {
+            storage = nil
+            entries = []
+            return
+        }
+        let size = headers.reduce(0) { $0 + $1.key.utf8.count + 1 + ($1.value?.count ?? 0) }
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 1)
+        var cursor = storage
+        var entries: [Entry] = []
+        entries.reserveCapacity(headers.count)
+        for header in headers {
+            let name = cursor.assumingMemoryBound(to: CChar.self)
+            for byte in header.key.utf8 {
+                cursor.storeBytes(of: byte, as: UInt8.self)
+                cursor += 1
+            }
+            cursor.storeBytes(of: 0, as: UInt8.self)
+            cursor += 1
+            let valueStart = UnsafeRawPointer(cursor)
+            if let value = header.value {
+                value.withUnsafeBytes { bytes in
+                    if let base = bytes.baseAddress { cursor.copyMemory(from: base, byteCount: bytes.count) }
+                }
+                cursor += value.count
+            }
+            entries.append(Entry(name: UnsafePointer(name), value: header.value == nil ? nil : valueStart, count: header.value?.count ?? 0))
+        }
+        self.storage = storage
+        self.entries = entries
+    }
+
+    func deallocate() {
+        storage?.deallocate()
+    }
+}

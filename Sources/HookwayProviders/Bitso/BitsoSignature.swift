@@ -1,0 +1,74 @@
+import HookwayCore
+import Crypto
+import _CryptoExtras
+
+/// Bitso's optional RSA signature: `x-bitso-webhook-event-signature` is base64 RSA PKCS#1 v1.5
+/// SHA-256 over the top-level `payload` value, compacted (whitespace outside strings removed,
+/// nothing reordered or re-escaped); `x-bitso-key-id` names the rotating key.
+enum BitsoSignature {
+    static let signatureHeader = "x-bitso-webhook-event-signature"
+    static let keyIDHeader = "x-bitso-key-id"
+
+    /// Verifies the request against `publicKeys` (PEM by key id). Without a key id every key
+    /// is tried. Throws `missing_signature` or `invalid_signature`.
+    static func verify(_ request: WebhookRequest, publicKeys: [String: String]) throws(WebhookError) {
+        guard let encoded = request.header(signatureHeader), !encoded.isEmpty else {
+            throw .missingSignature("\(signatureHeader) header is missing")
+        }
+        let candidates: [String]
+        if let keyID = request.header(keyIDHeader), !keyID.isEmpty {
+            guard let pem = publicKeys[keyID] else { throw .invalidSignature("unknown \(keyIDHeader)") }
+            candidates = [pem]
+        } else {
+            candidates = publicKeys.keys.sorted().compactMap { publicKeys[$0] }
+        }
+        guard let signatureBytes = DigestCoding.base64(encoded) else {
+            throw .invalidSignature("\(signatureHeader) is not base64")
+        }
+        // The signed bytes live inside the body; a body we cannot find them in cannot verify.
+        guard let signed = signedBytes(of: request.body) else {
+            throw .invalidSignature("no top-level payload to verify the signature over")
+        }
+        let signature = _RSA.Signing.RSASignature(rawRepresentation: signatureBytes)
+        for pem in candidates {
+            guard let key = try? _RSA.Signing.PublicKey(pemRepresentation: pem) else { continue }
+            if key.isValidSignature(signature, for: signed, padding: .insecurePKCS1v1_5) { return }
+        }
+        throw .invalidSignature("no configured Bitso key verifies the signature")
+    }
+
+    /// The compact `payload` span of `body`, or `nil` when the body is not a JSON object with one.
+    static func signedBytes(of body: [UInt8]) -> [UInt8]? {
+        guard let (_, spans) = try? JSONParser.parseWithSpans(body),
+            let span = spans.last(where: { $0.key == "payload" })?.span
+        else { return nil }
+        return compact(body[span])
+    }
+
+    /// Removes JSON whitespace outside strings; everything else stays byte for byte.
+    static func compact(_ json: ArraySlice<UInt8>) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(json.count)
+        var inString = false
+        var escaped = false
+        for b in json {
+            if inString {
+                out.append(b)
+                if escaped {
+                    escaped = false
+                } else if b == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if b == UInt8(ascii: "\"") {
+                    inString = false
+                }
+            } else {
+                switch b {
+                case 0x20, 0x09, 0x0A, 0x0D: continue
+                case UInt8(ascii: "\""): inString = true; out.append(b)
+                default: out.append(b)
+                }
+            }
+        }
+        return out
+    }
+}

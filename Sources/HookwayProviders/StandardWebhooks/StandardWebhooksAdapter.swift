@@ -1,0 +1,138 @@
+public import HookwayCore
+import Crypto
+
+/// Any sender following the Standard Webhooks spec (Svix and others).
+///
+/// `webhook-signature` lists space-separated `v1,<base64 HMAC-SHA256>` entries over
+/// `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64 decoding of the secret
+/// minus its `whsec_` prefix; other versions are ignored and any match verifies. Svix's
+/// `svix-*` header names are accepted too. Tolerance ±300 s. The event name and the `data`
+/// fields come from the source's `eventField` and `fields` paths.
+public struct StandardWebhooksAdapter: ProviderAdapter {
+    public static let kind = ProviderKind.standardwebhooks
+    static let defaultToleranceSeconds = 300
+
+    /// `fields` entries and their default payload paths (`entityKind` and `reference` have none).
+    static let defaultPaths: [String: String] = [
+        "entityId": "data.id", "status": "data.status", "amount": "data.amount", "currency": "data.currency",
+        "time": "timestamp",
+    ]
+
+    public init() {}
+
+    /// Events are sender-defined; this is the spec's example.
+    public static let catalog: [CatalogEvent] = [CatalogEvent(name: "invoice.paid", entityKind: "invoice")]
+
+    public func handle(_ request: WebhookRequest, source: SourceConfig) throws(WebhookError) -> AdapterOutcome {
+        guard let messageID = Self.header(request, "id"), let timestamp = Self.header(request, "timestamp"),
+            let signatures = Self.header(request, "signature")
+        else { throw .missingSignature("webhook-id, webhook-timestamp and webhook-signature are all required") }
+        guard let signedAt = SigningTime.milliseconds(from: timestamp) else {
+            throw .invalidSignature("webhook-timestamp is not an integer")
+        }
+        let candidates = Self.v1Signatures(signatures)
+        let keys = source.secrets.map { Self.key(from: $0) }
+        let parts = [Array("\(messageID).\(timestamp).".utf8), request.body]
+        var verified = false
+        for candidate in candidates
+        where MessageAuthentication.anyKeyVerifies(SHA256.self, keys: keys, parts: parts, expected: candidate) {
+            verified = true
+        }
+        guard verified else { throw .invalidSignature("no v1 signature verifies with a configured secret") }
+        let tolerance = source.toleranceSeconds ?? Self.defaultToleranceSeconds
+        guard SigningTime.isWithinTolerance(signedAtMilliseconds: signedAt, now: request.receivedAt, toleranceSeconds: tolerance)
+        else { throw .staleTimestamp("webhook-timestamp is more than \(tolerance) s from now") }
+
+        let payload = try Payload.object(request.body)
+        let event = try Payload.requiredString(payload, source.eventField).lowercased()
+        func field(_ name: String) -> JSONValue? {
+            guard let path = source.fields[name] ?? Self.defaultPaths[name], !path.isEmpty else { return nil }
+            return payload.value(atPath: path)
+        }
+        let kind = field("entityKind")?.stringValue.map { $0.lowercased() } ?? EventNaming.firstSegment(event)
+        let status: String? = field("status")?.stringValue.flatMap { $0.isEmpty ? nil : $0.lowercased() }
+        let data = EventData(
+            provider: Self.kind.rawValue, source: source.name, event: event,
+            entity: Payload.identifier(field("entityId")).map { EntityRef(kind: kind, id: $0) },
+            status: status, amount: ExactDecimal.amountText(from: field("amount")),
+            currency: field("currency")?.stringValue, reference: field("reference")?.stringValue, payload: payload)
+        // webhook-id is the sender's own message id, kept across its retries.
+        return .event(Event(
+            id: messageID, data: data, time: RFC3339.eventTime(from: field("time")), authMethod: .signature,
+            receivedAt: request.receivedAt))
+    }
+
+    /// `webhook-<name>`, else `svix-<name>`.
+    static func header(_ request: WebhookRequest, _ name: String) -> String? {
+        for prefix in ["webhook-", "svix-"] {
+            if let value = request.header(prefix + name), !value.isEmpty { return value }
+        }
+        return nil
+    }
+
+    /// The decoded digests of the header's `v1,` entries; malformed entries are skipped.
+    static func v1Signatures(_ header: String) -> [[UInt8]] {
+        header.split(separator: " ").compactMap { entry -> [UInt8]? in
+            guard entry.hasPrefix("v1,") else { return nil }
+            return DigestCoding.base64(String(entry.dropFirst(3)))
+        }
+    }
+
+    /// The HMAC key: base64 of the secret after `whsec_`. A secret that is not base64 is used
+    /// as raw bytes, which is what some senders that skip the convention do.
+    static func key(from secret: Secret) -> [UInt8] {
+        var text = secret.stringValue
+        if text.hasPrefix("whsec_") { text = String(text.dropFirst(6)) }
+        return DigestCoding.base64(text) ?? Array(text.utf8)
+    }
+
+    public func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool) -> SampleDelivery? {
+        guard !event.isEmpty, !source.eventField.isEmpty else { return nil }
+        func path(_ name: String) -> String? { source.fields[name] ?? Self.defaultPaths[name] }
+        let seed = "standardwebhooks \(event) \(now.millisecondsSinceEpoch)"
+        var root = JSONValue.object([])
+        root = JSONPathWriter.setting(root, path: source.eventField, to: .string(event))
+        let values: [(String, JSONValue)] = [
+            ("time", .string(now.rfc3339)),
+            ("entityId", .string("\(EventNaming.firstSegment(event).prefix(3))_\(SampleSupport.hexID(seed).prefix(12))")),
+            ("entityKind", .string(EventNaming.firstSegment(event))),
+            ("status", .string(String(event.split(separator: ".").last ?? ""))),
+            ("amount", .string("25.00")), ("currency", .string("USD")), ("reference", .string("REF-\(SampleSupport.hexID(seed).prefix(8))")),
+        ]
+        for (name, value) in values {
+            if let p = path(name), !p.isEmpty { root = JSONPathWriter.setting(root, path: p, to: value) }
+        }
+        let body = JSONWriter.encode(root)
+        let messageID = "msg_" + SampleSupport.hexID(seed)
+        let timestamp = String(now.seconds)
+        let key = source.secrets.first.map { Self.key(from: $0) } ?? []
+        let mac = MessageAuthentication.hmac(
+            SHA256.self, key: tampered ? key + Array("-tampered".utf8) : key,
+            parts: [Array("\(messageID).\(timestamp).".utf8), body])
+        return SampleDelivery(
+            pathSuffix: SampleSupport.pathSuffix(source, wrong: false),
+            headers: [
+                ("Content-Type", "application/json"), ("webhook-id", messageID), ("webhook-timestamp", timestamp),
+                ("webhook-signature", "v1,\(DigestCoding.base64String(mac))"),
+            ], body: body)
+    }
+}
+
+/// Builds sample payloads by dotted path (`data.id`), creating objects on the way.
+enum JSONPathWriter {
+    static func setting(_ value: JSONValue, path: String, to newValue: JSONValue) -> JSONValue {
+        let segments = path.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        return setting(value, segments: segments[...], to: newValue)
+    }
+
+    private static func setting(_ value: JSONValue, segments: ArraySlice<String>, to newValue: JSONValue) -> JSONValue {
+        guard let key = segments.first else { return newValue }
+        var members = value.members ?? []
+        if let i = members.lastIndex(where: { $0.key == key }) {
+            members[i].value = setting(members[i].value, segments: segments.dropFirst(), to: newValue)
+        } else {
+            members.append(JSONMember(key, setting(.object([]), segments: segments.dropFirst(), to: newValue)))
+        }
+        return .object(members)
+    }
+}

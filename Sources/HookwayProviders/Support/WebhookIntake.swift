@@ -1,0 +1,49 @@
+public import HookwayCore
+
+/// Runs the checks every source shares, in PROVIDERS.md's order, then the source's adapter:
+///
+/// 1. `403 ip_not_allowed`: the peer must lie in a block of `allowFrom` (when it is not empty);
+///    an unknown peer is refused.
+/// 2. `401 invalid_token`: a source with `token` needs the same URL token (constant time); a
+///    URL token sent to a source without one is refused too.
+/// 3. The adapter (authentication, then parsing).
+///
+/// It then sets the event's `authmethod`: the adapter's `signature`/`token` when the adapter
+/// authenticated the delivery; else `token` when a URL token was verified; else `ip` when the
+/// allow-list was checked; else `none`.
+public struct WebhookIntake: Sendable {
+    public init() {}
+
+    /// Checks and handles one request for `source`.
+    public func process(_ request: WebhookRequest, source: SourceConfig) throws(WebhookError) -> AdapterOutcome {
+        var ipChecked = false
+        if !source.allowFrom.isEmpty {
+            guard let peer = request.peer else { throw .ipNotAllowed("the peer address is unknown") }
+            guard source.allowFrom.contains(where: { $0.contains(peer) }) else {
+                throw .ipNotAllowed("\(peer) is not in the source's allowFrom")
+            }
+            ipChecked = true
+        }
+        var tokenChecked = false
+        if let token = source.token {
+            guard let given = request.urlToken else {
+                throw .invalidToken("this source is called as /webhooks/\(source.name)/{token}")
+            }
+            guard DigestCoding.secretEquals(Array(given.utf8), token.bytes) else {
+                throw .invalidToken("the URL token does not match")
+            }
+            tokenChecked = true
+        } else if request.urlToken != nil {
+            throw .invalidToken("this source has no URL token; call /webhooks/\(source.name)")
+        }
+        guard let kind = ProviderKind(rawValue: source.provider) else {
+            throw WebhookError(status: 404, code: .unknownSource, message: "no adapter for provider \"\(source.provider)\"")
+        }
+        let outcome = try ProviderRegistry.adapter(for: kind).handle(request, source: source)
+        guard case .event(var event) = outcome else { return outcome }
+        if event.authMethod == .none {
+            event.authMethod = tokenChecked ? .token : ipChecked ? .ip : .none
+        }
+        return .event(event)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import HookwayKafka
+import HookwayTesting
+import Testing
+
+@Suite("Manual commits", .timeLimit(.minutes(2)))
+struct CommitTests {
+    @Test("A new member resumes right after the committed offset: nothing skipped, nothing replayed")
+    func newMemberResumesAfterCommittedOffset() async throws {
+        let broker = try await TansuBroker.shared()
+        let topic = try await broker.createTestTopic(partitions: 1)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers),
+            logger: testLogger("producer"))
+        try await produce(producer, count: 20, window: 20) { (topic, nil, [UInt8]($0), []) }
+        await producer.shutdown(timeout: .seconds(5))
+        let group = "group-\(UUID().uuidString)"
+
+        // First member: reads 10, but has only finished (and committed) the first 7.
+        let first = try KafkaConsumer(
+            configuration: consumerConfiguration(broker.bootstrapServers, group: group, topic: topic),
+            logger: testLogger("first"))
+        let firstSeen = Collected<KafkaMessage>()
+        try await consume(first, timeout: .seconds(30)) { message in
+            let count = await firstSeen.append(message)
+            if message.value?.integer == 6 { try await first.commit(message) }
+            return count >= 10
+        }
+        #expect(first.assignedPartitions.map(\.partition) == [0])
+        await first.close()
+        #expect(first.assignedPartitions.isEmpty)
+        #expect(await firstSeen.values.compactMap { $0.value?.integer } == Array(0..<10))
+
+        // Second member of the same group: starts at offset 7, reads to the end and no more.
+        let second = try KafkaConsumer(
+            configuration: consumerConfiguration(broker.bootstrapServers, group: group, topic: topic),
+            logger: testLogger("second"))
+        let secondSeen = Collected<KafkaMessage>()
+        try await consume(second, timeout: .seconds(30)) { message in
+            await secondSeen.append(message) >= 13
+        }
+        // Anything more within two seconds would be a replay.
+        try? await consume(second, timeout: .seconds(2)) { message in
+            _ = await secondSeen.append(message)
+            return false
+        }
+        await second.close()
+        let secondValues = await secondSeen.values.compactMap { $0.value?.integer }
+        #expect(secondValues == Array(7..<20))
+        #expect(await secondSeen.values.first?.offset == 7)
+    }
+
+    @Test("Commit after close fails with the closed code; the sequence has ended")
+    func commitAfterCloseFails() async throws {
+        let broker = try await TansuBroker.shared()
+        let topic = try await broker.createTestTopic(partitions: 1)
+        let consumer = try KafkaConsumer(
+            configuration: consumerConfiguration(broker.bootstrapServers, topic: topic), logger: testLogger("consumer"))
+        await consumer.close()
+        let error = await #expect(throws: KafkaError.self) {
+            try await consumer.commit(offsets: [(topic, 0, 1)])
+        }
+        #expect(error?.code == .closed)
+        var iterator = consumer.makeAsyncIterator()
+        #expect(try await iterator.next() == nil)
+    }
+}

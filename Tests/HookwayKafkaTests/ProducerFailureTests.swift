@@ -1,0 +1,68 @@
+import HookwayKafka
+import HookwayTesting
+import Testing
+
+@Suite("Producer failures", .timeLimit(.minutes(1)))
+struct ProducerFailureTests {
+    @Test("With no broker listening, send fails with a typed, retriable error within message.timeout")
+    func sendToDeadPortFailsWithinMessageTimeout() async throws {
+        var configuration = KafkaProducerConfiguration(bootstrapServers: "127.0.0.1:\(try TansuBroker.unusedPort())")
+        configuration.messageTimeout = .seconds(2)
+        let producer = try KafkaProducer(configuration: configuration, logger: testLogger("dead-port"))
+
+        let start = ContinuousClock.now
+        let error = await #expect(throws: KafkaError.self) {
+            try await producer.send(topic: "nowhere", key: nil, value: Array("hello".utf8))
+        }
+        let elapsed = ContinuousClock.now - start
+        #expect(error?.code == .messageTimedOut)
+        #expect(error?.isRetriable == true)
+        #expect(error?.isFatal == false)
+        #expect(elapsed < .seconds(4), "failed after \(elapsed)")
+        #expect(producer.inFlightCount == 0)
+        await producer.shutdown(timeout: .seconds(1))
+    }
+
+    @Test("Shutdown answers every outstanding send, and later sends fail as closed")
+    func shutdownAnswersOutstandingSends() async throws {
+        var configuration = KafkaProducerConfiguration(bootstrapServers: "127.0.0.1:\(try TansuBroker.unusedPort())")
+        configuration.messageTimeout = .seconds(30)
+        let producer = try KafkaProducer(configuration: configuration, logger: testLogger("shutdown"))
+
+        let start = ContinuousClock.now
+        let outcomes = try await withThrowingTaskGroup(of: KafkaError.Code?.self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    do {
+                        _ = try await producer.send(topic: "nowhere", key: nil, value: [1, 2, 3])
+                        return nil
+                    } catch {
+                        return error.code
+                    }
+                }
+            }
+            while producer.inFlightCount < 100 { try await Task.sleep(for: .milliseconds(10)) }
+            await producer.shutdown(timeout: .milliseconds(200))
+            return try await group.reduce(into: [KafkaError.Code?]()) { $0.append($1) }
+        }
+        #expect(outcomes.count == 100)
+        #expect(outcomes.allSatisfy { $0 == .purgedFromQueue || $0 == .purgedInFlight || $0 == .closed })
+        #expect(ContinuousClock.now - start < .seconds(10))
+
+        let late = await #expect(throws: KafkaError.self) {
+            try await producer.send(topic: "nowhere", key: nil, value: nil)
+        }
+        #expect(late?.code == .closed)
+        await #expect(throws: KafkaError.self) { try await producer.flush(timeout: .seconds(1)) }
+    }
+
+    @Test("Durability settings cannot be overridden; unknown properties are rejected with config")
+    func configurationIsValidated() throws {
+        var configuration = KafkaProducerConfiguration(bootstrapServers: "127.0.0.1:1")
+        configuration.properties["no.such.property"] = "1"
+        let error = #expect(throws: KafkaError.self) {
+            _ = try KafkaProducer(configuration: configuration, logger: testLogger("config"))
+        }
+        #expect(error?.code == .config)
+    }
+}

@@ -1,0 +1,68 @@
+import Crypto
+import HookwayCore
+import Testing
+
+@testable import HookwayProviders
+
+/// Arbitrary bytes must never crash an adapter: each either throws a ``WebhookError`` or
+/// returns. Bodies are also correctly signed, so the parsers behind the signature checks see them.
+@Suite struct RobustnessTests {
+    static let seeds = [
+        BitCapitalAdapterTests.userBody, BitpowrAdapterTests.example, BitsoAdapterTests.example, KoyweAdapterTests.example,
+        KoyweAdapterTests.headerBody, BitnobAdapterTests.example, StandardWebhooksAdapterTests.invoice,
+        #"{"email":"ana@example.com"}"#, #"{"id":"e","type":"order.completed","data":{"orderId":1e999999}}"#,
+    ]
+    static let now = at(seconds: 1_700_000_000)
+
+    static func source(_ kind: ProviderKind) -> SourceConfig {
+        var s = SourceConfig(name: kind.rawValue, provider: kind.rawValue, secrets: [secret("whsec_c2VjcmV0")])
+        s.validation = ValidationCallbackConfig(bearer: secret("b"), allowEmails: ["*@example.com"])
+        s.publicKeys = kind == .bitso ? ["k": "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----"] : [:]
+        return s
+    }
+
+    /// Headers that make `body` pass each scheme's signature check.
+    static func signedHeaders(_ kind: ProviderKind, body: [UInt8]) -> [(name: String, value: String)] {
+        let key = utf8("whsec_c2VjcmV0")
+        func mac<H: HashFunction>(_ h: H.Type, _ parts: [[UInt8]], key: [UInt8] = key) -> [UInt8] {
+            MessageAuthentication.hmac(h, key: key, parts: parts)
+        }
+        switch kind {
+        case .bitcapital:
+            return [("X-Request-Timestamp", "1700000000"), ("X-Request-Signature", hex(mac(SHA256.self, [utf8("POST,/fuzz,1700000000,"), body])))]
+        case .bitpowr: return [("x-webhook-secret", "whsec_c2VjcmV0")]
+        case .bitso: return [("x-bitso-webhook-event-signature", "AAAA")]
+        case .koywe: return [("Koywe-Signature", hex(mac(SHA256.self, [body])))]
+        case .bitnob: return [("x-bitnob-signature", hex(mac(SHA512.self, [body])))]
+        case .standardwebhooks:
+            return [("webhook-id", "m"), ("webhook-timestamp", "1700000000"), ("webhook-signature", "v1," + DigestCoding.base64String(mac(SHA256.self, [utf8("m.1700000000."), body], key: utf8("secret"))))]
+        }
+    }
+
+    @Test(arguments: ProviderKind.allCases)
+    func arbitraryBytesNeverCrash(_ kind: ProviderKind) {
+        let adapter = ProviderRegistry.adapter(for: kind)
+        let src = Self.source(kind)
+        var outcomes = 0
+        var rng = SplitMix64(state: 7)
+        for body in fuzzBodies(seeds: Self.seeds, count: 2000, seed: UInt64(kind.rawValue.utf8.count)) {
+            let signed = WebhookRequest(target: "/fuzz", headers: Self.signedHeaders(kind, body: body), body: body, receivedAt: Self.now)
+            let headerValue = String(decoding: body.prefix(80), as: UTF8.self)
+            let garbage = WebhookRequest(
+                target: "/fuzz?\(rng.next())", headers: Self.signedHeaders(kind, body: body).map { ($0.name, headerValue) }
+                    + [("Authorization", "Bearer " + headerValue), ("x-bitso-key-id", headerValue)],
+                body: body, urlToken: rng.next() % 2 == 0 ? headerValue : nil, receivedAt: Self.now)
+            for req in [signed, garbage] {
+                do {
+                    _ = try adapter.handle(req, source: src)
+                    outcomes += 1
+                } catch {
+                    #expect([400, 401].contains(error.status))
+                }
+                _ = try? WebhookIntake().process(req, source: src)
+            }
+        }
+        // The signed mutations of valid seeds reach normalization at least sometimes.
+        if kind != .bitso { #expect(outcomes > 0) }
+    }
+}
