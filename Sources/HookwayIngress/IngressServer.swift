@@ -54,7 +54,7 @@ public struct IngressServer {
         }
         publisher = KafkaEventPublisher(
             producer: producer, admin: admin,
-            topics: .init(autoCreate: config.kafka.topics.autoCreate, partitions: config.kafka.topics.partitions, replicationFactor: config.kafka.topics.replicationFactor),
+            topics: .init(autoCreate: config.kafka.autoCreate, partitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor),
             spool: spool, logger: logger
         )
     }
@@ -73,8 +73,8 @@ public struct IngressServer {
         let watcher = ConfigWatcher(path: options.configPath, logger: logger) { config in
             store.replace(with: config)
             publisher.updateTopicSettings(.init(
-                autoCreate: config.kafka.topics.autoCreate, partitions: config.kafka.topics.partitions,
-                replicationFactor: config.kafka.topics.replicationFactor
+                autoCreate: config.kafka.autoCreate, partitions: config.kafka.partitions,
+                replicationFactor: config.kafka.replicationFactor
             ))
         }
         let health = BrokerHealthMonitor(admin: admin) { publisher.markBrokerAnswered() }

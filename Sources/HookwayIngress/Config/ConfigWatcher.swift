@@ -39,13 +39,14 @@ public struct ConfigWatcher: Service {
 
     public func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        var last = fingerprint()
+        let initial = fingerprint()
         try await withThrowingTaskGroup(of: Void.self) { group in
             let reloadRequests = AsyncStream<String>.makeStream()
             group.addTask {
                 for await _ in hangups { reloadRequests.continuation.yield("SIGHUP") }
             }
             group.addTask {
+                var last = initial
                 while !Task.isCancelled {
                     try await Task.sleep(for: interval)
                     let now = fingerprint()

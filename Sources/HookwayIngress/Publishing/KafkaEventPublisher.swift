@@ -92,7 +92,7 @@ public final class KafkaEventPublisher: EventPublisher {
 
     /// Sends to every topic concurrently; succeeds only when every topic acknowledged.
     func sendAll(topics: [String], key: [UInt8], value: [UInt8], headers: [KafkaHeader]) async -> Result<Void, KafkaError> {
-        do {
+        do throws(KafkaError) {
             try await ensureTopics(topics)
         } catch {
             return .failure(error)
@@ -101,7 +101,7 @@ public final class KafkaEventPublisher: EventPublisher {
         return await withTaskGroup(of: Result<DeliveryReport, KafkaError>.self) { group in
             for topic in topics {
                 group.addTask { [producer] in
-                    do {
+                    do throws(KafkaError) {
                         return .success(try await producer.send(topic: topic, key: key, value: value, headers: sendHeaders))
                     } catch {
                         return .failure(error)

@@ -147,7 +147,7 @@ public actor Spool {
             active = Segment(sequence: next, bytes: 0, events: 0, oldest: nil, path: path)
         }
         _ = try? await NIOThreadPool.singleton.runIfActive { fsync(oldFD) }
-        if newFD >= 0 { close(oldFD) }
+        if newFD >= 0 { Glibc.close(oldFD) }
         synced = max(synced, oldWritten)
         syncing = false
         let ready = waiters

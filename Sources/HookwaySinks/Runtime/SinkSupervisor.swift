@@ -74,7 +74,7 @@ public final class SinkSupervisor: Service, Sendable {
             }
             let runner = SinkRunner(
                 config: sinkConfig, sink: sink, brokers: brokers, consumerProperties: config.kafka.consumer, producer: producer, logger: logger,
-                topicPartitions: config.kafka.topics.partitions, topicReplication: config.kafka.topics.replicationFactor
+                topicPartitions: config.kafka.partitions, topicReplication: config.kafka.replicationFactor
             )
             let logger = self.logger
             let task = Task {

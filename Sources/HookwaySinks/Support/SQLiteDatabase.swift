@@ -48,7 +48,9 @@ public final class SQLiteDatabase: @unchecked Sendable {
 
     /// Runs statements that return no rows.
     public func execute(_ sql: String) throws(SQLiteError) {
-        try lock.withLock { () throws(SQLiteError) in try executeLocked(sql) }
+        lock.lock()
+        defer { lock.unlock() }
+        try executeLocked(sql)
     }
 
     private func executeLocked(_ sql: String) throws(SQLiteError) {

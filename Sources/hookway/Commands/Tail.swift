@@ -38,7 +38,7 @@ struct Tail: AsyncParsableCommand {
             }
             if let glob, !glob.matches(event.type) { continue }
             print(json ? String(decoding: value, as: UTF8.self) : Self.line(event, colour: colour))
-            fflush(stdout)
+            fflush(nil)
             printed += 1
             if let limit, printed >= limit { break }
         }

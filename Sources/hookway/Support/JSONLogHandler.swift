@@ -16,10 +16,8 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-        file: String, function: String, line: UInt
-    ) {
+    func log(event: LogEvent) {
+        let level = event.level, message = event.message, explicit = event.metadata
         var members: [JSONMember] = [
             JSONMember("ts", .string(Timestamp.now().rfc3339)),
             JSONMember("level", .string(level.rawValue)),
