@@ -14,10 +14,12 @@ import Testing
     ]
     static let now = at(seconds: 1_700_000_000)
 
-    static func source(_ kind: ProviderKind) -> SourceConfig {
+    static func source(_ kind: ProviderKind, withKeys: Bool = false) -> SourceConfig {
         var s = SourceConfig(name: kind.rawValue, provider: kind.rawValue, secrets: [secret("whsec_c2VjcmV0")])
         s.validation = ValidationCallbackConfig(bearer: secret("b"), allowEmails: ["*@example.com"])
-        s.publicKeys = kind == .bitso ? ["k": "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----"] : [:]
+        // Bitso is fuzzed both ways: without keys the parser sees every body, with (unusable)
+        // keys the RSA path locates and compacts the payload span of every body.
+        if withKeys { s.publicKeys = ["k": "-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----"] }
         return s
     }
 
@@ -43,6 +45,7 @@ import Testing
     func arbitraryBytesNeverCrash(_ kind: ProviderKind) {
         let adapter = ProviderRegistry.adapter(for: kind)
         let src = Self.source(kind)
+        let keyed = Self.source(kind, withKeys: true)
         var outcomes = 0
         var rng = SplitMix64(state: 7)
         for body in fuzzBodies(seeds: Self.seeds, count: 2000, seed: UInt64(kind.rawValue.utf8.count)) {
@@ -52,17 +55,17 @@ import Testing
                 target: "/fuzz?\(rng.next())", headers: Self.signedHeaders(kind, body: body).map { ($0.name, headerValue) }
                     + [("Authorization", "Bearer " + headerValue), ("x-bitso-key-id", headerValue)],
                 body: body, urlToken: rng.next() % 2 == 0 ? headerValue : nil, receivedAt: Self.now)
-            for req in [signed, garbage] {
+            for (req, source) in [(signed, src), (garbage, src), (signed, keyed)] {
                 do {
-                    _ = try adapter.handle(req, source: src)
+                    _ = try adapter.handle(req, source: source)
                     outcomes += 1
                 } catch {
                     #expect([400, 401].contains(error.status))
                 }
-                _ = try? WebhookIntake().process(req, source: src)
+                _ = try? WebhookIntake().process(req, source: source)
             }
         }
         // The signed mutations of valid seeds reach normalization at least sometimes.
-        if kind != .bitso { #expect(outcomes > 0) }
+        #expect(outcomes > 0)
     }
 }
