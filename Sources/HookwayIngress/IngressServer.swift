@@ -6,7 +6,7 @@ public import ServiceLifecycle
 
 /// `hookway serve`: the HTTP ingress plus the services it needs (config watcher, broker health),
 /// assembled for one `ServiceGroup`.
-public struct IngressServer {
+public struct IngressServer: Sendable {
     public struct Options: Sendable {
         public var configPath: String
         public var host: String

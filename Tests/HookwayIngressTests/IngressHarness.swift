@@ -7,6 +7,7 @@ import HookwayTesting
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import NIOHTTP1
 import ServiceLifecycle
 
 /// Runs a real `hookway serve` (in process) against a real Tansu broker, with a routes file on
@@ -57,7 +58,7 @@ final class IngressHarness: Sendable {
     }
 
     static func start(routes: String, broker: TansuBroker? = nil, host: String = "127.0.0.1") async throws -> IngressHarness {
-        let broker = try await broker ?? TansuBroker.shared()
+        let broker = if let broker { broker } else { try await TansuBroker.shared() }
         let dir = NSTemporaryDirectory() + "hookway-ingress-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/routes.json"
