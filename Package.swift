@@ -93,6 +93,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Producer throughput benchmark (scripts/bench-kafka); not part of the product.
+        .executableTarget(
+            name: "BenchKafka",
+            dependencies: ["HookwayKafka", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
         // Test support: Tansu launcher, signed-request builders, recording servers. Never in the product.
         .target(
             name: "HookwayTesting",

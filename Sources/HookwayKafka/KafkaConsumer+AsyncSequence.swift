@@ -24,7 +24,20 @@ extension KafkaConsumer: AsyncSequence {
         /// The next message; `nil` once the consumer is closed or the task is cancelled.
         public mutating func next() async throws(KafkaError) -> KafkaMessage? {
             guard !isDone else { return nil }
-            let result = await consumer.core.nextMessage(wake: consumer.handle)
+            let consumer = self.consumer
+            return try settle(await consumer.core.nextMessage(wake: consumer.handle))
+        }
+
+        /// The next message; `nil` once the consumer is closed or the task is cancelled.
+        @available(macOS 15.0, *)
+        public mutating func next(isolation actor: isolated (any Actor)?) async throws(KafkaError) -> KafkaMessage? {
+            guard !isDone else { return nil }
+            let consumer = self.consumer
+            return try settle(await consumer.core.nextMessage(wake: consumer.handle))
+        }
+
+        /// After the end or an error, the iterator only returns `nil`.
+        private mutating func settle(_ result: Result<KafkaMessage?, KafkaError>) throws(KafkaError) -> KafkaMessage? {
             switch result {
             case .success(let message?):
                 return message
@@ -35,12 +48,6 @@ extension KafkaConsumer: AsyncSequence {
                 isDone = true
                 throw error
             }
-        }
-
-        /// The next message; `nil` once the consumer is closed or the task is cancelled.
-        @available(macOS 15.0, *)
-        public mutating func next(isolation actor: isolated (any Actor)?) async throws(KafkaError) -> KafkaMessage? {
-            try await next()
         }
     }
 }

@@ -17,7 +17,7 @@ extension KafkaConsumer {
         var byPartition: [TopicPartition: Int64] = [:]
         for entry in offsets {
             let key = TopicPartition(topic: entry.topic, partition: entry.partition)
-            byPartition[key] = max(byPartition[key] ?? entry.nextOffset, entry.nextOffset)
+            byPartition[key] = Swift.max(byPartition[key] ?? entry.nextOffset, entry.nextOffset)
         }
         guard !byPartition.isEmpty else { return }
         let error = await withCheckedContinuation { continuation in

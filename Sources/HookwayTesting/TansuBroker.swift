@@ -1,5 +1,5 @@
 import Foundation
-public import HookwayKafka
+import HookwayKafka
 #if canImport(Glibc)
 import Glibc
 #endif

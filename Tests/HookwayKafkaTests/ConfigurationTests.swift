@@ -1,3 +1,4 @@
+import CRdKafka
 @testable import HookwayKafka
 import Testing
 
