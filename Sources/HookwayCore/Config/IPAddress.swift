@@ -81,11 +81,16 @@ public struct CIDRBlock: Sendable, Hashable, CustomStringConvertible {
     public init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let address = IPAddress(parts[0]) else { return nil }
+        // A mapped block (`::ffff:10.0.0.0/104`) is unmapped with its address, so its prefix
+        // counts from bit 96 of the IPv6 form.
+        let mapped = address.isIPv4 && parts[0].contains(":")
         let maxBits = address.bytes.count * 8
         var length = maxBits
         if parts.count == 2 {
-            guard let l = Int(parts[1]), l >= 0, l <= maxBits, parts[1].allSatisfy(\.isNumber) else { return nil }
-            length = l
+            guard let l = Int(parts[1]), parts[1].allSatisfy(\.isNumber) else { return nil }
+            let bits = mapped ? l - 96 : l
+            guard bits >= 0, bits <= maxBits else { return nil }
+            length = bits
         }
         network = address
         prefixLength = length
