@@ -8,13 +8,17 @@ extension ConfigReader {
         var names: [String: Int] = [:]
         for (i, item) in items.enumerated() {
             let p = "\(path)[\(i)]"
-            guard let route = route(item, at: p) else { continue }
-            if let first = names[route.name] {
-                error("\(p).name", "duplicate route name \"\(route.name)\" (also \(path)[\(first)])")
-                continue
+            let route = route(item, at: p)
+            // Checked on the name as written, so a duplicate is reported even when either route
+            // has other problems.
+            if let name = item["name"]?.stringValue, !name.isEmpty {
+                if let first = names[name] {
+                    error("\(p).name", "duplicate route name \"\(name)\" (also \(path)[\(first)])")
+                    continue
+                }
+                names[name] = i
             }
-            names[route.name] = i
-            out.append(route)
+            if let route { out.append(route) }
         }
         return out
     }

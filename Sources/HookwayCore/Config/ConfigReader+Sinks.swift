@@ -91,7 +91,7 @@ extension ConfigReader {
             guard let sink = config.sinks[name] else { continue }
             for (i, topic) in sink.topics.enumerated() {
                 if topic == config.kafka.unroutedTopic || producible.contains(where: { $0.matches(topic) }) { continue }
-                warning("$.sinks.\(name).topics[\(i)]", "no route can ever produce \"\(topic)\"; this sink will receive nothing from Hookway")
+                warning("\(Self.child(Self.child("$.sinks", name), "topics"))[\(i)]", "no route can ever produce \"\(topic)\"; this sink will receive nothing from Hookway")
             }
         }
     }

@@ -48,24 +48,26 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         guard s.contains(":") else { return nil }
         let halves = s.components(separatedBy: "::")
         guard halves.count <= 2 else { return nil }
-        func groups(_ part: String) -> [UInt8]? {
+        // A dotted quad may only be the address's last 32 bits (RFC 4291 §2.2).
+        func groups(_ part: String, endsAddress: Bool) -> [UInt8]? {
             if part.isEmpty { return [] }
             var out: [UInt8] = []
             let items = part.split(separator: ":", omittingEmptySubsequences: false)
             for (i, item) in items.enumerated() {
-                if i == items.count - 1, item.contains(".") {
+                if endsAddress, i == items.count - 1, item.contains(".") {
                     guard let v4 = parseIPv4(item) else { return nil }
                     out += v4
                     continue
                 }
-                guard !item.isEmpty, item.count <= 4, let v = UInt16(item, radix: 16) else { return nil }
+                // `UInt16(_:radix:)` alone would accept a sign ("+1", "-0").
+                guard !item.isEmpty, item.count <= 4, item.allSatisfy(\.isHexDigit), let v = UInt16(item, radix: 16) else { return nil }
                 out += [UInt8(v >> 8), UInt8(v & 0xFF)]
             }
             return out
         }
-        guard let head = groups(halves[0]) else { return nil }
+        guard let head = groups(halves[0], endsAddress: halves.count == 1) else { return nil }
         if halves.count == 1 { return head.count == 16 ? head : nil }
-        guard let tail = groups(halves[1]), head.count + tail.count < 16 else { return nil }
+        guard let tail = groups(halves[1], endsAddress: true), head.count + tail.count < 16 else { return nil }
         return head + Array(repeating: 0, count: 16 - head.count - tail.count) + tail
     }
 }
@@ -79,11 +81,16 @@ public struct CIDRBlock: Sendable, Hashable, CustomStringConvertible {
     public init?(_ text: String) {
         let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let address = IPAddress(parts[0]) else { return nil }
+        // A mapped block (`::ffff:10.0.0.0/104`) is unmapped with its address, so its prefix
+        // counts from bit 96 of the IPv6 form.
+        let mapped = address.isIPv4 && parts[0].contains(":")
         let maxBits = address.bytes.count * 8
         var length = maxBits
         if parts.count == 2 {
-            guard let l = Int(parts[1]), l >= 0, l <= maxBits, parts[1].allSatisfy(\.isNumber) else { return nil }
-            length = l
+            guard let l = Int(parts[1]), parts[1].allSatisfy(\.isNumber) else { return nil }
+            let bits = mapped ? l - 96 : l
+            guard bits >= 0, bits <= maxBits else { return nil }
+            length = bits
         }
         network = address
         prefixLength = length
