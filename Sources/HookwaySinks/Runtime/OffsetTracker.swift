@@ -64,6 +64,6 @@ public struct OffsetTracker: Sendable {
         partitions = partitions.filter { assigned.contains($0.key) }
     }
 
-    /// Number of offsets started and not finished.
-    public var inFlight: Int { partitions.values.reduce(0) { $0 + $1.pending.count - $1.pendingStart } }
+    /// Number of offsets started and not yet finished.
+    public var inFlight: Int { partitions.values.reduce(0) { $0 + $1.pending.count - $1.pendingStart - $1.done.count } }
 }

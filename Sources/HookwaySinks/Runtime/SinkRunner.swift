@@ -35,7 +35,9 @@ public final class SinkRunner: Sendable {
         var consumer = KafkaConsumerConfiguration(bootstrapServers: brokers, groupID: config.group, topics: config.topics)
         consumer.properties = consumerProperties
         if let ms = consumerProperties["session.timeout.ms"].flatMap(Int64.init) { consumer.sessionTimeout = .milliseconds(ms) }
-        consumer.maxBufferedMessages = max(64, config.maxInFlight * 4)
+        // Pausing fetches on a full buffer makes librdkafka re-fetch on resume; a roomy buffer
+        // (bounded: about 1 KB per event) keeps that rare.
+        consumer.maxBufferedMessages = max(2000, config.maxInFlight * 64)
         self.consumerConfiguration = consumer
         self.producer = producer
         var logger = logger

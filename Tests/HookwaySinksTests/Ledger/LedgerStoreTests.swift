@@ -108,3 +108,21 @@ struct LedgerSinkTests {
         #expect(try sink.store.balances().isEmpty)
     }
 }
+
+struct LedgerSpeedTests {
+    @Test func bookingSpeedWithoutKafka() async throws {
+        let sink = try LedgerSinkTests.sink()
+        let started = ContinuousClock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for lane in 0..<8 {
+                group.addTask {
+                    for i in 0..<250 { try await sink.deliver(LedgerSinkTests.deposit(id: "speed-\(lane)-\(i)", amount: .string("1.5"))) }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let elapsed = ContinuousClock.now - started
+        print("ledger: 2,000 bookings without Kafka in \(elapsed)")
+        #expect(try sink.store.transactionCount() == 2000)
+    }
+}

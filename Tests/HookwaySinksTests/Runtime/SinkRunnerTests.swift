@@ -52,11 +52,13 @@ enum SinkFixtures {
             authMethod: .signature, receivedAt: .now())
     }
 
-    static func produce(_ events: [Event], to topic: String, broker: TansuBroker) async throws {
+    /// Produces `events`; with `inOrder` one at a time, so each key's offsets follow the array.
+    static func produce(_ events: [Event], to topic: String, broker: TansuBroker, inOrder: Bool = false) async throws {
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers), logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for chunk in stride(from: 0, to: events.count, by: 500) {
-                let slice = events[chunk..<min(chunk + 500, events.count)]
+            let chunkSize = inOrder ? events.count : 500
+            for chunk in stride(from: 0, to: events.count, by: chunkSize) {
+                let slice = events[chunk..<min(chunk + chunkSize, events.count)]
                 group.addTask {
                     for e in slice {
                         _ = try await producer.send(topic: topic, key: Array(e.partitionKey.utf8), value: e.jsonBytes(), headers: [])
@@ -139,7 +141,7 @@ struct SinkRunnerTests {
         let broker = try await TansuBroker.shared()
         let topic = try await broker.createTestTopic(partitions: 3)
         let events = (0..<600).map { SinkFixtures.event(id: "o\($0)", subject: "key-\($0 % 7)", amount: "\($0)") }
-        try await SinkFixtures.produce(events, to: topic, broker: broker)
+        try await SinkFixtures.produce(events, to: topic, broker: broker, inOrder: true)
         let sink = RecordingSink(jitter: true)
         try await SinkFixtures.run(SinkFixtures.sinkConfig(topic: topic, maxInFlight: 16), sink: sink, broker: broker) {
             sink.delivered.withLockedValue { $0.count } >= 600
