@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: run test build release bootstrap bench-kafka clean
+.PHONY: run test build release bootstrap bench-kafka bench fuzz clean
 
 bootstrap:
 	@scripts/bootstrap
@@ -24,3 +24,11 @@ bench-kafka: bootstrap
 
 clean:
 	rm -rf .build var
+
+# Performance benchmark (issue 9): bare Hummingbird vs Python peer vs hookway serve.
+bench: bootstrap
+	@bench/run
+
+# Coverage-guided fuzzing (not part of `make test`).
+fuzz: bootstrap
+	@fuzz/run

@@ -99,6 +99,16 @@ let package = Package(
             dependencies: ["HookwayKafka", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // The benchmark's ceiling: a minimal Hummingbird server that reads the body, checks the
+        // Bitnob HMAC and answers 200 without Kafka (bench/, not part of the product).
+        .executableTarget(
+            name: "BenchBare",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         // Test support: Tansu launcher, signed-request builders, recording servers. Never in the product.
         .target(

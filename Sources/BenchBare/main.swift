@@ -1,0 +1,2 @@
+// Placeholder until bench/ lands: see bench/README.md.
+print("BenchBare")
