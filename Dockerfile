@@ -18,8 +18,8 @@ FROM ubuntu:24.04 AS runtime
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       librdkafka1 libsqlite3-0 ca-certificates curl \
- && rm -rf /var/lib/apt/lists/* \
- && useradd --system --uid 10001 --home-dir /var/lib/hookway --create-home hookway
+ && rm -rf /var/lib/apt/lists/*
+RUN useradd --system --uid 10001 --home-dir /var/lib/hookway --create-home hookway
 COPY --from=build /out/hookway /usr/local/bin/hookway
 COPY routes.json /etc/hookway/routes.json
 USER hookway

@@ -63,7 +63,7 @@ public struct IngressServer: Sendable {
     public func makeServices(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
         let publisher = self.publisher
         let store = self.store
-        let responder = WebhookResponder(store: store, publisher: publisher, metrics: metrics, isReady: { publisher.isHealthy })
+        let responder = WebhookResponder(store: store, publisher: publisher, metrics: metrics, isReady: { publisher.isReady })
         let app = Application(
             responder: responder,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "hookway"),

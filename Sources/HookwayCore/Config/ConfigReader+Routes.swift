@@ -94,7 +94,7 @@ extension ConfigReader {
         var operand: Condition.Operand?
         switch op {
         case .eq, .ne:
-            if let t = opMember.value.scalarText { operand = .text(t) } else { error(p, "expected a string, number or boolean, found \(Self.typeName(opMember.value))") }
+            if let t = opMember.value.scalarText { operand = .text(t, numeric: opMember.value.numberLiteral != nil) } else { error(p, "expected a string, number or boolean, found \(Self.typeName(opMember.value))") }
         case .in:
             if case .array(let items) = opMember.value {
                 var list: [String] = []

@@ -4,7 +4,9 @@ public struct Condition: Sendable, Hashable {
     public enum Operator: String, Sendable, CaseIterable { case eq, ne, `in`, gt, gte, lt, lte, exists }
 
     public enum Operand: Sendable, Hashable {
-        case text(String)
+        /// Compared as text; `numeric` (the file wrote a JSON number) also accepts an equal
+        /// decimal (`100.0` eq `100`). A string operand never matches `"00123"` to `"123"`.
+        case text(String, numeric: Bool = false)
         case list([String])
         case decimal(ExactDecimal)
         case flag(Bool)
@@ -28,12 +30,12 @@ public struct Condition: Sendable, Hashable {
             let present: Bool
             if let value, value != .null { present = true } else { present = false }
             return present == wanted
-        case (.eq, .text(let t)):
-            return Condition.equals(value, t)
-        case (.ne, .text(let t)):
-            return !Condition.equals(value, t)
+        case (.eq, .text(let t, let numeric)):
+            return Condition.equals(value, t, numeric: numeric)
+        case (.ne, .text(let t, let numeric)):
+            return !Condition.equals(value, t, numeric: numeric)
         case (.in, .list(let items)):
-            return items.contains { Condition.equals(value, $0) }
+            return items.contains { Condition.equals(value, $0, numeric: false) }
         case (.gt, .decimal(let d)), (.gte, .decimal(let d)), (.lt, .decimal(let d)), (.lte, .decimal(let d)):
             guard let text = value?.scalarText, let v = ExactDecimal(text) else { return false }
             let c = ExactDecimal.compare(v, d)
@@ -48,11 +50,11 @@ public struct Condition: Sendable, Hashable {
         }
     }
 
-    /// Text equality, or exact decimal equality when both sides are numbers (`"100.0"` eq `100`).
-    static func equals(_ value: JSONValue?, _ expected: String) -> Bool {
+    /// Text equality; with a numeric operand, exact decimal equality too (`"100.0"` eq `100`).
+    static func equals(_ value: JSONValue?, _ expected: String, numeric: Bool) -> Bool {
         guard let text = value?.scalarText else { return false }
         if text == expected { return true }
-        if let a = ExactDecimal(text), let b = ExactDecimal(expected) { return a == b }
+        if numeric, let a = ExactDecimal(text), let b = ExactDecimal(expected) { return a == b }
         return false
     }
 }

@@ -38,6 +38,15 @@ public final class KafkaEventPublisher: EventPublisher {
     /// Applies the topic settings of a reloaded config.
     public func updateTopicSettings(_ settings: TopicSettings) { topicSettings.withLockedValue { $0 = settings } }
 
+    private let spoolRoom = NIOLockedValueBox(true)
+
+    /// Whether the spool can take more events (kept fresh by the spool drainer).
+    public var spoolHasRoom: Bool { spool != nil && spoolRoom.withLockedValue { $0 } }
+    func noteSpool(hasRoom: Bool) { spoolRoom.withLockedValue { $0 = hasRoom } }
+
+    /// Ready to promise durability: Kafka answers, or the spool can still take events.
+    public var isReady: Bool { isHealthy || spoolHasRoom }
+
     /// Records that the broker answered (a delivery report or a health probe).
     public func markBrokerAnswered() { lastAcknowledged.withLockedValue { $0 = .now } }
 
@@ -109,6 +118,10 @@ public final class KafkaEventPublisher: EventPublisher {
                 }
             }
             var firstError: KafkaError?
+            defer {
+                // The broker may have lost the topic (a restarted development broker): ask again next time.
+                if firstError != nil { createdTopics.withLockedValue { $0.subtract(topics) } }
+            }
             for await result in group {
                 switch result {
                 case .success(let report):
@@ -123,11 +136,12 @@ public final class KafkaEventPublisher: EventPublisher {
         }
     }
 
-    /// Creates topics on first use when `kafka.topics.autoCreate` is on (idempotent).
-    private func ensureTopics(_ topics: [String]) async throws(KafkaError) {
+    /// Creates topics on first use when `kafka.topics.autoCreate` is on (idempotent). `force`
+    /// asks the broker again even for topics created before (a broker that lost its data).
+    func ensureTopics(_ topics: [String], force: Bool = false) async throws(KafkaError) {
         let settings = topicSettings.withLockedValue { $0 }
         guard settings.autoCreate else { return }
-        let missing = createdTopics.withLockedValue { known in topics.filter { !known.contains($0) } }
+        let missing = force ? topics : createdTopics.withLockedValue { known in topics.filter { !known.contains($0) } }
         guard !missing.isEmpty else { return }
         try await admin.createTopics(missing, partitions: settings.partitions, replicationFactor: settings.replicationFactor, timeout: .seconds(5))
         createdTopics.withLockedValue { $0.formUnion(missing) }

@@ -27,6 +27,7 @@ public struct SpoolDrainer: Service {
                 continue
             }
             let records = await spool.read(path: segment.path)
+            try? await publisher.ensureTopics(Array(Set(records.flatMap(\.topics))).sorted(), force: true)
             var index = 0
             var wait = Duration.milliseconds(100)
             while index < records.count {
@@ -51,6 +52,7 @@ public struct SpoolDrainer: Service {
 
     func reportStats() async {
         let stats = await spool.stats
+        publisher.noteSpool(hasRoom: stats.bytes + 1_048_576 <= spool.maxBytes)
         Gauge(label: "hookway_spool_bytes").record(stats.bytes)
         Gauge(label: "hookway_spool_events").record(stats.events)
         let age = stats.oldestSpooledAt.map { Double(Timestamp.now().millisecondsSinceEpoch - $0) / 1000 } ?? 0

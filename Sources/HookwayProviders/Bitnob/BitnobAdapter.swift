@@ -91,6 +91,8 @@ public struct BitnobAdapter: ProviderAdapter {
                 ("id", .string(id)), ("amount", .string("0.00021")), ("currency", .string("BTC")),
                 ("status", .string(failed ? "failed" : "success")), ("type", .string("credit")),
                 ("channel", .string("lightning")), ("reference", .string(String(SampleSupport.hexID(id).prefix(12)))),
+                // Bitnob's transaction webhooks name the customer; ledger rules key accounts on it.
+                ("customerEmail", .string("customer@example.com")),
             ]
         }
         let body = SampleSupport.json([("event", .string(event)), ("data", .object(record.map { JSONMember($0.0, $0.1) }))])

@@ -47,13 +47,15 @@ struct Serve: AsyncParsableCommand {
         let services = server.makeServices { port in
             logger.info("listening", metadata: ["address": "\(options.host):\(port)", "config": "\(options.configPath)", "summary": "\(routes.summary)"])
         }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0) },
-                gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger
-            )
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
         )
+        // Stop accepting, let in-flight requests end (200 or 503), flush the producer, close the
+        // spool — all within limits.shutdownTimeoutMs.
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(routes.limits.shutdownTimeoutMs)
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
     }
 }

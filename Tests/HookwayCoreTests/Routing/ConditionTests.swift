@@ -31,12 +31,13 @@ struct ConditionTests {
         // eq / ne
         (Condition(field: "data.status", op: .eq, operand: .text("success")), true),
         (Condition(field: "data.status", op: .eq, operand: .text("SUCCESS")), false),
-        (Condition(field: "data.amount", op: .eq, operand: .text("10000")), true),  // exact decimal equality
-        (Condition(field: "data.amount", op: .eq, operand: .text("1e4")), true),
+        (Condition(field: "data.amount", op: .eq, operand: .text("10000", numeric: true)), true),  // exact decimal equality
+        (Condition(field: "data.amount", op: .eq, operand: .text("1e4", numeric: true)), true),
+        (Condition(field: "data.amount", op: .eq, operand: .text("1e4")), false),  // a string operand compares text
         (Condition(field: "data.amount", op: .eq, operand: .text("10000.01")), false),
         (Condition(field: "data.payload.data.chain", op: .eq, operand: .text("BTC")), true),
         (Condition(field: "data.payload.data.confirmed", op: .eq, operand: .text("true")), true),
-        (Condition(field: "data.payload.data.big", op: .eq, operand: .text("1000")), true),
+        (Condition(field: "data.payload.data.big", op: .eq, operand: .text("1000", numeric: true)), true),
         (Condition(field: "data.payload.data.memo", op: .eq, operand: .text("null")), false),
         (Condition(field: "data.payload.data.tags", op: .eq, operand: .text("a")), false),
         (Condition(field: "data.missing", op: .eq, operand: .text("")), false),
@@ -47,7 +48,8 @@ struct ConditionTests {
         (Condition(field: "data.currency", op: .in, operand: .list(["BTC", "USDT"])), true),
         (Condition(field: "data.currency", op: .in, operand: .list(["USDT"])), false),
         (Condition(field: "data.currency", op: .in, operand: .list([])), false),
-        (Condition(field: "data.amount", op: .in, operand: .list(["5", "10000.000"])), true),
+        (Condition(field: "data.amount", op: .in, operand: .list(["5", "10000"])), true),
+        (Condition(field: "data.amount", op: .in, operand: .list(["5", "10000.000"])), false),  // in compares text
         (Condition(field: "data.missing", op: .in, operand: .list(["x"])), false),
         // numeric, exact
         (Condition(field: "data.amount", op: .gte, operand: decimal("10000")), true),

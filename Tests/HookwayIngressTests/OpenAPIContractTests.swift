@@ -1,0 +1,94 @@
+import Foundation
+import HookwayTesting
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every status and error code `docs/openapi.yaml` documents is reachable on a running server.
+@Suite(.timeLimit(.minutes(3)))
+struct OpenAPIContractTests {
+    static let spec: String = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return (try? String(contentsOf: root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)) ?? ""
+    }()
+
+    static var documentedStatuses: Set<Int> {
+        Set(spec.matches(of: /"(\d{3})":/).compactMap { Int($0.1) })
+    }
+
+    static var documentedCodes: Set<String> {
+        var codes = Set<String>()
+        for match in spec.matches(of: /code: ([a-z_ |]+)/) {
+            for code in match.1.split(separator: "|") { codes.insert(code.trimmingCharacters(in: .whitespaces)) }
+        }
+        return codes
+    }
+
+    @Test func everyDocumentedStatusAndCodeIsReachable() async throws {
+        #expect(Self.documentedStatuses.count >= 10)
+        #expect(Self.documentedCodes.count >= 11)
+        let broker = try await TansuBroker.start()
+        defer { broker.stop() }
+        let topic = "t-\(UUID().uuidString.lowercased())"
+        let extra = #", "private": { "provider": "bitso", "token": "env:BITSO_WEBHOOK_TOKEN", "allowFrom": ["10.0.0.0/8"] }"#
+        let ingress = try await IngressHarness.start(
+            routes: IngressHarness.routes(topic: topic, extraSources: extra, ackTimeoutMs: 1000, maxBodyBytes: 4096), broker: broker)
+        defer { Task { await ingress.stop() } }
+        var seenStatuses = Set<Int>()
+        var seenCodes = Set<String>()
+        func record(_ a: IngressHarness.Answer) {
+            seenStatuses.insert(a.status)
+            if let code = a.errorCode { seenCodes.insert(code) }
+        }
+        let good = Bodies.bitnob()
+        record(try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(good))], body: good))
+        let notJSON = Array("nope".utf8)
+        record(try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(notJSON))], body: notJSON))
+        record(try await ingress.send("/webhooks/bitnob", body: good))
+        record(try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(good, secret: "x"))], body: good))
+        record(try await ingress.send("/webhooks/bitso/wrong", body: Array(#"{"event":"funding","payload":{}}"#.utf8)))
+        let stale = "\(Int(Date().timeIntervalSince1970) - 3600)"
+        let bc = Array(#"{"id":"u","entity":"user","status":"ready"}"#.utf8)
+        record(try await ingress.send("/webhooks/bitcapital", headers: [
+            ("X-Request-Timestamp", stale), ("X-Request-Signature", Sign.bitcapital(target: "/webhooks/bitcapital", timestamp: stale, body: bc)),
+        ], body: bc))
+        record(try await ingress.send("/webhooks/private/t0k3n", body: Array(#"{"event":"funding","payload":{}}"#.utf8)))
+        record(try await ingress.send("/webhooks/nowhere", body: good))
+        record(try await ingress.send("/webhooks/bitnob", method: .GET))
+        record(try await ingress.send("/webhooks/bitnob", body: Array(repeating: 0x20, count: 5000)))
+        for path in ["/healthz", "/readyz", "/metrics"] { record(try await ingress.send(path, method: .GET)) }
+        record(try Self.slowBody(port: ingress.port))
+        broker.kill()
+        let lost = Bodies.bitnob()
+        record(try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(lost))], body: lost))
+        #expect(Self.documentedStatuses.subtracting(seenStatuses).isEmpty, "unreached statuses: \(Self.documentedStatuses.subtracting(seenStatuses))")
+        #expect(Self.documentedCodes.subtracting(seenCodes).isEmpty, "unreached codes: \(Self.documentedCodes.subtracting(seenCodes))")
+        #expect(seenStatuses.subtracting(Self.documentedStatuses).isEmpty, "undocumented statuses: \(seenStatuses.subtracting(Self.documentedStatuses))")
+        #expect(seenCodes.subtracting(Self.documentedCodes).isEmpty, "undocumented codes: \(seenCodes.subtracting(Self.documentedCodes))")
+    }
+
+    /// Declares 100 bytes, sends 10, waits: the server must answer 408 `request_timeout`.
+    static func slowBody(port: Int) throws -> IngressHarness.Answer {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw HarnessError(message: "connect failed") }
+        let head = "POST /webhooks/bitnob HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nx-bitnob-signature: 00\r\n\r\n{\"event\":"
+        _ = head.withCString { send(fd, $0, strlen($0), 0) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        let text = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
+        let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
+        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined()
+        return IngressHarness.Answer(status: status, headers: [], body: body)
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import HookwayCore
+import HookwayTesting
+import Testing
+
+/// With the spool on, a broker crash never turns a delivery away: it is spooled, answered 200
+/// `"spooled": true`, and published once a broker answers again.
+@Suite(.timeLimit(.minutes(4)))
+struct SpoolOutageTests {
+    @Test func eventsSpooledDuringAnOutageArriveAfterRecovery() async throws {
+        let broker = try await TansuBroker.start()
+        defer { broker.stop() }
+        let topic = "t-\(UUID().uuidString.lowercased())"
+        let spoolPath = NSTemporaryDirectory() + "hookway-spool-\(UUID().uuidString)"
+        var routes = IngressHarness.routes(topic: topic, ackTimeoutMs: 1000)
+        routes = routes.replacingOccurrences(of: #""limits":"#, with: #""spool": { "path": "\#(spoolPath)", "maxBytes": 16777216 }, "limits":"#)
+        let ingress = try await IngressHarness.start(routes: routes, broker: broker)
+        defer { Task { await ingress.stop() } }
+
+        broker.kill()
+        var ids: [String] = []
+        for _ in 0..<20 {
+            let body = Bodies.bitnob()
+            let answer = try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(body))], body: body)
+            #expect(answer.status == 200, "\(answer.body)")
+            #expect(answer.json?["spooled"] == .bool(true))
+            if let id = answer.json?["id"]?.stringValue { ids.append(id) }
+        }
+        let ready = try await ingress.send("/readyz", method: .GET)
+        #expect(ready.status == 200, "ready while the spool has room")
+        let spooled = try FileManager.default.contentsOfDirectory(atPath: spoolPath).filter { $0.hasSuffix(".seg") }
+        #expect(!spooled.isEmpty)
+
+        try await broker.restart()
+        let messages = try await ingress.consume([topic], count: 20, timeout: .seconds(90))
+        let found = Set(messages.compactMap { try? Event.decode($0.value ?? []).id })
+        #expect(Set(ids).isSubset(of: found), "missing: \(Set(ids).subtracting(found))")
+        // Drained segments are deleted.
+        var left = 1
+        for _ in 0..<40 where left > 0 {
+            left = (try FileManager.default.contentsOfDirectory(atPath: spoolPath)).filter { $0.hasSuffix(".seg") }.count
+            if left > 1 { try await Task.sleep(for: .milliseconds(250)) } else { break }
+        }
+        #expect(left <= 1, "only the (empty) active segment remains")
+    }
+
+    @Test func disabledSpoolAnswers503() async throws {
+        let broker = try await TansuBroker.start()
+        let topic = "t-\(UUID().uuidString.lowercased())"
+        let ingress = try await IngressHarness.start(routes: IngressHarness.routes(topic: topic, ackTimeoutMs: 800), broker: broker)
+        defer { Task { await ingress.stop() } }
+        broker.kill()
+        let body = Bodies.bitnob()
+        let answer = try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(body))], body: body)
+        #expect(answer.status == 503)
+        #expect(answer.header("Retry-After") != nil)
+    }
+}
