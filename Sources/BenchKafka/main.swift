@@ -48,7 +48,7 @@ case "create-topic":
 case "produce":
     let count = arguments.int("count", default: 200_000)
     let size = arguments.int("size", default: 1024)
-    let window = arguments.int("window", default: 100_000)
+    let window = arguments.int("window", default: 10_000)
     let value = [UInt8](repeating: 0x61, count: size)
     let producer: KafkaProducer
     do {
@@ -56,6 +56,7 @@ case "produce":
     } catch {
         fail("producer: \(error)")
     }
+    // One task per message (as one request handler per webhook), at most `window` in flight.
     let start = ContinuousClock.now
     let failures = await withTaskGroup(of: Bool.self) { group in
         var failures = 0

@@ -25,14 +25,23 @@ struct ProducerPollLoop {
                 }
             }
             rd_kafka_poll(rk, Self.pollTimeoutMilliseconds)
+            core.settleDeliveryReports(client: rk)
         }
     }
 
     private func flush(_ rk: OpaquePointer, timeout: Duration) -> KafkaError? {
-        // rd_kafka_flush serves delivery reports itself while it waits.
-        let err = rd_kafka_flush(rk, timeout.wholeMilliseconds)
-        guard err != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
-        return KafkaError(err, detail: "\(rd_kafka_outq_len(rk)) messages or requests still outstanding")
+        // rd_kafka_flush serves delivery reports itself; flushing in short slices lets the
+        // reports it served be settled (their sends resumed) while the flush goes on.
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let slice = Swift.min(Swift.max(deadline - ContinuousClock.now, .zero), .milliseconds(100))
+            let err = rd_kafka_flush(rk, slice.wholeMilliseconds)
+            core.settleDeliveryReports(client: rk)
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR { return nil }
+            if ContinuousClock.now >= deadline {
+                return KafkaError(err, detail: "\(rd_kafka_outq_len(rk)) messages or requests still outstanding")
+            }
+        }
     }
 
     private func tearDown(_ rk: OpaquePointer, timeout: Duration, shutdownCommand: ProducerStateMachine.Command) {
@@ -48,6 +57,7 @@ struct ProducerPollLoop {
             let deadline = ContinuousClock.now + .seconds(2)
             while rd_kafka_outq_len(rk) > 0, ContinuousClock.now < deadline {
                 rd_kafka_poll(rk, 50)
+                core.settleDeliveryReports(client: rk)
             }
         }
         let leftovers = core.state.withLockedValue { $0.close() }

@@ -95,6 +95,7 @@ public final class KafkaProducer: Sendable {
 /// State shared by the producer, its poll thread and librdkafka's callbacks (as the client opaque).
 final class ProducerCore: Sendable {
     let state = NIOLockedValueBox(ProducerStateMachine())
+    let reportBatch = DeliveryReportBatch()
     let logger: Logger
 
     init(logger: Logger) {

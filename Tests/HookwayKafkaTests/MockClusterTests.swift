@@ -12,8 +12,8 @@ struct MockClusterTests {
         let topic = "faults"
         cluster.createTopic(topic, partitions: 3, replicationFactor: 3)
         // Produce is API key 0. NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS,
-        // LEADER_NOT_AVAILABLE, NOT_ENOUGH_REPLICAS_AFTER_APPEND, NETWORK_EXCEPTION: all retriable.
-        let transient: [Int32] = [6, 7, 19, 5, 20, 13]
+        // LEADER_NOT_AVAILABLE, NOT_ENOUGH_REPLICAS_AFTER_APPEND: all retried by librdkafka.
+        let transient: [Int32] = [6, 7, 19, 5, 20]
         cluster.pushRequestErrors(apiKey: 0, errors: Array(repeating: transient, count: 5).flatMap { $0 })
 
         var configuration = KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers)
@@ -43,21 +43,26 @@ struct MockClusterTests {
         #expect(Set(values) == Set(0..<count))
     }
 
-    @Test("A broker outage shorter than message.timeout delays sends but loses nothing")
-    func brokerOutageDelaysButDelivers() async throws {
+    @Test("A permanent produce error fails the send with its broker code, not retried")
+    func permanentProduceErrorSurfacesTyped() async throws {
         let cluster = try KafkaMockCluster(brokers: 1)
-        cluster.createTopic("outage", partitions: 1, replicationFactor: 1)
+        cluster.createTopic("denied", partitions: 1, replicationFactor: 1)
+        cluster.pushRequestErrors(apiKey: 0, errors: [29])  // TOPIC_AUTHORIZATION_FAILED
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers),
-            logger: testLogger("outage"))
-        _ = try await producer.send(topic: "outage", key: nil, value: [0])
-        cluster.setBrokerDown(1)
-        let send = Task { try await producer.send(topic: "outage", key: nil, value: [1]) }
-        try await Task.sleep(for: .milliseconds(500))
-        #expect(producer.inFlightCount == 1)
-        cluster.setBrokerUp(1)
-        let report = try await send.value
-        #expect(report.offset == 1)
+            logger: testLogger("denied"))
+        let start = ContinuousClock.now
+        let error = await #expect(throws: KafkaError.self) {
+            try await producer.send(topic: "denied", key: nil, value: [1])
+        }
+        #expect(error?.code == KafkaError.Code(name: "TOPIC_AUTHORIZATION_FAILED"))
+        #expect(error?.isRetriable == false)
+        #expect(ContinuousClock.now - start < .seconds(10))
+        // librdkafka now holds the topic in error: the next send is refused at enqueue, typed too.
+        let refused = await #expect(throws: KafkaError.self) {
+            try await producer.send(topic: "denied", key: nil, value: [2])
+        }
+        #expect(refused?.code == KafkaError.Code(name: "TOPIC_AUTHORIZATION_FAILED"))
         await producer.shutdown(timeout: .seconds(5))
     }
 }

@@ -16,6 +16,8 @@ func consumerConfiguration(
     var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: group, topics: [topic])
     // Tansu completes a join after half the session timeout.
     configuration.sessionTimeout = .seconds(6)
+    // Tansu holds a fetch for fetch.wait.max.ms even when data is waiting; Kafka answers at once.
+    configuration.properties["fetch.wait.max.ms"] = "10"
     return configuration
 }
 
