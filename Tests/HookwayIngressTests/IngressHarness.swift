@@ -123,6 +123,8 @@ final class IngressHarness: Sendable {
     func consume(_ topics: [String], count: Int, timeout: Duration = .seconds(30), linger: Duration = .zero) async throws -> [KafkaMessage] {
         var configuration = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: "test-\(UUID().uuidString)", topics: topics)
         configuration.sessionTimeout = .seconds(6)
+        // Tansu holds a fetch for the whole fetch.wait.max.ms even when data is ready.
+        configuration.properties["fetch.wait.max.ms"] = "10"
         let consumer = try KafkaConsumer(configuration: configuration, logger: Logger(label: "test.consumer"))
         let box = NIOLockedValueBox<[KafkaMessage]>([])
         let reader = Task {

@@ -83,7 +83,7 @@ enum SinkFixtures {
     static func run(_ config: SinkConfig, sink: any Sink, broker: TansuBroker, until done: @escaping @Sendable () async throws -> Bool) async throws {
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers), logger: logger)
         let runner = SinkRunner(
-            config: config, sink: sink, brokers: broker.bootstrapServers, consumerProperties: ["session.timeout.ms": "6000"], producer: producer,
+            config: config, sink: sink, brokers: broker.bootstrapServers, consumerProperties: ["session.timeout.ms": "6000", "fetch.wait.max.ms": "10"], producer: producer,
             logger: logger, topicPartitions: 3)
         let task = Task { try await runner.run() }
         let deadline = ContinuousClock.now + .seconds(90)
@@ -160,6 +160,7 @@ enum KafkaTestReader {
     static func read(_ topics: [String], count: Int, broker: TansuBroker, timeout: Duration = .seconds(30)) async throws -> [KafkaMessage] {
         var configuration = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: "reader-\(UUID().uuidString)", topics: topics)
         configuration.sessionTimeout = .seconds(6)
+        configuration.properties["fetch.wait.max.ms"] = "10"
         let consumer = try KafkaConsumer(configuration: configuration, logger: SinkFixtures.logger)
         let box = NIOLockedValueBox<[KafkaMessage]>([])
         let reader = Task { for try await m in consumer { box.withLockedValue { $0.append(m) } } }
