@@ -60,7 +60,9 @@ extension ConfigReader {
         }
         switch kind {
         case .accounting: _ = ledgerOptions(value, at: path, baseDirectory: baseDirectory)
-        case .email, .crm, .none: break
+        case .email: _ = emailOptions(value, at: path, baseDirectory: baseDirectory)
+        case .crm: _ = crmOptions(value, at: path)
+        case .none: break
         }
         if kind == nil || problems[before...].contains(where: { $0.severity == .error }) { return nil }
         return sink

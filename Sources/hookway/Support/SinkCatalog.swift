@@ -7,7 +7,8 @@ enum SinkCatalog {
     static func make(_ config: SinkConfig, logger: Logger) throws -> any Sink {
         switch config.kind {
         case .accounting: return try LedgerSink.make(config)
-        case .email, .crm: throw SinkError.permanent("\(config.kind.rawValue) sinks are not in this build yet")
+        case .email: return try EmailSink.make(config, logger: logger)
+        case .crm: return try CRMSink.make(config, logger: logger)
         }
     }
 }

@@ -1,0 +1,148 @@
+import AsyncHTTPClient
+public import HookwayCore
+public import Logging
+import NIOCore
+
+/// The `crm` sink: one HTTP request per event, built from the sink's URL, header and body
+/// templates, sent with `Idempotency-Key: <event id>` so the receiving system can drop a
+/// redelivery.
+///
+/// 408, 425, 429, 5xx, connection errors and timeouts are transient (a `Retry-After` in
+/// seconds is passed on to the runner); any other status outside `successStatus` is permanent.
+public struct CRMSink: Sink {
+    let options: CRMOptions
+    let client: HTTPClient
+    let logger: Logger
+
+    /// Parses the options (resolving `{env:…}` references) and starts the HTTP client; a
+    /// problem is a permanent ``SinkError`` naming the option's JSON path.
+    public static func make(_ config: SinkConfig, environment: [String: String]? = nil, logger: Logger = Logger(label: "hookway.sink.crm")) throws(SinkError) -> CRMSink {
+        let (options, problems) = CRMOptions.parse(config, environment: environment)
+        guard let options else {
+            throw .permanent(problems.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))
+        }
+        return CRMSink(options: options, logger: logger)
+    }
+
+    public init(options: CRMOptions, logger: Logger = Logger(label: "hookway.sink.crm")) {
+        self.options = options
+        self.logger = logger
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .milliseconds(Int64(min(options.timeoutMs, 10_000))), read: .milliseconds(Int64(options.timeoutMs)))
+        configuration.redirectConfiguration = .disallow
+        // One client, one connection pool per sink, reused by every delivery.
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public func deliver(_ event: Event) async throws(SinkError) {
+        let request = try self.request(for: event)
+        let response: HTTPClientResponse
+        do {
+            response = try await client.execute(request, timeout: .milliseconds(Int64(options.timeoutMs)))
+        } catch {
+            throw .transient("\(options.method) \(Self.redacted(request.url)) failed: \(error)")
+        }
+        let status = Int(response.status.code)
+        let snippet = await Self.bodySnippet(response)
+        if options.successStatus?.contains(status) ?? (200..<300).contains(status) {
+            logger.info("delivered", metadata: ["event.id": "\(event.id)", "status": "\(status)"])
+            return
+        }
+        let message = "\(options.method) \(Self.redacted(request.url)) answered \(status)\(snippet.isEmpty ? "" : ": \(snippet)")"
+        logger.trace("CRM error response", metadata: ["event.id": "\(event.id)", "status": "\(status)", "body": "\(snippet)"])
+        if [408, 425, 429].contains(status) || status >= 500 {
+            throw .transient(message, retryAfter: response.headers.first(name: "retry-after").flatMap(Self.retryAfter))
+        }
+        throw .permanent(message)
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// The request for `event`: rendered URL, headers and body.
+    func request(for event: Event) throws(SinkError) -> HTTPClientRequest {
+        let url = renderURL(event)
+        guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            throw .permanent("url renders to \"\(Self.redacted(url))\", not an http(s) URL (event \(event.id))")
+        }
+        var request = HTTPClientRequest(url: url)
+        switch options.method {
+        case "GET": request.method = .GET
+        case "PUT": request.method = .PUT
+        case "PATCH": request.method = .PATCH
+        case "DELETE": request.method = .DELETE
+        default: request.method = .POST
+        }
+        let body: [UInt8]
+        let contentType: String
+        switch options.body {
+        case .event:
+            body = event.jsonBytes()
+            contentType = "application/cloudevents+json; charset=utf-8"
+        case .template(let template):
+            body = JSONWriter.encode(template.render(event))
+            contentType = "application/json"
+        }
+        request.headers.add(name: "Content-Type", value: contentType)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "hookway")
+        for header in options.headers {
+            // Event data must not start a new header line.
+            let value = options.render(header.value, for: event).filter { $0 != "\r" && $0 != "\n" && $0 != "\r\n" }
+            request.headers.replaceOrAdd(name: header.name, value: value)
+        }
+        request.headers.replaceOrAdd(name: "Idempotency-Key", value: event.id)
+        request.body = .bytes(ByteBuffer(bytes: body))
+        return request
+    }
+
+    /// Renders the URL: secrets as they are; event values percent-encoded, except a reference
+    /// that starts the template (a whole URL taken from the event or a secret).
+    func renderURL(_ event: Event) -> String {
+        let leading = options.url.text.hasPrefix("{") ? options.url.references.first : nil
+        return options.url.render(event, resolve: { reference in
+            if let secret = options.secrets[reference] { return secret.stringValue }
+            guard let value = FieldTemplate.value(reference, in: event)?.scalarText else { return nil }
+            return reference == leading ? value : Self.percentEncoded(value)
+        })
+    }
+
+    static func percentEncoded(_ s: String) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var out: [UInt8] = []
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(b)
+            default:
+                out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0x0f)]]
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The URL without its query string, which may carry a key.
+    static func redacted(_ url: String) -> String {
+        guard let q = url.firstIndex(of: "?") else { return url }
+        return String(url[..<q]) + "?…"
+    }
+
+    /// `Retry-After` in delta-seconds (an HTTP-date is ignored; the runner's backoff applies).
+    static func retryAfter(_ value: String) -> Duration? {
+        guard let seconds = Int(value.filter { !$0.isWhitespace }), seconds >= 0 else { return nil }
+        return .seconds(seconds)
+    }
+
+    /// The start of an error response's body, for the dead-letter reason.
+    static func bodySnippet(_ response: HTTPClientResponse) async -> String {
+        var collected: [UInt8] = []
+        do {
+            for try await chunk in response.body {
+                if collected.count < 200 { collected += chunk.readableBytesView.prefix(200 - collected.count) }
+            }
+        } catch {}
+        return String(decoding: collected, as: UTF8.self).filter { $0 != "\r" && $0 != "\n" && $0 != "\r\n" }
+    }
+}
