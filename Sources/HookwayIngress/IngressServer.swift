@@ -22,7 +22,6 @@ public struct IngressServer: Sendable {
 
     public let store: ConfigStore
     public let publisher: KafkaEventPublisher
-    public let producer: KafkaProducer
     public let admin: KafkaAdmin
     public let spool: Spool?
     let options: Options
@@ -41,7 +40,7 @@ public struct IngressServer: Sendable {
         // A message still queued when we answered 503 may yet be delivered: keep librdkafka's own
         // timeout well beyond the HTTP wait so it is not reported failed while Kafka is merely slow.
         producerConfig.messageTimeout = .milliseconds(max(30_000, config.kafka.ackTimeoutMs * 4))
-        producer = try KafkaProducer(configuration: producerConfig, logger: logger)
+        let producerConfiguration = producerConfig
         admin = KafkaAdmin(bootstrapServers: options.brokers)
         if config.spool.enabled {
             do {
@@ -52,8 +51,9 @@ public struct IngressServer: Sendable {
         } else {
             spool = nil
         }
-        publisher = KafkaEventPublisher(
-            producer: producer, admin: admin,
+        publisher = try KafkaEventPublisher(
+            makeProducer: { () throws(KafkaError) -> KafkaProducer in try KafkaProducer(configuration: producerConfiguration, logger: logger) },
+            admin: admin,
             topics: .init(autoCreate: config.kafka.autoCreate, partitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor),
             spool: spool, logger: logger
         )
@@ -78,8 +78,8 @@ public struct IngressServer: Sendable {
             ))
         }
         let health = BrokerHealthMonitor(admin: admin) { publisher.markBrokerAnswered() }
-        var services: [any Service] = [ProducerService(producer: producer, spool: spool, logger: logger), health, watcher]
-        if let spool { services.append(SpoolDrainer(spool: spool, publisher: publisher, logger: logger)) }
+        var services: [any Service] = [ProducerService(publisher: publisher, spool: spool, logger: logger), health, watcher]
+        if let spool { services.append(SpoolDrainer(spool: spool, publisher: publisher, admin: admin, logger: logger)) }
         services.append(app)
         return services
     }
@@ -88,14 +88,14 @@ public struct IngressServer: Sendable {
 /// Owns the producer's lifetime in the service group: on shutdown (after the HTTP server, which
 /// is later in the group and so stops first) it flushes every queued message.
 struct ProducerService: Service {
-    let producer: KafkaProducer
+    let publisher: KafkaEventPublisher
     let spool: Spool?
     let logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
-        logger.info("flushing producer", metadata: ["in_flight": "\(producer.inFlightCount)"])
-        await producer.shutdown(timeout: .seconds(10))
+        logger.info("flushing producer", metadata: ["in_flight": "\(publisher.producer.inFlightCount)"])
+        await publisher.shutdownProducer(timeout: .seconds(10))
         await spool?.close()
     }
 }

@@ -13,7 +13,7 @@ import ServiceLifecycle
 /// Runs a real `hookway serve` (in process) against a real Tansu broker, with a routes file on
 /// disk so hot reload can be exercised.
 final class IngressHarness: Sendable {
-    let broker: TansuBroker
+    let bootstrapServers: String
     let configPath: String
     let port: Int
     let server: IngressServer
@@ -57,8 +57,15 @@ final class IngressHarness: Sendable {
         """
     }
 
-    static func start(routes: String, broker: TansuBroker? = nil, host: String = "127.0.0.1") async throws -> IngressHarness {
-        let broker = if let broker { broker } else { try await TansuBroker.shared() }
+    static func start(routes: String, broker: TansuBroker? = nil, brokers: String? = nil, host: String = "127.0.0.1") async throws -> IngressHarness {
+        let bootstrap: String
+        if let brokers {
+            bootstrap = brokers
+        } else if let broker {
+            bootstrap = broker.bootstrapServers
+        } else {
+            bootstrap = try await TansuBroker.shared().bootstrapServers
+        }
         let dir = NSTemporaryDirectory() + "hookway-ingress-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let path = dir + "/routes.json"
@@ -69,7 +76,7 @@ final class IngressHarness: Sendable {
         var logger = Logger(label: "test.ingress")
         logger.logLevel = .warning
         let server = try IngressServer(
-            config: config, options: .init(configPath: path, host: host, port: 0, brokers: broker.bootstrapServers),
+            config: config, options: .init(configPath: path, host: host, port: 0, brokers: bootstrap),
             metrics: .shared, logger: logger
         )
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
@@ -79,11 +86,11 @@ final class IngressHarness: Sendable {
         var port = 0
         for await p in portStream { port = p; break }
         server.publisher.markBrokerAnswered()
-        return IngressHarness(broker: broker, configPath: path, port: port, server: server, group: group, runTask: task)
+        return IngressHarness(bootstrapServers: bootstrap, configPath: path, port: port, server: server, group: group, runTask: task)
     }
 
-    private init(broker: TansuBroker, configPath: String, port: Int, server: IngressServer, group: ServiceGroup, runTask: Task<Void, any Error>) {
-        self.broker = broker
+    private init(bootstrapServers: String, configPath: String, port: Int, server: IngressServer, group: ServiceGroup, runTask: Task<Void, any Error>) {
+        self.bootstrapServers = bootstrapServers
         self.configPath = configPath
         self.port = port
         self.server = server
@@ -109,19 +116,48 @@ final class IngressHarness: Sendable {
         _ path: String, method: HTTPMethod = .POST, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
         host: String = "127.0.0.1"
     ) async throws -> Answer {
+        try await IngressClient(port: port).send(path, method: method, headers: headers, body: body, host: host)
+    }
+
+    func consume(
+        _ topics: [String], count: Int, timeout: Duration = .seconds(30), linger: Duration = .zero,
+        until: (@Sendable ([KafkaMessage]) -> Bool)? = nil
+    ) async throws -> [KafkaMessage] {
+        try await KafkaReader(bootstrapServers: bootstrapServers).consume(topics, count: count, timeout: timeout, linger: linger, until: until)
+    }
+
+    static func reader(broker: TansuBroker) async throws -> KafkaReader { KafkaReader(bootstrapServers: broker.bootstrapServers) }
+}
+
+/// An HTTP client for an ingress on a loopback port.
+struct IngressClient: Sendable {
+    let port: Int
+
+    func send(
+        _ path: String, method: HTTPMethod = .POST, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
+        host: String = "127.0.0.1"
+    ) async throws -> IngressHarness.Answer {
         var request = HTTPClientRequest(url: "http://\(host):\(port)\(path)")
         request.method = method
         for h in headers { request.headers.add(name: h.name, value: h.value) }
         if method == .POST || !body.isEmpty { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let response = try await Self.client.execute(request, timeout: .seconds(30))
+        let response = try await IngressHarness.client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 1 << 20)
-        return Answer(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: String(buffer: bytes))
+        return IngressHarness.Answer(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: String(buffer: bytes))
     }
+}
+
+/// Reads topics back for assertions.
+struct KafkaReader: Sendable {
+    let bootstrapServers: String
 
     /// Reads messages from `topics` (from the beginning) until `count` arrived (or `timeout`),
     /// then keeps listening for `linger` to catch any that should not be there.
-    func consume(_ topics: [String], count: Int, timeout: Duration = .seconds(30), linger: Duration = .zero) async throws -> [KafkaMessage] {
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: "test-\(UUID().uuidString)", topics: topics)
+    func consume(
+        _ topics: [String], count: Int, timeout: Duration = .seconds(30), linger: Duration = .zero,
+        until: (@Sendable ([KafkaMessage]) -> Bool)? = nil
+    ) async throws -> [KafkaMessage] {
+        var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: "test-\(UUID().uuidString)", topics: topics)
         configuration.sessionTimeout = .seconds(6)
         // Tansu holds a fetch for the whole fetch.wait.max.ms even when data is ready.
         configuration.properties["fetch.wait.max.ms"] = "10"
@@ -131,7 +167,7 @@ final class IngressHarness: Sendable {
             for try await message in consumer { box.withLockedValue { $0.append(message) } }
         }
         let deadline = ContinuousClock.now + timeout
-        while box.withLockedValue({ $0.count }) < count, ContinuousClock.now < deadline {
+        while box.withLockedValue({ $0.count < count || !(until?($0) ?? true) }), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }
         if linger > .zero { try await Task.sleep(for: linger) }

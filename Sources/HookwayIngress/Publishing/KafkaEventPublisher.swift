@@ -18,7 +18,8 @@ public final class KafkaEventPublisher: EventPublisher {
         }
     }
 
-    private let producer: KafkaProducer
+    private let producerBox: NIOLockedValueBox<KafkaProducer>
+    private let makeProducer: @Sendable () throws(KafkaError) -> KafkaProducer
     private let admin: KafkaAdmin
     private let topicSettings: NIOLockedValueBox<TopicSettings>
     private let createdTopics = NIOLockedValueBox<Set<String>>([])
@@ -27,18 +28,82 @@ public final class KafkaEventPublisher: EventPublisher {
     /// Where events go when Kafka does not acknowledge in time (`nil`: spool disabled).
     public let spool: Spool?
 
-    public init(producer: KafkaProducer, admin: KafkaAdmin, topics: TopicSettings, spool: Spool? = nil, logger: Logger) {
+    /// `makeProducer` builds the producer now and again whenever it has to be replaced.
+    public init(
+        makeProducer: @escaping @Sendable () throws(KafkaError) -> KafkaProducer, admin: KafkaAdmin, topics: TopicSettings,
+        spool: Spool? = nil, logger: Logger
+    ) throws(KafkaError) {
         self.spool = spool
-        self.producer = producer
+        self.makeProducer = makeProducer
+        self.producerBox = NIOLockedValueBox(try makeProducer())
         self.admin = admin
         self.topicSettings = NIOLockedValueBox(topics)
         self.logger = logger
     }
 
+    /// The producer in use.
+    public var producer: KafkaProducer { producerBox.withLockedValue { $0 } }
+
+    /// Replaces a wedged producer. librdkafka's idempotent producer can loop forever bumping its
+    /// epoch against a broker that lost its state (a restarted development broker answers
+    /// "unknown producer id" to every epoch); a fresh producer gets a fresh id. The old one is
+    /// closed at once, its queue purged: it must stop bumping the epoch of an id the broker may
+    /// hand out again, and whatever it held was answered 503 or is in the spool.
+    public func replaceProducer(reason: String) {
+        let now = ContinuousClock.now
+        let allowed = lastReplacement.withLockedValue { last -> Bool in
+            if let last, now - last < Self.replacementInterval { return false }
+            last = now
+            return true
+        }
+        guard allowed else { return }
+        let fresh: KafkaProducer
+        do {
+            fresh = try makeProducer()
+        } catch {
+            logger.error("cannot create a replacement producer", metadata: ["error": "\(error)"])
+            return
+        }
+        let old = producerBox.withLockedValue { current in
+            defer { current = fresh }
+            return current
+        }
+        createdTopics.withLockedValue { $0.removeAll() }
+        logger.warning("kafka producer replaced", metadata: ["reason": "\(reason)"])
+        Task { await old.shutdown(timeout: .zero) }
+    }
+
+    /// A timeout while the broker answers metadata means the producer, not Kafka, is stuck; a
+    /// few in a row replace it (see ``replaceProducer(reason:)``).
+    private func noteTimeout() {
+        let admin = self.admin
+        Task {
+            guard await admin.isReachable(timeout: .seconds(2)) else { return }
+            let stuck = stuckPublishes.withLockedValue { count -> Bool in
+                count += 1
+                if count >= 3 {
+                    count = 0
+                    return true
+                }
+                return false
+            }
+            if stuck { replaceProducer(reason: "3 publishes timed out while the broker answers") }
+        }
+    }
+
+    /// Flushes and closes the producer in use (service shutdown).
+    public func shutdownProducer(timeout: Duration) async { await producer.shutdown(timeout: timeout) }
+
     /// Applies the topic settings of a reloaded config.
     public func updateTopicSettings(_ settings: TopicSettings) { topicSettings.withLockedValue { $0 = settings } }
 
     private let spoolRoom = NIOLockedValueBox(true)
+    /// Consecutive publishes that timed out while the broker answered metadata requests.
+    private let stuckPublishes = NIOLockedValueBox(0)
+    /// When the producer was last replaced: a new producer needs time to initialize, so
+    /// replacements are at least `replacementInterval` apart (no thrashing).
+    private let lastReplacement = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
+    static let replacementInterval = Duration.seconds(30)
 
     /// Whether the spool can take more events (kept fresh by the spool drainer).
     public var spoolHasRoom: Bool { spool != nil && spoolRoom.withLockedValue { $0 } }
@@ -64,9 +129,11 @@ public final class KafkaEventPublisher: EventPublisher {
         switch outcome {
         case .none:
             reason = "Kafka did not acknowledge the event within \(timeout)"
+            noteTimeout()
         case .some(.failure(let error)):
             reason = "Kafka did not accept the event (\(error.code.name))"
         case .some(.success):
+            stuckPublishes.withLockedValue { $0 = 0 }
             return PublishReceipt(spooled: false)
         }
         guard let spool else {
@@ -107,6 +174,7 @@ public final class KafkaEventPublisher: EventPublisher {
             return .failure(error)
         }
         let sendHeaders = headers
+        let producer = self.producer
         return await withTaskGroup(of: Result<DeliveryReport, KafkaError>.self) { group in
             for topic in topics {
                 group.addTask { [producer] in

@@ -1,5 +1,5 @@
 import HookwayCore
-import HookwayKafka
+public import HookwayKafka
 public import Logging
 import Metrics
 public import ServiceLifecycle
@@ -11,11 +11,16 @@ public import ServiceLifecycle
 public struct SpoolDrainer: Service {
     let spool: Spool
     let publisher: KafkaEventPublisher
+    let admin: KafkaAdmin
     let logger: Logger
+    /// A send that takes longer than this while the broker answers metadata means a wedged producer.
+    let stuckAfter: Duration
 
-    public init(spool: Spool, publisher: KafkaEventPublisher, logger: Logger) {
+    public init(spool: Spool, publisher: KafkaEventPublisher, admin: KafkaAdmin, logger: Logger, stuckAfter: Duration = .seconds(10)) {
         self.spool = spool
         self.publisher = publisher
+        self.admin = admin
+        self.stuckAfter = stuckAfter
         self.logger = logger
     }
 
@@ -34,12 +39,20 @@ public struct SpoolDrainer: Service {
                 if Task.isShuttingDownGracefully || Task.isCancelled { return }
                 let r = records[index]
                 let headers = r.headers.map { KafkaHeader(key: $0.0, value: $0.1) }
-                switch await publisher.sendAll(topics: r.topics, key: r.key, value: r.value, headers: headers) {
-                case .success:
+                let publisher = self.publisher
+                let outcome = await withDeadline(stuckAfter) {
+                    await publisher.sendAll(topics: r.topics, key: r.key, value: r.value, headers: headers)
+                }
+                switch outcome {
+                case .none:
+                    if await admin.isReachable(timeout: .seconds(2)) {
+                        publisher.replaceProducer(reason: "spool drain made no progress for \(stuckAfter) while the broker answers")
+                    }
+                case .some(.success):
                     index += 1
                     wait = .milliseconds(100)
                     Counter(label: "hookway_spool_drained_total").increment()
-                case .failure(let error):
+                case .some(.failure(let error)):
                     logger.debug("spool drain waiting for kafka", metadata: ["error": "\(error)"])
                     try? await Task.sleep(for: wait)
                     wait = min(wait * 2, .seconds(5))

@@ -1,0 +1,54 @@
+import Foundation
+import NIOConcurrencyHelpers
+
+/// Sends signed Bitnob webhooks at a steady rate and keeps every answer, so a fault test can
+/// check one by one that each 200 is in Kafka.
+final class LoadGenerator: Sendable {
+    struct Outcome: Sendable {
+        var id: String?
+        var status: Int
+        var spooled: Bool
+    }
+
+    let outcomes = NIOLockedValueBox<[Outcome]>([])
+    let stopFlag = NIOLockedValueBox(false)
+    let send: @Sendable ([UInt8], String) async throws -> IngressHarness.Answer
+
+    init(send: @escaping @Sendable ([UInt8], String) async throws -> IngressHarness.Answer) {
+        self.send = send
+    }
+
+    /// Runs until `stop()`, one request every `interval`, each on its own task (open loop).
+    func start(interval: Duration = .milliseconds(40)) -> Task<Void, Never> {
+        Task {
+            await withTaskGroup(of: Void.self) { group in
+                while !stopFlag.withLockedValue({ $0 }) {
+                    group.addTask {
+                        let body = Bodies.bitnob()
+                        let outcome: Outcome
+                        do {
+                            let answer = try await self.send(body, Sign.bitnob(body))
+                            outcome = Outcome(id: answer.json?["id"]?.stringValue, status: answer.status, spooled: answer.json?["spooled"] == .bool(true))
+                        } catch {
+                            outcome = Outcome(id: nil, status: 0, spooled: false)
+                        }
+                        self.outcomes.withLockedValue { $0.append(outcome) }
+                    }
+                    try? await Task.sleep(for: interval)
+                }
+            }
+        }
+    }
+
+    func stop() { stopFlag.withLockedValue { $0 = true } }
+
+    var summary: (sent: Int, ok: Int, spooled: Int, unavailable: Int, failed: Int) {
+        let all = outcomes.withLockedValue { $0 }
+        return (all.count, all.filter { $0.status == 200 }.count, all.filter(\.spooled).count,
+                all.filter { $0.status == 503 }.count, all.filter { $0.status != 200 && $0.status != 503 }.count)
+    }
+
+    var acknowledgedIDs: [String] { outcomes.withLockedValue { $0 }.filter { $0.status == 200 }.compactMap(\.id) }
+    var spooledIDs: [String] { outcomes.withLockedValue { $0 }.filter(\.spooled).compactMap(\.id) }
+    var directIDs: [String] { outcomes.withLockedValue { $0 }.filter { $0.status == 200 && !$0.spooled }.compactMap(\.id) }
+}
