@@ -25,6 +25,7 @@ struct AdminTests {
         let start = ContinuousClock.now
         #expect(await admin.isReachable(timeout: .seconds(1)) == false)
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .seconds(2), "took \(elapsed)")
+        // One second of timeout plus scheduling slack on a loaded 2-core machine.
+        #expect(elapsed < .seconds(3), "took \(elapsed)")
     }
 }

@@ -1,0 +1,179 @@
+import Foundation
+import HookwayTesting
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The product as an operator runs it: a broker, `hookway serve`, `hookway simulate` for every
+/// listed event, `hookway consume` with the ledger, email (outbox) and CRM sinks, a consumer
+/// killed mid-batch, and `hookway dlq replay`.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct EndToEndTests {
+    struct Stack {
+        let broker: TansuBroker
+        let dir: String
+        let port: Int
+        let crmPort: Int
+        let serve: Process
+        let crm: Process
+        var env: [String: String]
+        var config: String { dir + "/routes.json" }
+        var url: String { "http://127.0.0.1:\(port)" }
+
+        func stop() {
+            for p in [serve, crm] where p.isRunning {
+                p.terminate()
+                p.waitUntilExit()
+            }
+            broker.stop()
+        }
+    }
+
+    static func startStack() async throws -> Stack {
+        let broker = try await TansuBroker.start()
+        let dir = NSTemporaryDirectory() + "hookway-e2e-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let port = try TansuBroker.unusedPort()
+        let crmPort = try TansuBroker.unusedPort()
+        // The repository's routes.json, pointed at this test's broker and CRM, sinks quick to retry.
+        var text = try String(contentsOf: CLI.root.appendingPathComponent("routes.json"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "http://127.0.0.1:8090/crm/contacts", with: "http://127.0.0.1:\(crmPort)/crm/contacts")
+        text = text.replacingOccurrences(of: #""attempts": 8, "backoffMs": 1000, "maxBackoffMs": 60000"#, with: #""attempts": 3, "backoffMs": 100, "maxBackoffMs": 500"#)
+        try text.write(toFile: dir + "/routes.json", atomically: true, encoding: .utf8)
+        var env = CLI.devEnvironment
+        env["HOOKWAY_BROKERS"] = broker.bootstrapServers
+        let crm = Process()
+        crm.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        crm.arguments = ["python3", CLI.root.appendingPathComponent("scripts/crm-echo.py").path, dir + "/crm-requests.log", "\(crmPort)"]
+        try crm.run()
+        let serve = try CLI.start(["serve", "--config", dir + "/routes.json", "--host", "127.0.0.1", "--port", "\(port)"], environment: env, log: dir + "/serve.log")
+        for _ in 0..<100 where !Self.accepts(port) { try await Task.sleep(for: .milliseconds(100)) }
+        return Stack(broker: broker, dir: dir, port: port, crmPort: crmPort, serve: serve, crm: crm, env: env)
+    }
+
+    static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_port = in_port_t(UInt16(port).bigEndian)
+        a.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+    }
+
+    @Test func everyListedEventIsAcceptedAndTheSinksDeliver() async throws {
+        let stack = try await Self.startStack()
+        defer { stack.stop() }
+        let list = try CLI.run(["simulate", "--list", "--config", stack.config], environment: stack.env)
+        #expect(list.status == 0)
+        let pairs = list.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }.filter { $0.count == 2 }
+        #expect(pairs.count >= 70, "\(list.stdout)")
+        for pair in pairs {
+            let result = try CLI.run(["simulate", pair[0], pair[1], "--config", stack.config, "--url", stack.url], environment: stack.env)
+            #expect(result.status == 0 && result.stdout.hasPrefix("200 "), "\(pair): \(result.stdout)\(result.stderr)")
+        }
+        let tampered = try CLI.run(["simulate", "bitnob", "payout.transfer.success", "--tamper", "--config", stack.config, "--url", stack.url], environment: stack.env)
+        #expect(tampered.status == 1)
+        #expect(tampered.stdout.hasPrefix("401 "))
+
+        // A large Bitso withdrawal (token-authenticated) for the alert e-mail.
+        let withdrawal = try await Self.post(
+            stack, path: "/webhooks/bitso/t0k3n",
+            body: #"{"event":"withdrawal","payload":{"wid":"w-large-1","status":"complete","amount":"15000.00","currency":"mxn","method":"sp","details":{"clave_rastreo":"TRK1"}}}"#)
+        #expect(withdrawal.hasPrefix("200"), "\(withdrawal)")
+
+        let consume = try CLI.start(["consume", "--config", stack.config], environment: stack.env, log: stack.dir + "/consume.log")
+        defer { if consume.isRunning { consume.terminate(); consume.waitUntilExit() } }
+        let outbox = stack.dir + "/var/outbox"
+        let deadline = ContinuousClock.now + .seconds(60)
+        var emails: [String] = [], crmLines: [Substring] = [], balances = ""
+        while ContinuousClock.now < deadline {
+            emails = ((try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? []).filter { $0.hasSuffix(".eml") }
+            crmLines = ((try? String(contentsOfFile: stack.dir + "/crm-requests.log", encoding: .utf8)) ?? "").split(separator: "\n")
+            balances = (try? CLI.run(["ledger", "balances", "--config", stack.config], environment: stack.env).stdout) ?? ""
+            if !emails.isEmpty, !crmLines.isEmpty, balances.contains("assets:bitnob:BTC") { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        #expect(!emails.isEmpty, "no alert e-mail in \(outbox)")
+        if let first = emails.first {
+            let eml = try String(contentsOfFile: outbox + "/" + first, encoding: .utf8)
+            #expect(eml.contains("15000.00"))
+            #expect(eml.contains("Message-ID:"))
+        }
+        #expect(crmLines.contains { $0.contains("\"idempotencyKey\": \"bitcapital:user:") }, "\(crmLines)")
+        #expect(balances.contains("assets:bitnob:BTC"), "\(balances)")
+        #expect(balances.contains("assets:bitso:mxn"), "\(balances)")
+    }
+
+    @Test func consumerKilledMidBatchBooksEverythingExactlyOnce() async throws {
+        let stack = try await Self.startStack()
+        defer { stack.stop() }
+        // 300 deposits of 0.01 BTC each.
+        for i in 0..<300 {
+            let body = #"{"event":"btc.lightning.received.success","data":{"id":"dep-\#(i)","amount":"0.01","currency":"BTC","status":"success","customerEmail":"kill@example.com"}}"#
+            let answer = try await Self.post(stack, path: "/webhooks/bitnob", body: body, bitnob: true)
+            #expect(answer.hasPrefix("200"), "\(answer)")
+        }
+        var consume = try CLI.start(["consume", "--config", stack.config, "--sink", "ledger"], environment: stack.env, log: stack.dir + "/consume1.log")
+        // Kill it as soon as some (not all) are booked.
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let b = (try? CLI.run(["ledger", "balances", "--config", stack.config, "--json"], environment: stack.env).stdout) ?? ""
+            if b.contains("kill@example.com") { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        kill(consume.processIdentifier, SIGKILL)
+        consume.waitUntilExit()
+        consume = try CLI.start(["consume", "--config", stack.config, "--sink", "ledger"], environment: stack.env, log: stack.dir + "/consume2.log")
+        defer { if consume.isRunning { consume.terminate(); consume.waitUntilExit() } }
+        var balance = ""
+        let deadline2 = ContinuousClock.now + .seconds(90)
+        while ContinuousClock.now < deadline2 {
+            let b = try CLI.run(["ledger", "balances", "--config", stack.config, "--account", "liabilities:customers:kill@example.com"], environment: stack.env).stdout
+            balance = b
+            if b.contains("-3.00") { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        // 300 × 0.01 = 3.00 exactly: nothing lost, nothing booked twice.
+        #expect(balance.contains("-3.00"), "\(balance)")
+        try await Task.sleep(for: .seconds(3))
+        let again = try CLI.run(["ledger", "balances", "--config", stack.config, "--account", "liabilities:customers:kill@example.com"], environment: stack.env).stdout
+        #expect(again.contains("-3.00"), "\(again)")
+    }
+
+    @Test func deadLettersAreReplayed() async throws {
+        let stack = try await Self.startStack()
+        defer { stack.stop() }
+        // No customerEmail: the posting rule's account template cannot render → permanent → DLQ.
+        let body = #"{"event":"btc.lightning.received.success","data":{"id":"dlq-1","amount":"0.5","currency":"BTC","status":"success"}}"#
+        #expect(try await Self.post(stack, path: "/webhooks/bitnob", body: body, bitnob: true).hasPrefix("200"))
+        let consume = try CLI.start(["consume", "--config", stack.config, "--sink", "ledger"], environment: stack.env, log: stack.dir + "/consume.log")
+        defer { if consume.isRunning { consume.terminate(); consume.waitUntilExit() } }
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let log = (try? String(contentsOfFile: stack.dir + "/consume.log", encoding: .utf8)) ?? ""
+            if log.contains("dead-lettering") { break }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        let dry = try CLI.run(["dlq", "replay", "ledger", "--config", stack.config, "--dry-run", "--idle-seconds", "8"], environment: stack.env)
+        #expect(dry.stdout.contains("1 dead letters would be replayed"), "\(dry.stdout)\(dry.stderr)")
+        let replay = try CLI.run(["dlq", "replay", "ledger", "--config", stack.config, "--idle-seconds", "8"], environment: stack.env)
+        #expect(replay.status == 0)
+        #expect(replay.stdout.contains("replayed 1 dead letters"), "\(replay.stdout)\(replay.stderr)")
+    }
+
+    /// POSTs a body with curl (signed for Bitnob when asked); returns "STATUS BODY".
+    static func post(_ stack: Stack, path: String, body: String, bitnob: Bool = false) async throws -> String {
+        var args = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST", "-H", "Content-Type: application/json", "--data-binary", body]
+        if bitnob {
+            let sig = try CLI.run(["-c", "printf '%s' \"$BODY\" | openssl dgst -sha512 -hmac bitnob_test_secret -hex | sed 's/^.*= //'"],
+                                  environment: ["BODY": body, "PATH": "/usr/bin:/bin"], shell: true).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            args += ["-H", "x-bitnob-signature: \(sig)"]
+        }
+        args.append(stack.url + path)
+        let result = try CLI.run(args, environment: ProcessInfo.processInfo.environment, executable: "/usr/bin/curl")
+        let parts = result.stdout.split(separator: "\n")
+        return "\(parts.last ?? "") \(parts.dropLast().joined(separator: "\n"))"
+    }
+}
