@@ -19,7 +19,13 @@ final class IngressHarness: Sendable {
     let server: IngressServer
     let group: ServiceGroup
     let runTask: Task<Void, any Error>
-    static let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    /// One client for every test in the process: a large pool, because suites run in parallel
+    /// and some cases hold a connection for seconds (slow bodies, outages).
+    static let client: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
 
     /// The development secrets the test routes refer to.
     static let environment: [String: String] = [
@@ -33,7 +39,7 @@ final class IngressHarness: Sendable {
     ]
 
     /// Routes every source of the repository's kinds to `topic` (plus `{provider}` fan-out).
-    static func routes(topic: String, extraSources: String = "", ackTimeoutMs: Int = 3000, maxBodyBytes: Int = 65536) -> String {
+    static func routes(topic: String, extraSources: String = "", ackTimeoutMs: Int = 10000, maxBodyBytes: Int = 65536) -> String {
         """
         {
           "version": 1,

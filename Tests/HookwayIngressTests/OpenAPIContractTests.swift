@@ -82,7 +82,7 @@ struct OpenAPIContractTests {
         guard connected == 0 else { throw HarnessError(message: "connect failed") }
         let head = "POST /webhooks/bitnob HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nx-bitnob-signature: 00\r\n\r\n{\"event\":"
         _ = head.withCString { send(fd, $0, strlen($0), 0) }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8](repeating: 0, count: 4096)
         let n = recv(fd, &buffer, buffer.count, 0)

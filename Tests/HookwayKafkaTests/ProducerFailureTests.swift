@@ -18,7 +18,8 @@ struct ProducerFailureTests {
         #expect(error?.code == .messageTimedOut)
         #expect(error?.isRetriable == true)
         #expect(error?.isFatal == false)
-        #expect(elapsed < .seconds(4), "failed after \(elapsed)")
+        // 2 s message timeout plus slack for a loaded 2-core machine running every suite at once.
+        #expect(elapsed < .seconds(8), "failed after \(elapsed)")
         #expect(producer.inFlightCount == 0)
         await producer.shutdown(timeout: .seconds(1))
     }

@@ -18,6 +18,8 @@ public struct SQLiteError: Error, Sendable, CustomStringConvertible {
 public final class SQLiteDatabase: @unchecked Sendable {
     private var handle: OpaquePointer?
     private let lock = NIOLock()
+    /// Prepared statements by SQL text, reused across calls (used only under `lock`).
+    private let statements = StatementCache()
     public let path: String
 
     /// Opens (creating) the database; WAL mode so readers (`hookway ledger balances`) never
@@ -44,7 +46,10 @@ public final class SQLiteDatabase: @unchecked Sendable {
         }
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        statements.finalizeAll()
+        sqlite3_close_v2(handle)
+    }
 
     /// Runs statements that return no rows.
     public func execute(_ sql: String) throws(SQLiteError) {
@@ -68,7 +73,7 @@ public final class SQLiteDatabase: @unchecked Sendable {
         try lock.withLock {
             try executeLocked("BEGIN IMMEDIATE")
             do {
-                let value = try body(SQLiteConnection(handle: handle))
+                let value = try body(SQLiteConnection(handle: handle, statements: statements))
                 try executeLocked("COMMIT")
                 return value
             } catch {
@@ -80,13 +85,14 @@ public final class SQLiteDatabase: @unchecked Sendable {
 
     /// Runs read-only work under the lock.
     public func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        try lock.withLock { try body(SQLiteConnection(handle: handle)) }
+        try lock.withLock { try body(SQLiteConnection(handle: handle, statements: statements)) }
     }
 }
 
 /// Statement helpers valid only inside ``SQLiteDatabase/transaction(_:)`` or `read`.
 public struct SQLiteConnection {
     let handle: OpaquePointer?
+    let statements: StatementCache
 
     public enum Value: Sendable, Equatable {
         case text(String)
@@ -97,11 +103,21 @@ public struct SQLiteConnection {
     /// Runs one statement with `?` parameters and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ parameters: [Value] = []) throws(SQLiteError) -> [[Value]] {
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
-            throw SQLiteError(code: sqlite3_errcode(handle), message: String(cString: sqlite3_errmsg(handle)))
+        let statement: OpaquePointer
+        if let cached = statements.byText[sql] {
+            statement = cached
+        } else {
+            var prepared: OpaquePointer?
+            guard sqlite3_prepare_v2(handle, sql, -1, &prepared, nil) == SQLITE_OK, let prepared else {
+                throw SQLiteError(code: sqlite3_errcode(handle), message: String(cString: sqlite3_errmsg(handle)))
+            }
+            statements.byText[sql] = prepared
+            statement = prepared
         }
-        defer { sqlite3_finalize(statement) }
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
         for (i, p) in parameters.enumerated() {
             let index = Int32(i + 1)
@@ -144,6 +160,17 @@ public struct SQLiteConnection {
 
     /// Rows changed by the last statement.
     public var changes: Int { Int(sqlite3_changes(handle)) }
+}
+
+/// Prepared statements of one connection. Not thread-safe: only touched under the
+/// connection's lock.
+final class StatementCache {
+    var byText: [String: OpaquePointer] = [:]
+
+    func finalizeAll() {
+        for statement in byText.values { sqlite3_finalize(statement) }
+        byText = [:]
+    }
 }
 
 extension SQLiteConnection.Value {

@@ -48,7 +48,7 @@ struct ConditionTests {
         (Condition(field: "data.currency", op: .in, operand: .list(["BTC", "USDT"])), true),
         (Condition(field: "data.currency", op: .in, operand: .list(["USDT"])), false),
         (Condition(field: "data.currency", op: .in, operand: .list([])), false),
-        (Condition(field: "data.amount", op: .in, operand: .list(["5", "10000.000"])), true),
+        (Condition(field: "data.amount", op: .in, operand: .list(["5", "10000.00"])), true),
         (Condition(field: "data.amount", op: .in, operand: .list(["5", "10000"])), false),  // in compares text
         (Condition(field: "data.missing", op: .in, operand: .list(["x"])), false),
         // numeric, exact

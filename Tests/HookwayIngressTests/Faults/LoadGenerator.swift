@@ -8,6 +8,7 @@ final class LoadGenerator: Sendable {
         var id: String?
         var status: Int
         var spooled: Bool
+        var answeredAt = ContinuousClock.now
     }
 
     let outcomes = NIOLockedValueBox<[Outcome]>([])
@@ -50,5 +51,9 @@ final class LoadGenerator: Sendable {
 
     var acknowledgedIDs: [String] { outcomes.withLockedValue { $0 }.filter { $0.status == 200 }.compactMap(\.id) }
     var spooledIDs: [String] { outcomes.withLockedValue { $0 }.filter(\.spooled).compactMap(\.id) }
+    /// Events the spool took after `instant` (so the spool, not an earlier broker, holds them).
+    func spooledIDs(after instant: ContinuousClock.Instant) -> [String] {
+        outcomes.withLockedValue { $0 }.filter { $0.spooled && $0.answeredAt > instant }.compactMap(\.id)
+    }
     var directIDs: [String] { outcomes.withLockedValue { $0 }.filter { $0.status == 200 && !$0.spooled }.compactMap(\.id) }
 }

@@ -22,8 +22,9 @@ struct EndToEndTests {
         var url: String { "http://127.0.0.1:\(port)" }
 
         func stop() {
+            // SIGKILL: a signal the test process ignores is ignored by its children too.
             for p in [serve, crm] where p.isRunning {
-                p.terminate()
+                kill(p.processIdentifier, SIGKILL)
                 p.waitUntilExit()
             }
             broker.stop()
@@ -84,7 +85,7 @@ struct EndToEndTests {
         #expect(withdrawal.hasPrefix("200"), "\(withdrawal)")
 
         let consume = try CLI.start(["consume", "--config", stack.config], environment: stack.env, log: stack.dir + "/consume.log")
-        defer { if consume.isRunning { consume.terminate(); consume.waitUntilExit() } }
+        defer { if consume.isRunning { kill(consume.processIdentifier, SIGKILL); consume.waitUntilExit() } }
         let outbox = stack.dir + "/var/outbox"
         let deadline = ContinuousClock.now + .seconds(60)
         var emails: [String] = [], crmLines: [Substring] = [], balances = ""
@@ -104,6 +105,15 @@ struct EndToEndTests {
         #expect(crmLines.contains { $0.contains("\"idempotencyKey\": \"bitcapital:user:") }, "\(crmLines)")
         #expect(balances.contains("assets:bitnob:BTC"), "\(balances)")
         #expect(balances.contains("assets:bitso:mxn"), "\(balances)")
+
+        // `tail` prints one readable line per event.
+        let tail = try CLI.run(["tail", "payments.deposits", "--from-beginning", "--limit", "1", "--type", "bitso.*"], environment: stack.env)
+        #expect(tail.status == 0, "\(tail.stderr)")
+        let lines = tail.stdout.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        #expect(lines.allSatisfy { $0.contains("bitso.funding.complete") && $0.contains("mxn") && $0.contains("complete") }, "\(tail.stdout)")
+        let json = try CLI.run(["tail", "webhooks.unrouted", "crm.users", "--from-beginning", "--limit", "1", "--json"], environment: stack.env)
+        #expect(json.stdout.contains("\"specversion\":\"1.0\""), "\(json.stdout)")
     }
 
     @Test func consumerKilledMidBatchBooksEverythingExactlyOnce() async throws {
@@ -126,7 +136,7 @@ struct EndToEndTests {
         kill(consume.processIdentifier, SIGKILL)
         consume.waitUntilExit()
         consume = try CLI.start(["consume", "--config", stack.config, "--sink", "ledger"], environment: stack.env, log: stack.dir + "/consume2.log")
-        defer { if consume.isRunning { consume.terminate(); consume.waitUntilExit() } }
+        defer { if consume.isRunning { kill(consume.processIdentifier, SIGKILL); consume.waitUntilExit() } }
         var balance = ""
         let deadline2 = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline2 {
@@ -149,7 +159,7 @@ struct EndToEndTests {
         let body = #"{"event":"btc.lightning.received.success","data":{"id":"dlq-1","amount":"0.5","currency":"BTC","status":"success"}}"#
         #expect(try await Self.post(stack, path: "/webhooks/bitnob", body: body, bitnob: true).hasPrefix("200"))
         let consume = try CLI.start(["consume", "--config", stack.config, "--sink", "ledger"], environment: stack.env, log: stack.dir + "/consume.log")
-        defer { if consume.isRunning { consume.terminate(); consume.waitUntilExit() } }
+        defer { if consume.isRunning { kill(consume.processIdentifier, SIGKILL); consume.waitUntilExit() } }
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             let log = (try? String(contentsOfFile: stack.dir + "/consume.log", encoding: .utf8)) ?? ""
