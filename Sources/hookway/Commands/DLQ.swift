@@ -34,9 +34,10 @@ struct DLQ: AsyncParsableCommand {
             consumerConfig.sessionTimeout = .seconds(6)
             let consumer = try KafkaConsumer(configuration: consumerConfig, logger: logger)
             let producer = try KafkaProducer(configuration: .init(bootstrapServers: brokerList), logger: logger)
-            var replayed = 0
+            let replayed: Int
             let lastSeen = Clock()
             let reader = Task { () throws -> Int in
+              do {
                 var count = 0
                 for try await message in consumer {
                     lastSeen.touch()
@@ -54,20 +55,29 @@ struct DLQ: AsyncParsableCommand {
                         try await consumer.commit(message)
                     }
                     count += 1
+                    lastSeen.replayed()
                     if let limit, count >= limit { break }
                 }
                 lastSeen.finish()
                 return count
+              } catch {
+                lastSeen.fail(error)
+                throw error
+              }
             }
             // Stop once the topic has been idle for a while (there is no "end" to a topic).
             while !lastSeen.isFinished, !lastSeen.idle(for: .seconds(idleSeconds)) {
                 try await Task.sleep(for: .milliseconds(250))
             }
-            await consumer.close()
-            do {
-                replayed = try await reader.value
-            } catch {
-                printError("replay failed after some messages: \(error)")
+            // Leaving the group can stall behind a rebalance; every replayed message is already
+            // acknowledged and committed one by one, so give it a bounded time only.
+            let closing = Task { await consumer.close() }
+            for _ in 0..<40 where !lastSeen.isFinished { try await Task.sleep(for: .milliseconds(250)) }
+            reader.cancel()
+            _ = closing
+            replayed = lastSeen.count
+            if let error = lastSeen.failure {
+                printError("replay stopped after \(replayed) dead letters: \(error)")
                 await producer.shutdown(timeout: .seconds(10))
                 throw ExitCode(2)
             }
@@ -77,11 +87,15 @@ struct DLQ: AsyncParsableCommand {
     }
 }
 
-/// When something last happened, and whether it is over.
+/// When something last happened, how many were replayed, and whether it is over.
 final class Clock: Sendable {
-    private let state = NIOLockedValueBox((last: ContinuousClock.now, finished: false))
+    private let state = NIOLockedValueBox((last: ContinuousClock.now, finished: false, count: 0, failure: String?.none))
     func touch() { state.withLockedValue { $0.last = .now } }
     func finish() { state.withLockedValue { $0.finished = true } }
+    func replayed() { state.withLockedValue { $0.count += 1 } }
+    func fail(_ error: any Error) { state.withLockedValue { $0.failure = "\(error)"; $0.finished = true } }
     var isFinished: Bool { state.withLockedValue { $0.finished } }
+    var count: Int { state.withLockedValue { $0.count } }
+    var failure: String? { state.withLockedValue { $0.failure } }
     func idle(for duration: Duration) -> Bool { ContinuousClock.now - state.withLockedValue { $0.last } > duration }
 }

@@ -166,6 +166,9 @@ struct EndToEndTests {
             if log.contains("dead-lettering") { break }
             try await Task.sleep(for: .milliseconds(500))
         }
+        // Stop the sink first: while it runs, a replayed letter that still fails goes straight back.
+        kill(consume.processIdentifier, SIGKILL)
+        consume.waitUntilExit()
         let dry = try CLI.run(["dlq", "replay", "ledger", "--config", stack.config, "--dry-run", "--idle-seconds", "8"], environment: stack.env)
         #expect(dry.stdout.contains("1 dead letters would be replayed"), "\(dry.stdout)\(dry.stderr)")
         let replay = try CLI.run(["dlq", "replay", "ledger", "--config", stack.config, "--idle-seconds", "8"], environment: stack.env)
