@@ -166,12 +166,15 @@ struct EndToEndTests {
             if log.contains("dead-lettering") { break }
             try await Task.sleep(for: .milliseconds(500))
         }
-        // Stop the sink first: while it runs, a replayed letter that still fails goes straight back.
+        // "dead-lettering" is logged before the dead-letter write; give the write time to be
+        // acknowledged. Then stop the sink: while it runs, a replayed letter that still fails
+        // goes straight back.
+        try await Task.sleep(for: .seconds(3))
         kill(consume.processIdentifier, SIGKILL)
         consume.waitUntilExit()
-        let dry = try CLI.run(["dlq", "replay", "ledger", "--config", stack.config, "--dry-run", "--idle-seconds", "8"], environment: stack.env)
+        let dry = try CLI.run(["dlq", "replay", "ledger", "--config", stack.config, "--dry-run", "--idle-seconds", "12"], environment: stack.env)
         #expect(dry.stdout.contains("1 dead letters would be replayed"), "\(dry.stdout)\(dry.stderr)")
-        let replay = try CLI.run(["dlq", "replay", "ledger", "--config", stack.config, "--idle-seconds", "8"], environment: stack.env)
+        let replay = try CLI.run(["dlq", "replay", "ledger", "--config", stack.config, "--idle-seconds", "12"], environment: stack.env)
         #expect(replay.status == 0)
         #expect(replay.stdout.contains("replayed 1 dead letters"), "\(replay.stdout)\(replay.stderr)")
     }
