@@ -58,7 +58,7 @@ struct OpenAPIContractTests {
         record(try await ingress.send("/webhooks/bitnob", method: .GET))
         record(try await ingress.send("/webhooks/bitnob", body: Array(repeating: 0x20, count: 5000)))
         for path in ["/healthz", "/readyz", "/metrics"] { record(try await ingress.send(path, method: .GET)) }
-        record(try Self.slowBody(port: ingress.port))
+        record(try await Self.slowBody(port: ingress.port))
         broker.kill()
         let lost = Bodies.bitnob()
         record(try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(lost))], body: lost))
@@ -69,26 +69,12 @@ struct OpenAPIContractTests {
     }
 
     /// Declares 100 bytes, sends 10, waits: the server must answer 408 `request_timeout`.
-    static func slowBody(port: Int) throws -> IngressHarness.Answer {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    static func slowBody(port: Int) async throws -> IngressHarness.Answer {
+        let answer = try await RawHTTPClient.onThread {
+            try RawHTTPClient.send(
+                port: port, method: "POST", path: "/webhooks/bitnob", headers: [("x-bitnob-signature", "00")],
+                body: Array(repeating: UInt8(ascii: " "), count: 100), mode: .stall(sendBytes: 10), timeout: 30)
         }
-        guard connected == 0 else { throw HarnessError(message: "connect failed") }
-        let head = "POST /webhooks/bitnob HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nx-bitnob-signature: 00\r\n\r\n{\"event\":"
-        _ = head.withCString { send(fd, $0, strlen($0), 0) }
-        var timeout = timeval(tv_sec: 30, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = recv(fd, &buffer, buffer.count, 0)
-        let text = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
-        let status = Int(text.split(separator: " ").dropFirst().first ?? "") ?? 0
-        let body = text.components(separatedBy: "\r\n\r\n").dropFirst().joined()
-        return IngressHarness.Answer(status: status, headers: [], body: body)
+        return IngressHarness.Answer(status: answer.status, headers: answer.headers, body: answer.body)
     }
 }
