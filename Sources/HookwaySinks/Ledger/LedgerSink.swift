@@ -1,27 +1,59 @@
+import Foundation
 public import HookwayCore
-import NIOPosix
+public import Logging
 
 /// The `accounting` sink: each event becomes one balanced journal transaction keyed by its
 /// CloudEvent id (a redelivery books nothing), per the sink's posting and reversal rules.
+/// Concurrent deliveries are committed together (``LedgerBatcher``).
 public struct LedgerSink: Sink {
     let options: LedgerOptions
     public let store: any LedgerStore
+    let batcher: LedgerBatcher
 
     public init(options: LedgerOptions, store: any LedgerStore) {
         self.options = options
         self.store = store
+        self.batcher = LedgerBatcher(store: store, maxBatch: options.batchSize)
     }
 
-    /// Opens the store named by the options.
-    public static func make(_ config: SinkConfig) throws -> LedgerSink {
+    /// Opens the store named by the options (an `env:`/`file:` database is read now).
+    public static func make(_ config: SinkConfig, logger: Logger = Logger(label: "hookway.ledger"), readOnly: Bool = false) throws -> LedgerSink {
         let (options, problems) = LedgerOptions.parse(config)
         guard let options else { throw SinkError.permanent(problems.map(\.description).joined(separator: "; ")) }
-        switch options.database {
+        return LedgerSink(options: options, store: try openStore(options.database, baseDirectory: config.baseDirectory, logger: logger, readOnly: readOnly))
+    }
+
+    static func openStore(_ database: LedgerOptions.Database, baseDirectory: String, logger: Logger, readOnly: Bool) throws -> any LedgerStore {
+        switch database {
         case .sqlite(let path):
-            return LedgerSink(options: options, store: try SQLiteLedgerStore(path: path))
-        case .postgres:
-            throw SinkError.permanent("postgres ledgers are not supported by this build; use sqlite:PATH")
+            if readOnly, !FileManager.default.fileExists(atPath: path) {
+                throw LedgerStoreError("the ledger \(path) does not exist yet (nothing booked)")
+            }
+            return try SQLiteLedgerStore(path: path, readOnly: readOnly)
+        case .postgres(let url):
+            return try PostgresLedgerStore(url: url, logger: logger, migrate: !readOnly)
+        case .reference(let reference):
+            let text: String?
+            switch reference {
+            case .environment(let name):
+                text = ProcessInfo.processInfo.environment[name]
+            case .file(let path):
+                text = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            guard let text, !text.isEmpty else { throw LedgerStoreError("the ledger database \(reference.text) is not set") }
+            guard let resolved = LedgerOptions.Database.parse(text, baseDirectory: baseDirectory) else {
+                throw LedgerStoreError("the ledger database \(reference.text) holds neither sqlite:PATH nor a postgres:// URL")
+            }
+            return try openStore(resolved, baseDirectory: baseDirectory, logger: logger, readOnly: readOnly)
         }
+    }
+
+    /// What booking `event` asks for: its posting rule's lines, a reversal, or nothing (skipped).
+    public func request(for event: Event) throws(SinkError) -> BookingRequest {
+        if let reversal = options.reversals.first(where: { $0.match.matches(event) }) {
+            return BookingRequest(eventID: event.id, type: event.type, subject: event.subject, entries: [], reversing: reversal.reverses)
+        }
+        return BookingRequest(eventID: event.id, type: event.type, subject: event.subject, entries: try entries(for: event) ?? [])
     }
 
     /// The journal lines an event books, or `nil` when no rule matches.
@@ -47,25 +79,20 @@ public struct LedgerSink: Sink {
     }
 
     public func deliver(_ event: Event) async throws(SinkError) {
-        let reversal = options.reversals.first { $0.match.matches(event) }
-        let lines: [LedgerEntry]
-        if reversal != nil {
-            lines = []
-        } else {
-            lines = try entries(for: event) ?? []
-        }
-        let store = self.store
+        let request = try request(for: event)
         do {
-            // SQLite blocks; keep it off the cooperative pool.
-            _ = try await NIOThreadPool.singleton.runIfActive {
-                try store.book(eventID: event.id, type: event.type, subject: event.subject, entries: lines, reversing: reversal?.reverses)
-            }
+            _ = try await batcher.book(request)
         } catch let error as SQLiteError where error.isBusy {
             throw .transient("ledger database busy: \(error)")
-        } catch let error as SinkError {
-            throw error
         } catch {
-            throw .transient("ledger write failed: \(error)")
+            // A database that is down, a lost connection, a serialization failure: all clear up
+            // on a later attempt; a poison booking fails alone (see LedgerBatcher) and reaches
+            // the dead-letter topic after the retries.
+            throw .transient("ledger write failed: \(String(reflecting: error))")
         }
+    }
+
+    public func shutdown() async {
+        await store.close()
     }
 }

@@ -23,6 +23,26 @@ public enum BookingOutcome: Sendable, Equatable {
     case nothingToReverse
 }
 
+/// One event to book: its lines, or (`reversing`) the type globs of an earlier booking of the
+/// same subject whose lines it negates.
+public struct BookingRequest: Sendable, Hashable {
+    public var eventID: String
+    public var type: String
+    public var subject: String?
+    /// Balanced per currency; empty records the event as skipped.
+    public var entries: [LedgerEntry]
+    /// Type globs of a booked transaction of `subject` to reverse instead of `entries`.
+    public var reversing: [Glob]?
+
+    public init(eventID: String, type: String, subject: String?, entries: [LedgerEntry], reversing: [Glob]? = nil) {
+        self.eventID = eventID
+        self.type = type
+        self.subject = subject
+        self.entries = entries
+        self.reversing = reversing
+    }
+}
+
 /// A balance of one account in one currency.
 public struct LedgerBalance: Sendable, Hashable {
     public var account: String
@@ -30,13 +50,41 @@ public struct LedgerBalance: Sendable, Hashable {
     public var balance: ExactDecimal
 }
 
+/// One line of the journal with the transaction (event id) it belongs to.
+public struct JournalLine: Sendable, Hashable {
+    public var eventID: String
+    public var entry: LedgerEntry
+}
+
 /// The journal: immutable transactions keyed by CloudEvent id, balanced entries, balances.
+/// SQLite and PostgreSQL implement it with the same schema and the same behaviour.
 public protocol LedgerStore: Sendable {
-    /// Books `entries` (which must balance per currency) under `eventID` atomically; a second
-    /// call with the same id books nothing. `reversing`: type globs of a booked transaction of
-    /// `subject` to reverse instead of `entries`.
-    func book(eventID: String, type: String, subject: String?, entries: [LedgerEntry], reversing: [Glob]?) throws -> BookingOutcome
-    func balances() throws -> [LedgerBalance]
+    /// Books `requests` in order in one database transaction (group commit) and returns one
+    /// outcome per request. A request whose event id is already booked (earlier, or earlier in
+    /// the same batch) books nothing. Throws when the transaction fails; then nothing of the
+    /// batch is booked.
+    func book(_ requests: [BookingRequest]) async throws -> [BookingOutcome]
+    func balances() async throws -> [LedgerBalance]
     /// Number of journal transactions (booked, skipped and reversals).
-    func transactionCount() throws -> Int
+    func transactionCount() async throws -> Int
+    /// Every journal line in booking order, for audits and for checking that transactions balance.
+    func journal() async throws -> [JournalLine]
+    /// Closes connections; the store is unusable afterwards.
+    func close() async
+}
+
+extension LedgerStore {
+    /// Books one event in its own transaction.
+    public func book(_ request: BookingRequest) async throws -> BookingOutcome {
+        let outcomes = try await book([request])
+        guard let outcome = outcomes.first else { throw LedgerStoreError("the ledger returned no outcome for \(request.eventID)") }
+        return outcome
+    }
+}
+
+/// A ledger store failure that is not the database's own error (a broken invariant, a bad URL).
+public struct LedgerStoreError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HookwayCore
 import HookwaySinks
+import Logging
 
 /// `hookway ledger …`.
 struct Ledger: AsyncParsableCommand {
@@ -32,18 +33,25 @@ struct Ledger: AsyncParsableCommand {
                 }
                 name = only
             }
-            guard let sinkConfig = routes.sinks[name], let options = LedgerOptions.parse(sinkConfig).0 else { throw ExitCode(1) }
-            guard case .sqlite(let path) = options.database else {
-                printError("only sqlite ledgers can be read by this build")
-                throw ExitCode(2)
-            }
-            guard FileManager.default.fileExists(atPath: path) else {
-                printError("the ledger \(path) does not exist yet (nothing booked)")
+            guard let sinkConfig = routes.sinks[name] else { throw ExitCode(1) }
+            let ledger: LedgerSink
+            do {
+                ledger = try LedgerSink.make(sinkConfig, logger: Logger(label: "hookway.ledger", factory: { _ in SwiftLogNoOpLogHandler() }), readOnly: true)
+            } catch {
+                printError("\(error)")
                 throw ExitCode(1)
             }
-            let store = try SQLiteLedgerStore(path: path, readOnly: true)
             let glob = account.map(Glob.init)
-            let rows = try store.balances().filter { glob?.matches($0.account) ?? true }
+            let all: [LedgerBalance]
+            do {
+                all = try await ledger.store.balances()
+            } catch {
+                await ledger.store.close()
+                printError("cannot read the ledger of sink \"\(name)\": \(String(reflecting: error))")
+                throw ExitCode(1)
+            }
+            await ledger.store.close()
+            let rows = all.filter { glob?.matches($0.account) ?? true }
             if json {
                 let items = rows.map { row in
                     JSONValue.object([JSONMember("account", .string(row.account)), JSONMember("currency", .string(row.currency)), JSONMember("balance", .string(row.balance.plainText))])

@@ -31,7 +31,10 @@ struct EndToEndTests {
         }
     }
 
-    static func startStack() async throws -> Stack {
+    /// The ledger databases the kill test runs against: SQLite, and PostgreSQL when enabled.
+    static var ledgerDatabases: [String] { TestPostgres.serverURL == nil ? ["sqlite"] : ["sqlite", "postgres"] }
+
+    static func startStack(ledger: String = "sqlite") async throws -> Stack {
         let broker = try await TansuBroker.start()
         let dir = NSTemporaryDirectory() + "hookway-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -41,6 +44,9 @@ struct EndToEndTests {
         var text = try String(contentsOf: CLI.root.appendingPathComponent("routes.json"), encoding: .utf8)
         text = text.replacingOccurrences(of: "http://127.0.0.1:8090/crm/contacts", with: "http://127.0.0.1:\(crmPort)/crm/contacts")
         text = text.replacingOccurrences(of: #""attempts": 8, "backoffMs": 1000, "maxBackoffMs": 60000"#, with: #""attempts": 3, "backoffMs": 100, "maxBackoffMs": 500"#)
+        if ledger == "postgres" {
+            text = text.replacingOccurrences(of: #""database": "sqlite:var/ledger.sqlite""#, with: #""database": "\#(try TestPostgres.freshDatabase())""#)
+        }
         try text.write(toFile: dir + "/routes.json", atomically: true, encoding: .utf8)
         var env = CLI.devEnvironment
         env["HOOKWAY_BROKERS"] = broker.bootstrapServers
@@ -116,8 +122,9 @@ struct EndToEndTests {
         #expect(json.stdout.contains("\"specversion\":\"1.0\""), "\(json.stdout)")
     }
 
-    @Test func consumerKilledMidBatchBooksEverythingExactlyOnce() async throws {
-        let stack = try await Self.startStack()
+    @Test(arguments: ledgerDatabases)
+    func consumerKilledMidBatchBooksEverythingExactlyOnce(_ ledger: String) async throws {
+        let stack = try await Self.startStack(ledger: ledger)
         defer { stack.stop() }
         // 300 deposits of 0.01 BTC each.
         for i in 0..<300 {

@@ -11,6 +11,20 @@ public struct LedgerOptions: Sendable {
     public enum Database: Sendable, Hashable {
         case sqlite(path: String)
         case postgres(url: String)
+        /// `env:NAME` / `file:PATH`: the URL (which carries a password) is read when the sink
+        /// starts, so it never sits in routes.json.
+        case reference(SecretReference)
+
+        /// Parses `sqlite:PATH` (relative to `baseDirectory`) or `postgres://…`.
+        public static func parse(_ text: String, baseDirectory: String) -> Database? {
+            if text.hasPrefix("sqlite:") {
+                let p = String(text.dropFirst("sqlite:".count))
+                guard !p.isEmpty else { return nil }
+                return .sqlite(path: p.hasPrefix("/") ? p : "\(baseDirectory)/\(p)")
+            }
+            if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") { return .postgres(url: text) }
+            return nil
+        }
     }
 
     /// One rule: events it matches book `amount` from `debit` to `credit`.
@@ -34,6 +48,8 @@ public struct LedgerOptions: Sendable {
     public var postings: [Posting]
     public var reversals: [Reversal]
     public var defaultCurrency: String?
+    /// Most bookings committed in one database transaction (group commit); default 256.
+    public var batchSize: Int = 256
 
     /// Parses and validates the options of `sink` (its whole JSON object).
     public static func parse(_ sink: SinkConfig) -> (LedgerOptions?, [ConfigProblem]) {
@@ -52,15 +68,15 @@ extension ConfigReader {
         if let v = value["currencyField"], let s = nonEmptyString(v, at: "\(path).currencyField") { defaultCurrencyField = s }
         if let v = value["defaultCurrency"] { options.defaultCurrency = nonEmptyString(v, at: "\(path).defaultCurrency") }
         if let v = value["database"], let s = nonEmptyString(v, at: "\(path).database") {
-            if s.hasPrefix("sqlite:") {
-                let p = String(s.dropFirst("sqlite:".count))
-                options.database = .sqlite(path: p.hasPrefix("/") ? p : "\(baseDirectory)/\(p)")
-            } else if s.hasPrefix("postgres://") || s.hasPrefix("postgresql://") {
-                options.database = .postgres(url: s)
+            if let database = LedgerOptions.Database.parse(s, baseDirectory: baseDirectory) {
+                options.database = database
+            } else if let reference = SecretReference(s) {
+                options.database = .reference(reference)
             } else {
-                error("\(path).database", "expected \"sqlite:PATH\" or \"postgres://…\", found \"\(s)\"")
+                error("\(path).database", "expected \"sqlite:PATH\", \"postgres://…\" or an env:NAME / file:PATH holding one, found \"\(s.hasPrefix("postgres") ? "postgres…" : s)\"")
             }
         }
+        if let v = value["batchSize"], let n = integer(v, at: "\(path).batchSize", min: 1, max: 10_000) { options.batchSize = n }
         if let v = value["postings"] {
             if case .array(let items) = v {
                 for (i, item) in items.enumerated() {

@@ -1,0 +1,48 @@
+@testable import HookwaySinks
+import HookwayCore
+import NIOConcurrencyHelpers
+import Testing
+
+/// A store that records batch sizes and fails every transaction that holds a poison id, the
+/// way a database rolls back a whole transaction for one bad row.
+final class BatchRecordingStore: LedgerStore {
+    let batches = NIOLockedValueBox<[[String]]>([])
+    let poison: String
+
+    init(poison: String) { self.poison = poison }
+
+    func book(_ requests: [BookingRequest]) async throws -> [BookingOutcome] {
+        try await Task.sleep(for: .milliseconds(5))
+        batches.withLockedValue { $0.append(requests.map(\.eventID)) }
+        if requests.contains(where: { $0.eventID == poison }) { throw LedgerStoreError("poison in batch") }
+        return requests.map { _ in .booked }
+    }
+    func balances() async throws -> [LedgerBalance] { [] }
+    func transactionCount() async throws -> Int { 0 }
+    func journal() async throws -> [JournalLine] { [] }
+    func close() async {}
+}
+
+struct LedgerBatcherTests {
+    @Test func concurrentBookingsShareTransactionsAndAPoisonFailsAlone() async throws {
+        let store = BatchRecordingStore(poison: "e7")
+        let batcher = LedgerBatcher(store: store, maxBatch: 16)
+        let results = await withTaskGroup(of: (String, Bool).self) { group in
+            for i in 0..<64 {
+                group.addTask {
+                    let ok = (try? await batcher.book(BookingRequest(eventID: "e\(i)", type: "t", subject: nil, entries: []))) != nil
+                    return ("e\(i)", ok)
+                }
+            }
+            var all: [String: Bool] = [:]
+            for await (id, ok) in group { all[id] = ok }
+            return all
+        }
+        #expect(results.count == 64)
+        #expect(results.filter { !$0.value }.map(\.key) == ["e7"])
+        let batches = store.batches.withLockedValue { $0 }
+        // Far fewer transactions than bookings, none larger than maxBatch.
+        #expect(batches.allSatisfy { $0.count <= 16 })
+        #expect(batches.filter { $0.count > 1 }.count >= 2, "\(batches.map(\.count))")
+    }
+}
