@@ -8,7 +8,7 @@ liabilities:customers:{data.payload.data.customerEmail} (5,000 distinct customer
 Prints `PRODUCED n=N amount_sum=S seconds=T`; S is the exact sum of the amounts, which the
 ledger's assets:bitnob:BTC balance must equal afterwards.
 
-    ledger_produce.py BROKERS TOPIC N
+    ledger_produce.py BROKERS TOPIC N [PARTITIONS]
 """
 import json
 import sys
@@ -20,9 +20,10 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 brokers, topic, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+partitions = int(sys.argv[4]) if len(sys.argv) > 4 else 6
 admin = AdminClient({"bootstrap.servers": brokers})
 admin.list_topics(timeout=15)  # fails fast when the broker is not there
-for f in admin.create_topics([NewTopic(topic, num_partitions=6, replication_factor=1)]).values():
+for f in admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)]).values():
     try:
         f.result(10)
     except Exception:

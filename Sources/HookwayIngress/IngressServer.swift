@@ -1,6 +1,7 @@
 public import HookwayCore
 public import HookwayKafka
 public import Hummingbird
+import Metrics
 public import Logging
 public import ServiceLifecycle
 
@@ -64,8 +65,17 @@ public struct IngressServer: Sendable {
         let publisher = self.publisher
         let store = self.store
         let responder = WebhookResponder(store: store, publisher: publisher, metrics: metrics, isReady: { publisher.isReady })
+        let logger = self.logger
         let app = Application(
             responder: responder,
+            // The contract's JSON answer for requests the HTTP parser refuses (431 headers_too_large).
+            server: .http1(additionalChannelHandlers: [
+                ParserErrorAnswerer { answer in
+                    Counter(label: "hookway_requests_total", dimensions: [("source", "-"), ("code", answer.code.rawValue), ("status", "\(answer.status)")]).increment()
+                    logger.info("request refused by the HTTP parser", metadata: ["status": "\(answer.status)", "code": "\(answer.code.rawValue)"])
+                },
+                BodyReadDeadline { .milliseconds(Int64(store.current.config.limits.readTimeoutMs)) },
+            ]),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "hookway"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger

@@ -42,7 +42,7 @@ final class DeliveryReportBatch: @unchecked Sendable {
 
 extension ProducerCore {
     /// Resumes the sends whose reports arrived in the last poll: each id is looked up and
-    /// removed under one lock acquisition, so each continuation is resumed at most once, and the
+    /// removed under one lock acquisition, so each completion is called at most once, and the
     /// resumes happen after the lock is released.
     func settleDeliveryReports(client rk: OpaquePointer) {
         let reports = reportBatch.take()
@@ -55,9 +55,9 @@ extension ProducerCore {
             }
             if report.error == RD_KAFKA_RESP_ERR_NO_ERROR {
                 let delivered = DeliveryReport(topic: send.topic, partition: report.partition, offset: report.offset)
-                send.continuation.resume(returning: .delivered(delivered))
+                send.completion(.delivered(delivered))
             } else {
-                send.continuation.resume(returning: .failed(KafkaError.resolvingFatal(report.error, client: rk)))
+                send.completion(.failed(KafkaError.resolvingFatal(report.error, client: rk)))
             }
         }
     }

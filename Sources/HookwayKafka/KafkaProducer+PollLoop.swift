@@ -62,7 +62,7 @@ struct ProducerPollLoop {
         }
         let leftovers = core.state.withLockedValue { $0.close() }
         for send in leftovers.sends {
-            send.continuation.resume(returning: .failed(.closed("the producer")))
+            send.completion(.failed(.closed("the producer")))
         }
         handle.destroy()
         opaque.release()

@@ -19,7 +19,7 @@ extension KafkaProducer {
         var waitedForQueue = Duration.zero
         while true {
             let outcome = await withCheckedContinuation { continuation in
-                enqueueMessage(continuation, topic: topic, key: key, value: value, headers: headers)
+                enqueueMessage({ continuation.resume(returning: $0) }, topic: topic, key: key, value: value, headers: headers)
             }
             switch outcome {
             case .delivered(let report):
@@ -40,14 +40,33 @@ extension KafkaProducer {
     /// How long a send waits for room in a full queue before giving up with `_QUEUE_FULL`.
     private var queueFullPatience: Duration { .seconds(30) }
 
+    /// Enqueues one message without waiting: `onDelivery` is called exactly once — from the
+    /// producer's poll thread with the delivery report, or before this returns when the message
+    /// cannot be enqueued (a full queue is reported as `_QUEUE_FULL`, not waited out).
+    ///
+    /// For callers that wait for several messages at once (one event, several topics) with one
+    /// continuation, instead of a task per message. `onDelivery` must be quick and not block:
+    /// it runs on the poll thread.
+    public func send(
+        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader] = [],
+        onDelivery: @escaping @Sendable (Result<DeliveryReport, KafkaError>) -> Void
+    ) {
+        enqueueMessage({ outcome in
+            switch outcome {
+            case .delivered(let report): onDelivery(.success(report))
+            case .failed(let error), .notQueued(let error): onDelivery(.failure(error))
+            }
+        }, topic: topic, key: key, value: value, headers: headers)
+    }
+
     private func enqueueMessage(
-        _ continuation: ProducerStateMachine.SendContinuation,
+        _ completion: @escaping ProducerStateMachine.SendCompletion,
         topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader]
     ) {
         let id: UInt64
-        switch core.state.withLockedValue({ $0.register(continuation, topic: topic) }) {
-        case .reject(let continuation, let error):
-            continuation.resume(returning: .failed(error))
+        switch core.state.withLockedValue({ $0.register(completion, topic: topic) }) {
+        case .reject(let completion, let error):
+            completion(.failed(error))
             return
         case .produce(let registered):
             id = registered
@@ -56,8 +75,8 @@ extension KafkaProducer {
         let error = handle.withLease { rk in
             Self.produce(rk: rk, id: id, topic: topic, key: key, value: value, headers: headers)
         } ?? .closed("the producer")
-        if let error, let continuation = core.state.withLockedValue({ $0.withdraw(id) }) {
-            continuation.resume(returning: .notQueued(error))
+        if let error, let completion = core.state.withLockedValue({ $0.withdraw(id) }) {
+            completion(.notQueued(error))
         }
     }
 

@@ -9,11 +9,13 @@ struct ProducerStateMachine {
         case notQueued(KafkaError)
     }
 
-    typealias SendContinuation = CheckedContinuation<SendOutcome, Never>
+    /// Called exactly once with a send's outcome (resumes an awaiting task, or settles a
+    /// multi-topic publish without a task per send).
+    typealias SendCompletion = @Sendable (SendOutcome) -> Void
 
     /// A send between `rd_kafka_produceva` and its delivery report.
     struct PendingSend {
-        let continuation: SendContinuation
+        let completion: SendCompletion
         let topic: String
     }
 
@@ -37,22 +39,22 @@ struct ProducerStateMachine {
 
     enum RegisterAction {
         case produce(id: UInt64)
-        case reject(SendContinuation, KafkaError)
+        case reject(SendCompletion, KafkaError)
     }
 
-    mutating func register(_ continuation: SendContinuation, topic: String) -> RegisterAction {
+    mutating func register(_ completion: @escaping SendCompletion, topic: String) -> RegisterAction {
         guard case .running = lifecycle else {
-            return .reject(continuation, .closed("the producer"))
+            return .reject(completion, .closed("the producer"))
         }
         let id = nextID
         nextID &+= 1
-        pending[id] = PendingSend(continuation: continuation, topic: topic)
+        pending[id] = PendingSend(completion: completion, topic: topic)
         return .produce(id: id)
     }
 
-    /// The message was not enqueued, so no report will come: hand the continuation back.
-    mutating func withdraw(_ id: UInt64) -> SendContinuation? {
-        pending.removeValue(forKey: id)?.continuation
+    /// The message was not enqueued, so no report will come: hand the completion back.
+    mutating func withdraw(_ id: UInt64) -> SendCompletion? {
+        pending.removeValue(forKey: id)?.completion
     }
 
     /// A delivery report arrived; each id is reported at most once by librdkafka, and removal

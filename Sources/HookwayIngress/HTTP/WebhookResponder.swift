@@ -53,14 +53,17 @@ public struct WebhookResponder: HTTPResponder {
 
     func handleWebhook(_ request: Request, context: Context, sourceName: String, token: String?) async -> Response {
         let started = ContinuousClock.now
+        let metrics = RequestMetrics.shared
+        metrics.inFlight.increment()
+        defer { metrics.inFlight.decrement() }
         let snapshot = store.current
-        var logMetadata: Logger.Metadata = ["source": "\(sourceName)"]
-        let outcome: Result<(Response, Event?), WebhookError>
+        var accepted: (event: Event, topics: [String])?
+        let outcome: Result<Response, WebhookError>
         do throws(WebhookError) {
             guard request.method == .post else { throw .methodNotAllowed(request.method.rawValue) }
             guard let source = snapshot.config.sources[sourceName] else { throw .unknownSource(sourceName) }
             let limits = snapshot.config.limits
-            let body = try await Self.readBody(request, limit: limits.maxBodyBytes, timeout: .milliseconds(limits.readTimeoutMs))
+            let body = try await Self.readBody(request, limit: limits.maxBodyBytes)
             var headers: [(name: String, value: String)] = []
             headers.reserveCapacity(request.headers.count)
             for field in request.headers { headers.append((field.name.rawName, field.value)) }
@@ -70,48 +73,54 @@ public struct WebhookResponder: HTTPResponder {
             )
             switch try intake.process(webhook, source: source) {
             case .reply(let status, let contentType, let replyBody):
-                outcome = .success((Response(
+                outcome = .success(Response(
                     status: .init(code: status), headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: replyBody))
-                ), nil))
+                ))
             case .event(let event):
                 let topics = snapshot.routeTable.topics(for: event)
                 let timeout = Duration.milliseconds(source.ackTimeoutMs ?? Self.defaultAckTimeout(source, snapshot.config))
                 let receipt = try await publisher.publish(event, to: topics, timeout: timeout)
-                outcome = .success((Self.accepted(event, topics: topics, spooled: receipt.spooled), event))
-                logMetadata["topics"] = "\(topics.joined(separator: ","))"
+                outcome = .success(Self.accepted(event, topics: topics, spooled: receipt.spooled))
+                accepted = (event, topics)
             }
         } catch {
             outcome = .failure(error)
         }
         let response: Response
+        let code: String
         switch outcome {
-        case .success(let (r, event)):
+        case .success(let r):
             response = r
-            if let event {
-                logMetadata["type"] = "\(event.type)"
-                logMetadata["id"] = "\(event.id)"
-            }
+            code = "ok"
         case .failure(let error):
             response = Self.error(error)
-            logMetadata["code"] = "\(error.code)"
-            logMetadata["reason"] = "\(error.message)"
+            code = error.code.rawValue
         }
         let elapsed = ContinuousClock.now - started
-        logMetadata["status"] = "\(response.status.code)"
-        logMetadata["latency_ms"] = "\(Double(elapsed.components.attoseconds / 1_000_000_000_000_000) / 1000 + Double(elapsed.components.seconds) * 1000)"
-        let code: String
-        if case .failure(let e) = outcome { code = e.code.rawValue } else { code = "ok" }
-        Counter(label: "hookway_requests_total", dimensions: [("source", sourceName), ("code", code), ("status", "\(response.status.code)")]).increment()
-        Timer(label: "hookway_request_duration_seconds", dimensions: [("source", sourceName)]).recordNanoseconds(
-            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-        )
+        let status = response.status.code
+        metrics.record(source: sourceName, code: code, status: status, nanoseconds: elapsed.nanoseconds)
         // Bitso drops an event after any 4xx: make those loud.
-        if response.status.code >= 400 && response.status.code < 500 && snapshot.config.sources[sourceName]?.provider == "bitso" {
-            context.logger.error("webhook rejected", metadata: logMetadata)
-        } else if response.status.code >= 400 {
-            context.logger.warning("webhook rejected", metadata: logMetadata)
+        let level: Logger.Level
+        if status >= 400 && status < 500 && snapshot.config.sources[sourceName]?.provider == "bitso" {
+            level = .error
+        } else if status >= 400 {
+            level = .warning
         } else {
-            context.logger.info("webhook", metadata: logMetadata)
+            level = .info
+        }
+        // One line per request; its metadata is built only when the line is written.
+        if context.logger.logLevel <= level {
+            var metadata: Logger.Metadata = ["source": "\(sourceName)", "status": "\(status)", "latency_ms": "\(Double(elapsed.nanoseconds) / 1_000_000)"]
+            if let accepted {
+                metadata["type"] = "\(accepted.event.type)"
+                metadata["id"] = "\(accepted.event.id)"
+                metadata["topics"] = "\(accepted.topics.joined(separator: ","))"
+            }
+            if case .failure(let error) = outcome {
+                metadata["code"] = "\(error.code)"
+                metadata["reason"] = "\(error.message)"
+            }
+            context.logger.log(level: level, status >= 400 ? "webhook rejected" : "webhook", metadata: metadata)
         }
         return response
     }

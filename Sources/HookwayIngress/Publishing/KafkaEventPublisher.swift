@@ -122,9 +122,7 @@ public final class KafkaEventPublisher: EventPublisher {
 
     public func publish(_ event: Event, to topics: [String], timeout: Duration) async throws(WebhookError) -> PublishReceipt {
         let message = Self.message(for: event)
-        let outcome = await withDeadline(timeout) { [self] in
-            await self.sendAll(topics: topics, key: message.key, value: message.value, headers: message.headers)
-        }
+        let outcome = await sendAll(topics: topics, key: message.key, value: message.value, headers: message.headers, timeout: timeout)
         let reason: String
         switch outcome {
         case .none:
@@ -166,52 +164,64 @@ public final class KafkaEventPublisher: EventPublisher {
         return (Array(event.partitionKey.utf8), event.jsonBytes(), headers)
     }
 
-    /// Sends to every topic concurrently; succeeds only when every topic acknowledged.
-    func sendAll(topics: [String], key: [UInt8], value: [UInt8], headers: [KafkaHeader]) async -> Result<Void, KafkaError> {
-        do throws(KafkaError) {
-            try await ensureTopics(topics)
-        } catch {
+    /// Sends to every topic at once and waits, with one continuation, for every
+    /// acknowledgement, the first failure, or `timeout` (`nil` when it passed first; the sends
+    /// are not taken back). Topic creation on first use counts against the timeout.
+    func sendAll(topics: [String], key: [UInt8], value: [UInt8], headers: [KafkaHeader], timeout: Duration) async -> Result<Void, KafkaError>? {
+        let started = ContinuousClock.now
+        if hasUnknownTopics(topics) {
+            do throws(KafkaError) {
+                try await ensureTopics(topics, timeout: timeout)
+            } catch {
+                return .failure(error)
+            }
+        }
+        let remaining = timeout - (ContinuousClock.now - started)
+        guard remaining > .zero else { return nil }
+        let outcome = await producer.sendToAll(topics: topics, key: key, value: value, headers: headers, timeout: remaining)
+        switch outcome {
+        case .none:
+            return nil
+        case .some(.success(let reports)):
+            markBrokerAnswered()
+            for report in reports { Self.producedCounter(topic: report.topic).increment() }
+            Self.publishDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+            return .success(())
+        case .some(.failure(let error)):
+            // The broker may have lost the topic (a restarted development broker): ask again next time.
+            createdTopics.withLockedValue { $0.subtract(topics) }
             return .failure(error)
         }
-        let sendHeaders = headers
-        let producer = self.producer
-        return await withTaskGroup(of: Result<DeliveryReport, KafkaError>.self) { group in
-            for topic in topics {
-                group.addTask { [producer] in
-                    do throws(KafkaError) {
-                        return .success(try await producer.send(topic: topic, key: key, value: value, headers: sendHeaders))
-                    } catch {
-                        return .failure(error)
-                    }
-                }
-            }
-            var firstError: KafkaError?
-            defer {
-                // The broker may have lost the topic (a restarted development broker): ask again next time.
-                if firstError != nil { createdTopics.withLockedValue { $0.subtract(topics) } }
-            }
-            for await result in group {
-                switch result {
-                case .success(let report):
-                    markBrokerAnswered()
-                    Counter(label: "hookway_kafka_produced_total", dimensions: [("topic", report.topic)]).increment()
-                case .failure(let error):
-                    if firstError == nil { firstError = error }
-                }
-            }
-            if let firstError { return .failure(firstError) }
-            return .success(())
+    }
+
+    /// Publish latency: first send to the last topic's acknowledgement (successful publishes).
+    static let publishDuration = Timer(label: "hookway_publish_duration_seconds", preferredDisplayUnit: .seconds)
+
+    /// Per-topic produced counters, created once per topic rather than per message.
+    private static let producedCounters = NIOLockedValueBox<[String: Counter]>([:])
+    static func producedCounter(topic: String) -> Counter {
+        producedCounters.withLockedValue { counters in
+            if let counter = counters[topic] { return counter }
+            let counter = Counter(label: "hookway_kafka_produced_total", dimensions: [("topic", topic)])
+            counters[topic] = counter
+            return counter
         }
+    }
+
+    /// Whether any of `topics` still has to be created (auto-create on, not created yet).
+    func hasUnknownTopics(_ topics: [String]) -> Bool {
+        guard topicSettings.withLockedValue({ $0.autoCreate }) else { return false }
+        return createdTopics.withLockedValue { known in topics.contains { !known.contains($0) } }
     }
 
     /// Creates topics on first use when `kafka.topics.autoCreate` is on (idempotent). `force`
     /// asks the broker again even for topics created before (a broker that lost its data).
-    func ensureTopics(_ topics: [String], force: Bool = false) async throws(KafkaError) {
+    func ensureTopics(_ topics: [String], force: Bool = false, timeout: Duration = .seconds(5)) async throws(KafkaError) {
         let settings = topicSettings.withLockedValue { $0 }
         guard settings.autoCreate else { return }
         let missing = force ? topics : createdTopics.withLockedValue { known in topics.filter { !known.contains($0) } }
         guard !missing.isEmpty else { return }
-        try await admin.createTopics(missing, partitions: settings.partitions, replicationFactor: settings.replicationFactor, timeout: .seconds(5))
+        try await admin.createTopics(missing, partitions: settings.partitions, replicationFactor: settings.replicationFactor, timeout: min(timeout, .seconds(5)))
         createdTopics.withLockedValue { $0.formUnion(missing) }
         logger.info("topics ready", metadata: ["topics": "\(missing.joined(separator: ","))"])
     }

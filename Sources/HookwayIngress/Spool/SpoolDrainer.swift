@@ -40,9 +40,7 @@ public struct SpoolDrainer: Service {
                 let r = records[index]
                 let headers = r.headers.map { KafkaHeader(key: $0.0, value: $0.1) }
                 let publisher = self.publisher
-                let outcome = await withDeadline(stuckAfter) {
-                    await publisher.sendAll(topics: r.topics, key: r.key, value: r.value, headers: headers)
-                }
+                let outcome = await publisher.sendAll(topics: r.topics, key: r.key, value: r.value, headers: headers, timeout: stuckAfter)
                 switch outcome {
                 case .none:
                     if await admin.isReachable(timeout: .seconds(2)) {
