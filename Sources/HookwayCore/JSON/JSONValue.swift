@@ -26,19 +26,25 @@ public enum JSONValue: Sendable, Hashable {
     /// Follows a dotted path (`data.payload.data.chain`); array elements by decimal index.
     public func value(atPath path: some StringProtocol) -> JSONValue? {
         var current = self
-        for segment in path.split(separator: ".", omittingEmptySubsequences: false) {
+        // Walk the segments without splitting into an array of strings (this runs for every
+        // field an adapter reads, on every request).
+        var rest = Substring(path)
+        while true {
+            let end = rest.firstIndex(of: ".") ?? rest.endIndex
+            let segment = rest[rest.startIndex..<end]
             switch current {
-            case .object:
-                guard let next = current[String(segment)] else { return nil }
-                current = next
+            case .object(let members):
+                guard let member = members.last(where: { $0.key == segment }) else { return nil }  // last wins, as in the subscript
+                current = member.value
             case .array(let items):
                 guard let index = Int(segment), items.indices.contains(index) else { return nil }
                 current = items[index]
             default:
                 return nil
             }
+            guard end < rest.endIndex else { return current }
+            rest = rest[rest.index(after: end)...]
         }
-        return current
     }
 
     /// The string value, if this is a JSON string.
