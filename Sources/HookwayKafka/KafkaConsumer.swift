@@ -70,6 +70,19 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The high watermark (log end offset) of a partition as librdkafka last saw it in a fetch
+    /// response — no request to the broker — or `nil` if it has not fetched that partition.
+    public func cachedHighWatermark(topic: String, partition: Int32) -> Int64? {
+        let high = handle.withLease { rk -> Int64? in
+            var low: Int64 = -1
+            var high: Int64 = -1
+            let err = rd_kafka_get_watermark_offsets(rk, topic, partition, &low, &high)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, high >= 0 else { return nil }
+            return high
+        }
+        return high ?? nil
+    }
+
     private static func subscribe(_ rk: OpaquePointer, to topics: [String]) throws(KafkaError) {
         let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }

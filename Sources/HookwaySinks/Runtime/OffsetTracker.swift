@@ -28,7 +28,12 @@ public struct OffsetTracker: Sendable {
     /// Records that `offset` is finished (delivered or dead-lettered).
     public mutating func finish(topic: String, partition: Int32, offset: Int64) {
         let key = Key(topic: topic, partition: partition)
-        guard var state = partitions[key] else { return }
+        guard partitions[key] != nil else { return }
+        // Mutated in place: copying the state out would copy its `done` set on every call.
+        Self.finish(offset, in: &partitions[key, default: PartitionState()])
+    }
+
+    private static func finish(_ offset: Int64, in state: inout PartitionState) {
         state.done.insert(offset)
         while state.pendingStart < state.pending.count, state.done.contains(state.pending[state.pendingStart]) {
             let o = state.pending[state.pendingStart]
@@ -40,7 +45,6 @@ public struct OffsetTracker: Sendable {
             state.pending.removeFirst(state.pendingStart)
             state.pendingStart = 0
         }
-        partitions[key] = state
     }
 
     /// Offsets ready to commit that were not committed yet; marks them committed.
@@ -62,6 +66,16 @@ public struct OffsetTracker: Sendable {
     /// Forgets partitions that were revoked (their offsets belong to another member now).
     public mutating func forget(keeping assigned: Set<Key>) {
         partitions = partitions.filter { assigned.contains($0.key) }
+    }
+
+    /// Per partition, the next offset after everything done so far — where the sink stands.
+    /// Consumer lag is a partition's high watermark minus this.
+    public var positions: [Key: Int64] {
+        var out: [Key: Int64] = [:]
+        for (key, state) in partitions {
+            if let next = state.committable ?? state.lastCommitted { out[key] = next }
+        }
+        return out
     }
 
     /// Number of offsets started and not yet finished.

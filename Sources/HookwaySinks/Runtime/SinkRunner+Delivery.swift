@@ -15,7 +15,7 @@ extension SinkRunner {
             attempt += 1
             do {
                 try await sink.deliver(event)
-                Counter(label: "hookway_sink_delivered_total", dimensions: [("sink", config.name)]).increment()
+                counters.delivered.increment()
                 if attempt > 1 { logger.info("delivered after retries", metadata: ["event.id": "\(event.id)", "attempts": "\(attempt)"]) }
                 return
             } catch {
@@ -26,7 +26,7 @@ extension SinkRunner {
                     await deadLetter(message, error: error.message, attempts: attempt)
                     return
                 }
-                Counter(label: "hookway_sink_retried_total", dimensions: [("sink", config.name)]).increment()
+                counters.retried.increment()
                 var delay = config.retry.delay(afterAttempt: attempt)
                 if let asked = error.retryAfter, asked > delay { delay = min(asked, .milliseconds(config.retry.maxBackoffMs)) }
                 logger.warning("delivery failed; retrying", metadata: [
@@ -54,7 +54,7 @@ extension SinkRunner {
         while true {
             do {
                 _ = try await producer.send(topic: config.deadLetterTopic, key: message.key, value: message.value, headers: headers)
-                Counter(label: "hookway_sink_dead_lettered_total", dimensions: [("sink", config.name)]).increment()
+                counters.deadLettered.increment()
                 return
             } catch {
                 logger.error("dead-letter write failed; retrying", metadata: ["topic": "\(config.deadLetterTopic)", "error": "\(error)"])

@@ -23,6 +23,22 @@ public final class SinkRunner: Sendable {
     let drainTimeout: Duration
     let topicPartitions: Int32
     let topicReplication: Int16
+    let counters: Counters
+
+    /// This sink's metric handles, made once (not per message).
+    struct Counters: Sendable {
+        let consumed: Counter
+        let delivered: Counter
+        let retried: Counter
+        let deadLettered: Counter
+
+        init(sink: String) {
+            consumed = Counter(label: "hookway_sink_consumed_total", dimensions: [("sink", sink)])
+            delivered = Counter(label: "hookway_sink_delivered_total", dimensions: [("sink", sink)])
+            retried = Counter(label: "hookway_sink_retried_total", dimensions: [("sink", sink)])
+            deadLettered = Counter(label: "hookway_sink_dead_lettered_total", dimensions: [("sink", sink)])
+        }
+    }
 
     public init(
         config: SinkConfig, sink: any Sink, brokers: String, consumerProperties: [String: String], producer: KafkaProducer,
@@ -32,6 +48,7 @@ public final class SinkRunner: Sendable {
         self.topicReplication = topicReplication
         self.config = config
         self.sink = sink
+        self.counters = Counters(sink: config.name)
         var consumer = KafkaConsumerConfiguration(bootstrapServers: brokers, groupID: config.group, topics: config.topics)
         consumer.properties = consumerProperties
         if let ms = consumerProperties["session.timeout.ms"].flatMap(Int64.init) { consumer.sessionTimeout = .milliseconds(ms) }
@@ -59,20 +76,27 @@ public final class SinkRunner: Sendable {
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         logger.info("sink started", metadata: ["topics": "\(config.topics.joined(separator: ","))", "group": "\(config.group)"])
         let laneCount = max(1, config.maxInFlight)
-        let lanes = (0..<laneCount).map { _ in AsyncChannel<KafkaMessage>() }
+        // Each lane has its own queue, so a slow key holds up only its lane; the limit bounds
+        // what all lanes hold together.
+        let lanes = (0..<laneCount).map { _ in AsyncStream<KafkaMessage>.makeStream() }
+        let limit = InFlightLimit(limit: laneCount * 64)
         await withTaskGroup(of: Void.self) { group in
             for lane in lanes {
                 group.addTask {
-                    for await message in lane {
+                    for await message in lane.stream {
                         await self.process(message)
                         self.tracker.withLockedValue { $0.finish(topic: message.topic, partition: message.partition, offset: message.offset) }
+                        limit.release()
                     }
                 }
             }
             let committer = Task {
+                var ticks = 0
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(500))
                     await self.commitDone(consumer)
+                    ticks += 1
+                    if ticks % 10 == 0 { self.recordLag(consumer) }
                 }
             }
             // The reader: stops on stop() or cancellation.
@@ -80,8 +104,9 @@ public final class SinkRunner: Sendable {
                 do {
                     for try await message in consumer {
                         self.tracker.withLockedValue { $0.begin(topic: message.topic, partition: message.partition, offset: message.offset) }
-                        Counter(label: "hookway_sink_consumed_total", dimensions: [("sink", self.config.name)]).increment()
-                        await lanes[Self.lane(for: message.key, count: laneCount)].send(message)
+                        self.counters.consumed.increment()
+                        await limit.acquire()
+                        lanes[Self.lane(for: message.key, count: laneCount)].continuation.yield(message)
                         if Task.isCancelled { break }
                     }
                 } catch {
@@ -98,7 +123,7 @@ public final class SinkRunner: Sendable {
                 reader.cancel()
             }
             stopper.cancel()
-            for lane in lanes { lane.finish() }
+            for lane in lanes { lane.continuation.finish() }
             // Let in-flight work finish, within the drain timeout.
             let deadline = ContinuousClock.now + drainTimeout
             while tracker.withLockedValue({ $0.inFlight }) > 0, ContinuousClock.now < deadline {
@@ -113,6 +138,20 @@ public final class SinkRunner: Sendable {
         await consumer.close()
         await sink.shutdown()
         logger.info("sink stopped")
+    }
+
+    /// `hookway_sink_consumer_lag{sink,topic}`: messages between where the sink stands and the
+    /// end of each partition it works on, from librdkafka's cached watermarks.
+    func recordLag(_ consumer: KafkaConsumer) {
+        let positions = tracker.withLockedValue { $0.positions }
+        var lagByTopic: [String: Int64] = [:]
+        for (key, position) in positions {
+            guard let high = consumer.cachedHighWatermark(topic: key.topic, partition: key.partition) else { continue }
+            lagByTopic[key.topic, default: 0] += max(0, high - position)
+        }
+        for (topic, lag) in lagByTopic {
+            Gauge(label: "hookway_sink_consumer_lag", dimensions: [("sink", config.name), ("topic", topic)]).record(lag)
+        }
     }
 
     static func lane(for key: [UInt8]?, count: Int) -> Int {

@@ -43,6 +43,9 @@ public final class SQLiteDatabase: @unchecked Sendable {
             // committed after the booking), so nothing is lost end to end.
             try execute("PRAGMA synchronous=NORMAL")
             try execute("PRAGMA foreign_keys=ON")
+            // 32 MiB of page cache (the default is 2 MiB): the ledger's indexes are hot, and
+            // re-reading their pages from the OS on every batch cost more than the writes.
+            try execute("PRAGMA cache_size=-32768")
         }
     }
 

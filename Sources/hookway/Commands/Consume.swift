@@ -14,6 +14,7 @@ struct Consume: AsyncParsableCommand {
     @OptionGroup var config: ConfigOption
     @OptionGroup var brokers: BrokersOption
     @Option(name: .customLong("sink"), help: "Run only this sink (repeatable; default: every sink).") var sinks: [String] = []
+    @Option(help: "Serve GET /metrics and /healthz on this port (env HOOKWAY_METRICS_PORT; default: off).") var metricsPort: Int?
 
     func run() async throws {
         let logger = LogSetup.bootstrap(label: "hookway.consume")
@@ -24,7 +25,7 @@ struct Consume: AsyncParsableCommand {
         }
         let brokerList = brokers.resolve(routes)
         let metrics = MetricsEndpoint.shared
-        _ = metrics
+        let metricsPort = self.metricsPort ?? ProcessInfo.processInfo.environment["HOOKWAY_METRICS_PORT"].flatMap(Int.init)
         var producerConfig = KafkaProducerConfiguration(bootstrapServers: brokerList)
         producerConfig.clientID = "hookway-sinks"
         producerConfig.properties = routes.kafka.producer
@@ -39,9 +40,16 @@ struct Consume: AsyncParsableCommand {
             try SinkCatalog.make(sink, logger: logger)
         }
         let watcher = ConfigWatcher(path: config.path, logger: logger) { supervisor.apply($0) }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: ProducerLifetime(producer: producer)), .init(service: watcher), .init(service: supervisor),
+        ]
+        if let metricsPort {
+            let host = ProcessInfo.processInfo.environment["HOOKWAY_HOST"] ?? "0.0.0.0"
+            services.insert(.init(service: MetricsServer.make(host: host, port: metricsPort, metrics: metrics, logger: logger)), at: 0)
+        }
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: ProducerLifetime(producer: producer)), .init(service: watcher), .init(service: supervisor)],
+                services: services,
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger
             )

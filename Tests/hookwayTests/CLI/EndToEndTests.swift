@@ -90,7 +90,8 @@ struct EndToEndTests {
             body: #"{"event":"withdrawal","payload":{"wid":"w-large-1","status":"complete","amount":"15000.00","currency":"mxn","method":"sp","details":{"clave_rastreo":"TRK1"}}}"#)
         #expect(withdrawal.hasPrefix("200"), "\(withdrawal)")
 
-        let consume = try CLI.start(["consume", "--config", stack.config], environment: stack.env, log: stack.dir + "/consume.log")
+        let metricsPort = try TansuBroker.unusedPort()
+        let consume = try CLI.start(["consume", "--config", stack.config, "--metrics-port", "\(metricsPort)"], environment: stack.env, log: stack.dir + "/consume.log")
         defer { if consume.isRunning { kill(consume.processIdentifier, SIGKILL); consume.waitUntilExit() } }
         let outbox = stack.dir + "/var/outbox"
         let deadline = ContinuousClock.now + .seconds(60)
@@ -111,6 +112,19 @@ struct EndToEndTests {
         #expect(crmLines.contains { $0.contains("\"idempotencyKey\": \"bitcapital:user:") }, "\(crmLines)")
         #expect(balances.contains("assets:bitnob:BTC"), "\(balances)")
         #expect(balances.contains("assets:bitso:mxn"), "\(balances)")
+
+        // The sinks' metrics: deliveries counted per sink, consumer lag reported (within ~5 s).
+        var exposition = ""
+        let metricsDeadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < metricsDeadline {
+            exposition = (try? await Self.get(port: metricsPort, path: "/metrics")) ?? ""
+            if exposition.contains("hookway_sink_consumer_lag{sink=\"ledger\",topic=\"payments.deposits\"}") { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        let deliveredLine = exposition.split(separator: "\n").first { $0.hasPrefix("hookway_sink_delivered_total{sink=\"ledger\"}") }
+        let delivered: Double = deliveredLine.flatMap { $0.split(separator: " ").last }.flatMap { Double(String($0)) } ?? 0
+        #expect(delivered > 0, "\(exposition)")
+        #expect(exposition.contains("hookway_sink_consumer_lag{sink=\"ledger\",topic=\"payments.deposits\"}"), "\(exposition)")
 
         // `tail` prints one readable line per event.
         let tail = try CLI.run(["tail", "payments.deposits", "--from-beginning", "--limit", "1", "--type", "bitso.*"], environment: stack.env)
@@ -187,6 +201,11 @@ struct EndToEndTests {
     }
 
     /// POSTs a body with curl (signed for Bitnob when asked); returns "STATUS BODY".
+    /// GET with curl: the response body ("" when nothing answers).
+    static func get(port: Int, path: String) async throws -> String {
+        try CLI.run(["-s", "http://127.0.0.1:\(port)\(path)"], environment: ProcessInfo.processInfo.environment, executable: "/usr/bin/curl").stdout
+    }
+
     static func post(_ stack: Stack, path: String, body: String, bitnob: Bool = false) async throws -> String {
         var args = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST", "-H", "Content-Type: application/json", "--data-binary", body]
         if bitnob {
