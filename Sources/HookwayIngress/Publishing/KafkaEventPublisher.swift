@@ -173,7 +173,10 @@ public final class KafkaEventPublisher: EventPublisher {
             do throws(KafkaError) {
                 try await ensureTopics(topics, timeout: timeout)
             } catch {
-                return .failure(error)
+                // Creating topics is a convenience: a cluster may forbid it (ACLs), not implement
+                // it, or be slow to answer. Send anyway — a topic that really is missing fails the
+                // send itself — and do not ask again for a while.
+                noteTopicCreationFailed(topics, error: error)
             }
         }
         let remaining = timeout - (ContinuousClock.now - started)
@@ -208,10 +211,27 @@ public final class KafkaEventPublisher: EventPublisher {
         }
     }
 
-    /// Whether any of `topics` still has to be created (auto-create on, not created yet).
+    /// Whether any of `topics` still has to be created (auto-create on, not created yet, and no
+    /// failed attempt in the last ``topicCreationRetryInterval``).
     func hasUnknownTopics(_ topics: [String]) -> Bool {
         guard topicSettings.withLockedValue({ $0.autoCreate }) else { return false }
-        return createdTopics.withLockedValue { known in topics.contains { !known.contains($0) } }
+        let unknown = createdTopics.withLockedValue { known in topics.filter { !known.contains($0) } }
+        guard !unknown.isEmpty else { return false }
+        let now = ContinuousClock.now
+        return creationFailures.withLockedValue { failures in
+            unknown.contains { topic in failures[topic].map { now - $0 >= Self.topicCreationRetryInterval } ?? true }
+        }
+    }
+
+    private let creationFailures = NIOLockedValueBox<[String: ContinuousClock.Instant]>([:])
+    static let topicCreationRetryInterval = Duration.seconds(60)
+
+    private func noteTopicCreationFailed(_ topics: [String], error: KafkaError) {
+        let now = ContinuousClock.now
+        creationFailures.withLockedValue { failures in for topic in topics { failures[topic] = now } }
+        logger.warning("cannot create topics; sending anyway (retrying creation in 60 s)", metadata: [
+            "topics": "\(topics.joined(separator: ","))", "error": "\(error)",
+        ])
     }
 
     /// Creates topics on first use when `kafka.topics.autoCreate` is on (idempotent). `force`

@@ -125,7 +125,7 @@ struct FaultMatrixTests {
     }
 
     /// (d) librdkafka's mock cluster: transient produce errors, a leader change, all brokers down.
-    @Test(.disabled("against the mock cluster the ingress's first publishes never complete; under investigation (see the issue note)"))
+    @Test
     func mockClusterFaults() async throws {
         let cluster = try KafkaMockCluster(brokers: 3)
         cluster.setGroupInitialRebalanceDelay(.zero)
