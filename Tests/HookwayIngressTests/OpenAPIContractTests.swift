@@ -59,6 +59,7 @@ struct OpenAPIContractTests {
         record(try await ingress.send("/webhooks/bitnob", body: Array(repeating: 0x20, count: 5000)))
         for path in ["/healthz", "/readyz", "/metrics"] { record(try await ingress.send(path, method: .GET)) }
         record(try await Self.slowBody(port: ingress.port))
+        record(try await Self.oversizedHeaders(port: ingress.port))
         broker.kill()
         let lost = Bodies.bitnob()
         record(try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(lost))], body: lost))
@@ -66,6 +67,16 @@ struct OpenAPIContractTests {
         #expect(Self.documentedCodes.subtracting(seenCodes).isEmpty, "unreached codes: \(Self.documentedCodes.subtracting(seenCodes))")
         #expect(seenStatuses.subtracting(Self.documentedStatuses).isEmpty, "undocumented statuses: \(seenStatuses.subtracting(Self.documentedStatuses))")
         #expect(seenCodes.subtracting(Self.documentedCodes).isEmpty, "undocumented codes: \(seenCodes.subtracting(Self.documentedCodes))")
+    }
+
+    /// A 100 KB header, over the HTTP decoder's 80 KiB: 431 `headers_too_large`.
+    static func oversizedHeaders(port: Int) async throws -> IngressHarness.Answer {
+        let answer = try await RawHTTPClient.onThread {
+            try RawHTTPClient.send(
+                port: port, method: "POST", path: "/webhooks/bitnob",
+                headers: [("x-padding", String(repeating: "a", count: 100_000))], body: Array("{}".utf8), mode: .whole, timeout: 30)
+        }
+        return IngressHarness.Answer(status: answer.status, headers: answer.headers, body: answer.body)
     }
 
     /// Declares 100 bytes, sends 10, waits: the server must answer 408 `request_timeout`.
