@@ -131,7 +131,7 @@ def main():
         w("")
         w("CloudEvents of ~1 KB (bench/ledger_produce.py: the repository's `bitnob.*.received.success` posting rule, "
           "5,000 customer accounts) produced first to `payments.deposits` (1 or 6 partitions) on a fresh broker, then one "
-          "`hookway consume --sink ledger` with the repository's routes.json (group commit, `maxInFlight` 16, `batchSize` 256), "
+          "`hookway consume --sink ledger` with the repository's routes.json (group commit, `maxInFlight` 128, `batchSize` 256), "
           "its database a fresh SQLite file (WAL, synchronous=NORMAL) or a fresh database on a local PostgreSQL 15 (default "
           "settings: fsync on, synchronous_commit on); progress = `SELECT COUNT(*) FROM ledger_transactions` every 0.25 s.")
         w("")
