@@ -19,18 +19,8 @@ public enum TestPostgres {
             throw Failure(description: "HOOKWAY_TEST_POSTGRES is not set")
         }
         let name = "hookway_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let psql = Process()
-        psql.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        psql.arguments = ["psql", serverURL, "-v", "ON_ERROR_STOP=1", "-q", "-c", "CREATE DATABASE \(name)"]
-        let errors = Pipe()
-        psql.standardError = errors
-        psql.standardOutput = FileHandle.nullDevice
-        try psql.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        psql.waitUntilExit()
-        guard psql.terminationStatus == 0 else {
-            throw Failure(description: "psql could not create a test database: \(String(decoding: message, as: UTF8.self))")
-        }
+        let created = try run("CREATE DATABASE \(name)", on: serverURL)
+        guard created.ok else { throw Failure(description: "psql could not create a test database: \(created.output)") }
         components.path = "/" + name
         guard let url = components.string else { throw Failure(description: "cannot build a database URL from HOOKWAY_TEST_POSTGRES") }
         return url
@@ -40,15 +30,7 @@ public enum TestPostgres {
 extension TestPostgres {
     /// Runs one SQL statement with `psql` against `url`; returns whether it succeeded and its output.
     public static func run(_ sql: String, on url: String) throws -> (ok: Bool, output: String) {
-        let psql = Process()
-        psql.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        psql.arguments = ["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-t", "-A", "-c", sql]
-        let output = Pipe()
-        psql.standardError = output
-        psql.standardOutput = output
-        try psql.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        psql.waitUntilExit()
-        return (psql.terminationStatus == 0, String(decoding: data, as: UTF8.self))
+        let result = try ShellCommand.run("/usr/bin/env", ["psql", url, "-v", "ON_ERROR_STOP=1", "-q", "-t", "-A", "-c", sql])
+        return (result.status == 0, result.output)
     }
 }

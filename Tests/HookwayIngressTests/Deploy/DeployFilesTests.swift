@@ -1,4 +1,5 @@
 import Foundation
+import HookwayTesting
 import Testing
 
 /// The deployment files are checked with what this machine has: the compose file with the
@@ -8,17 +9,7 @@ struct DeployFilesTests {
         .deletingLastPathComponent().deletingLastPathComponent().path
 
     static func run(_ command: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", command]
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try ShellCommand.run("/bin/bash", ["-c", command], in: root)
     }
 
     @Test func composeFileIsValid() throws {
