@@ -1,7 +1,6 @@
 public import HookwayCore
 public import HookwayKafka
 public import Hummingbird
-import Metrics
 public import Logging
 public import ServiceLifecycle
 
@@ -71,7 +70,7 @@ public struct IngressServer: Sendable {
             // The contract's JSON answer for requests the HTTP parser refuses (431 headers_too_large).
             server: .http1(additionalChannelHandlers: [
                 ParserErrorAnswerer { answer in
-                    Counter(label: "hookway_requests_total", dimensions: [("source", "-"), ("code", answer.code.rawValue), ("status", "\(answer.status)")]).increment()
+                    RequestMetrics.shared.requests[.init(source: "-", code: answer.code.rawValue, status: answer.status)].increment()
                     logger.info("request refused by the HTTP parser", metadata: ["status": "\(answer.status)", "code": "\(answer.code.rawValue)"])
                 },
                 BodyReadDeadline { .milliseconds(Int64(store.current.config.limits.readTimeoutMs)) },

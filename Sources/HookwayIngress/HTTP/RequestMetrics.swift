@@ -1,18 +1,42 @@
 import Metrics
 import NIOConcurrencyHelpers
 
-/// The ingress's per-request metrics, with handles created once per label set: building a
-/// handle goes through the metrics factory (label formatting, a registry lookup under its
-/// lock), which is too much to pay on every request.
+/// Metric handles created once per label set: building a handle goes through the metrics
+/// factory (label formatting, a registry lookup under its lock), which is too much to pay on
+/// every request or message.
+final class MetricHandles<Key: Hashable & Sendable, Handle: Sendable>: Sendable {
+    private let handles = NIOLockedValueBox<[Key: Handle]>([:])
+    private let make: @Sendable (Key) -> Handle
+
+    init(_ make: @escaping @Sendable (Key) -> Handle) {
+        self.make = make
+    }
+
+    subscript(key: Key) -> Handle {
+        handles.withLockedValue { handles in
+            if let handle = handles[key] { return handle }
+            let handle = make(key)
+            handles[key] = handle
+            return handle
+        }
+    }
+}
+
+/// The ingress's per-request metrics.
 final class RequestMetrics: Sendable {
-    struct RequestKey: Hashable {
+    struct RequestKey: Hashable, Sendable {
         var source: String
         var code: String
         var status: Int
     }
 
-    private let requests = NIOLockedValueBox<[RequestKey: Counter]>([:])
-    private let durations = NIOLockedValueBox<[String: Timer]>([:])
+    /// `hookway_requests_total{source,code,status}`.
+    let requests = MetricHandles<RequestKey, Counter> { key in
+        Counter(label: "hookway_requests_total", dimensions: [("source", key.source), ("code", key.code), ("status", String(key.status))])
+    }
+    private let durations = MetricHandles<String, Timer> { source in
+        Timer(label: "hookway_request_duration_seconds", dimensions: [("source", source)], preferredDisplayUnit: .seconds)
+    }
     /// Requests being answered right now (`hookway_requests_in_flight`).
     let inFlight = Meter(label: "hookway_requests_in_flight")
 
@@ -20,21 +44,8 @@ final class RequestMetrics: Sendable {
 
     /// Counts one answered webhook and its duration.
     func record(source: String, code: String, status: Int, nanoseconds: Int64) {
-        let key = RequestKey(source: source, code: code, status: status)
-        let counter = requests.withLockedValue { counters in
-            if let counter = counters[key] { return counter }
-            let counter = Counter(label: "hookway_requests_total", dimensions: [("source", source), ("code", code), ("status", String(status))])
-            counters[key] = counter
-            return counter
-        }
-        counter.increment()
-        let timer = durations.withLockedValue { timers in
-            if let timer = timers[source] { return timer }
-            let timer = Timer(label: "hookway_request_duration_seconds", dimensions: [("source", source)], preferredDisplayUnit: .seconds)
-            timers[source] = timer
-            return timer
-        }
-        timer.recordNanoseconds(nanoseconds)
+        requests[RequestKey(source: source, code: code, status: status)].increment()
+        durations[source].recordNanoseconds(nanoseconds)
     }
 }
 

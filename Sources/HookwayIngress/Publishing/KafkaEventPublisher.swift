@@ -187,7 +187,7 @@ public final class KafkaEventPublisher: EventPublisher {
             return nil
         case .some(.success(let reports)):
             markBrokerAnswered()
-            for report in reports { Self.producedCounter(topic: report.topic).increment() }
+            for report in reports { Self.producedCounters[report.topic].increment() }
             Self.publishDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
             return .success(())
         case .some(.failure(let error)):
@@ -200,15 +200,9 @@ public final class KafkaEventPublisher: EventPublisher {
     /// Publish latency: first send to the last topic's acknowledgement (successful publishes).
     static let publishDuration = Timer(label: "hookway_publish_duration_seconds", preferredDisplayUnit: .seconds)
 
-    /// Per-topic produced counters, created once per topic rather than per message.
-    private static let producedCounters = NIOLockedValueBox<[String: Counter]>([:])
-    static func producedCounter(topic: String) -> Counter {
-        producedCounters.withLockedValue { counters in
-            if let counter = counters[topic] { return counter }
-            let counter = Counter(label: "hookway_kafka_produced_total", dimensions: [("topic", topic)])
-            counters[topic] = counter
-            return counter
-        }
+    /// `hookway_kafka_produced_total{topic}`.
+    private static let producedCounters = MetricHandles<String, Counter> { topic in
+        Counter(label: "hookway_kafka_produced_total", dimensions: [("topic", topic)])
     }
 
     /// Whether any of `topics` still has to be created (auto-create on, not created yet, and no
