@@ -67,14 +67,17 @@ public struct IngressServer: Sendable {
         let logger = self.logger
         let app = Application(
             responder: responder,
-            // The contract's JSON answer for requests the HTTP parser refuses (431 headers_too_large).
-            server: .http1(additionalChannelHandlers: [
-                ParserErrorAnswerer { answer in
-                    RequestMetrics.shared.requests[.init(source: "-", code: answer.code.rawValue, status: answer.status)].increment()
-                    logger.info("request refused by the HTTP parser", metadata: ["status": "\(answer.status)", "code": "\(answer.code.rawValue)"])
-                },
-                BodyReadDeadline { .milliseconds(Int64(store.current.config.limits.readTimeoutMs)) },
-            ]),
+            // Connection limits and PROXY protocol in front; the contract's JSON answer for
+            // requests the HTTP parser refuses (431 headers_too_large); the body deadline.
+            server: .ingress(limits: { store.current.config.limits }, additionalChannelHandlers: {
+                [
+                    ParserErrorAnswerer { answer in
+                        RequestMetrics.shared.requests[.init(source: "-", code: answer.code.rawValue, status: answer.status)].increment()
+                        logger.info("request refused by the HTTP parser", metadata: ["status": "\(answer.status)", "code": "\(answer.code.rawValue)"])
+                    },
+                    BodyReadDeadline { .milliseconds(Int64(store.current.config.limits.readTimeoutMs)) },
+                ]
+            }),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "hookway"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger

@@ -8,13 +8,14 @@ extension ConfigReader {
             switch m.key {
             case "brokers": k.brokers = nonEmptyString(m.value, at: p)
             case "topics":
-                guard let t = object(m.value, at: p, allowed: ["partitions", "replicationFactor", "autoCreate"]) else { break }
+                guard let t = object(m.value, at: p, allowed: ["partitions", "replicationFactor", "autoCreate", "maxAutoCreated"]) else { break }
                 for tm in t {
                     let tp = Self.child(p, tm.key)
                     switch tm.key {
                     case "partitions": if let n = integer(tm.value, at: tp, min: 1, max: 10_000) { k.partitions = Int32(n) }
                     case "replicationFactor": if let n = integer(tm.value, at: tp, min: 1, max: 32) { k.replicationFactor = Int16(n) }
                     case "autoCreate": if let b = bool(tm.value, at: tp) { k.autoCreate = b }
+                    case "maxAutoCreated": if let n = integer(tm.value, at: tp, min: 1, max: 1_000_000) { k.maxAutoCreated = n }
                     default: break
                     }
                 }
@@ -33,15 +34,25 @@ extension ConfigReader {
 
     mutating func limits(_ value: JSONValue, at path: String) -> Limits {
         var l = Limits()
-        guard let members = object(value, at: path, allowed: ["maxBodyBytes", "readTimeoutMs", "shutdownTimeoutMs"]) else { return l }
+        guard let members = object(value, at: path, allowed: Limits.keys) else { return l }
         for m in members {
             let p = Self.child(path, m.key)
             switch m.key {
             case "maxBodyBytes": if let n = integer(m.value, at: p, min: 1, max: 1 << 30) { l.maxBodyBytes = n }
             case "readTimeoutMs": if let n = integer(m.value, at: p, min: 100) { l.readTimeoutMs = n }
             case "shutdownTimeoutMs": if let n = integer(m.value, at: p, min: 0) { l.shutdownTimeoutMs = n }
+            case "headerTimeoutMs": if let n = integer(m.value, at: p, min: 100, max: 3_600_000) { l.headerTimeoutMs = n }
+            case "idleTimeoutMs": if let n = integer(m.value, at: p, min: 100, max: 86_400_000) { l.idleTimeoutMs = n }
+            case "maxConnections": if let n = integer(m.value, at: p, min: 1, max: 1_000_000) { l.maxConnections = n }
+            case "maxRequestsPerConnection": if let n = integer(m.value, at: p, min: 1, max: 1_000_000_000) { l.maxRequestsPerConnection = n }
+            case "maxAmountDigits": if let n = integer(m.value, at: p, min: 1, max: 10_000) { l.maxAmountDigits = n }
+            case "trustedProxies": l.trustedProxies = cidrBlocks(m.value, at: p)
+            case "proxyProtocol": if let b = bool(m.value, at: p) { l.proxyProtocol = b }
             default: break
             }
+        }
+        if l.proxyProtocol, l.trustedProxies.isEmpty {
+            error(Self.child(path, "proxyProtocol"), "needs \"trustedProxies\": only a listed proxy may send a PROXY header")
         }
         return l
     }
@@ -65,5 +76,25 @@ extension ConfigReader {
             }
         }
         return s
+    }
+}
+
+extension ConfigReader {
+    /// A list of CIDR blocks (`allowFrom`, `trustedProxies`).
+    mutating func cidrBlocks(_ value: JSONValue, at path: String) -> [CIDRBlock] {
+        guard case .array(let items) = value else {
+            error(path, "expected a list of CIDR blocks, found \(Self.typeName(value))")
+            return []
+        }
+        var blocks: [CIDRBlock] = []
+        for (i, item) in items.enumerated() {
+            guard let s = string(item, at: "\(path)[\(i)]") else { continue }
+            if let block = CIDRBlock(s) {
+                blocks.append(block)
+            } else {
+                error("\(path)[\(i)]", "\"\(s)\" is not a CIDR block such as 10.0.0.0/8 or 2001:db8::/32")
+            }
+        }
+        return blocks
     }
 }

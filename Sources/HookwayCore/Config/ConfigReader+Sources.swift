@@ -54,14 +54,7 @@ extension ConfigReader {
                 source.secrets = items.enumerated().compactMap { secret($1, at: "\(p)[\($0)]") }
             case "token": source.token = secret(m.value, at: p)
             case "allowFrom":
-                guard case .array(let items) = m.value else {
-                    error(p, "expected a list of CIDR blocks, found \(Self.typeName(m.value))")
-                    break
-                }
-                for (i, item) in items.enumerated() {
-                    guard let s = string(item, at: "\(p)[\(i)]") else { continue }
-                    if let block = CIDRBlock(s) { source.allowFrom.append(block) } else { error("\(p)[\(i)]", "\"\(s)\" is not a CIDR block such as 10.0.0.0/8 or 2001:db8::/32") }
-                }
+                source.allowFrom = cidrBlocks(m.value, at: p)
             case "toleranceSeconds": source.toleranceSeconds = integer(m.value, at: p, min: 0, max: 86_400 * 7)
             case "ackTimeoutMs": source.ackTimeoutMs = integer(m.value, at: p, min: 100, max: 300_000)
             case "signedPath":

@@ -22,6 +22,15 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     init(bytes: [UInt8]) { self.bytes = bytes }
 
+    /// 16 address bytes, with an IPv4-mapped address unmapped (as the text form is).
+    init(unmapping v6: [UInt8]) {
+        if v6.count == 16, v6[0..<10].allSatisfy({ $0 == 0 }), v6[10] == 0xFF, v6[11] == 0xFF {
+            bytes = Array(v6[12...])
+        } else {
+            bytes = v6
+        }
+    }
+
     public var isIPv4: Bool { bytes.count == 4 }
 
     public var description: String {

@@ -36,6 +36,10 @@ public struct KafkaSettings: Sendable, Hashable {
     /// librdkafka properties passed through to consumers.
     public var consumer: [String: String] = [:]
     public var unroutedTopic = "webhooks.unrouted"
+    /// Most topics the ingress creates from templates (`kafka.topics.maxAutoCreated`): an
+    /// authenticated sender's new event names cannot grow the cluster's topics and the metric
+    /// series without bound. Past it, events for a new templated topic go to ``unroutedTopic``.
+    public var maxAutoCreated = 1_000
     /// How long the ingress waits for `acks=all` before answering 503 (or spooling).
     public var ackTimeoutMs = 5000
 
@@ -46,13 +50,44 @@ public struct KafkaSettings: Sendable, Hashable {
     public init() {}
 }
 
-/// `limits` in routes.json.
+/// `limits` in routes.json: what any request, authenticated or not, may cost the ingress
+/// (docs/security.md lists each with what it bounds).
 public struct Limits: Sendable, Hashable {
+    static let keys: Set<String> = [
+        "maxBodyBytes", "readTimeoutMs", "shutdownTimeoutMs", "headerTimeoutMs", "idleTimeoutMs", "maxConnections",
+        "maxRequestsPerConnection", "maxAmountDigits", "trustedProxies", "proxyProtocol",
+    ]
+
     public var maxBodyBytes = 1_048_576
     /// A request body must arrive within this time (slow-body protection).
     public var readTimeoutMs = 10_000
     public var shutdownTimeoutMs = 15_000
+    /// A request head (request line and headers) must arrive within this time of its first
+    /// byte — of the connection's start for the first request (slowloris protection).
+    public var headerTimeoutMs = 10_000
+    /// A keep-alive connection with no request in progress is closed after this time.
+    public var idleTimeoutMs = 60_000
+    /// Connections served at once; more wait in the listen backlog (read at start).
+    public var maxConnections = 4_096
+    /// A connection is closed (`Connection: close`) after this many requests.
+    public var maxRequestsPerConnection = 1_000
+    /// Amounts with more significant digits get no `data.amount` (and a warning).
+    public var maxAmountDigits = ExactDecimal.defaultMaxSignificantDigits
+    /// Peers whose forwarding headers are believed (`X-Forwarded-For`, PROXY protocol).
+    public var trustedProxies: [CIDRBlock] = []
+    /// Trusted proxies send a PROXY protocol v1/v2 header first on each connection.
+    public var proxyProtocol = false
     public init() {}
+
+    /// The client a request comes from: the TCP peer, unless the peer is a trusted proxy —
+    /// then the address the PROXY header gave, else the rightmost address of
+    /// `X-Forwarded-For` that is not itself a trusted proxy (the leftmost entries are
+    /// whatever the client wrote and prove nothing).
+    public func clientAddress(peer: IPAddress?, proxied: IPAddress?, forwardedFor: [String]) -> IPAddress? {
+        guard let peer, trustedProxies.contains(where: { $0.contains(peer) }) else { return peer }
+        if let proxied { return proxied }
+        return ForwardedFor.clientAddress(headerValues: forwardedFor, trusted: trustedProxies) ?? peer
+    }
 }
 
 /// `spool` in routes.json: the local durable log used while Kafka does not acknowledge.
@@ -74,7 +109,8 @@ public enum SinkKind: String, Sendable, CaseIterable {
         switch self {
         case .email: return ["smtp", "from", "to", "cc", "subject", "body", "html", "bodyFile", "htmlFile", "outbox", "strict", "sentLog"]
         case .crm: return ["url", "method", "headers", "body", "timeoutMs", "successStatus"]
-        case .accounting: return ["database", "postings", "reversals", "amountField", "currencyField", "defaultCurrency", "batchSize"]
+        case .accounting:
+            return ["database", "postings", "reversals", "amountField", "currencyField", "defaultCurrency", "batchSize", "maxAmountDigits"]
         }
     }
 }

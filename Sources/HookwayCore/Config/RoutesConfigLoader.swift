@@ -32,7 +32,8 @@ public enum RoutesConfigLoader {
     ) -> Result {
         let root: JSONValue
         do {
-            root = try JSONParser.parse(bytes)
+            // Duplicates are kept so the reader can name them with their path.
+            root = try JSONParser.parse(bytes, duplicates: .keep)
         } catch {
             return Result(config: nil, problems: [ConfigProblem("$", "not valid JSON: \(error)")])
         }

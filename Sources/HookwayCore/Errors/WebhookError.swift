@@ -46,10 +46,10 @@ public struct WebhookError: Error, Sendable, Hashable, CustomStringConvertible {
     public static func staleTimestamp(_ message: String) -> WebhookError { .init(status: 401, code: .staleTimestamp, message: message) }
     public static func ipNotAllowed(_ message: String) -> WebhookError { .init(status: 403, code: .ipNotAllowed, message: message) }
     public static func unknownSource(_ name: String) -> WebhookError {
-        .init(status: 404, code: .unknownSource, message: "no source named \"\(name)\" in the routes file")
+        .init(status: 404, code: .unknownSource, message: "no source named \"\(LogSafe.text(name, limit: 64))\" in the routes file")
     }
     public static func methodNotAllowed(_ method: String) -> WebhookError {
-        .init(status: 405, code: .methodNotAllowed, message: "\(method) is not allowed; webhooks are POSTed")
+        .init(status: 405, code: .methodNotAllowed, message: "\(LogSafe.text(method, limit: 32)) is not allowed; webhooks are POSTed")
     }
     public static func payloadTooLarge(limit: Int) -> WebhookError {
         .init(status: 413, code: .payloadTooLarge, message: "body is larger than \(limit) bytes (limits.maxBodyBytes)")

@@ -68,7 +68,12 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
             intPart.removeLast(moved)
             fracPart = Array(repeating: 48, count: shift - moved) + fracPart
         }
-        while intPart.first == 48 { intPart.removeFirst() }
+        // One pass: a hostile amount may carry hundreds of thousands of leading zeros.
+        if let firstSignificant = intPart.firstIndex(where: { $0 != 48 }) {
+            if firstSignificant > 0 { intPart = Array(intPart[firstSignificant...]) }
+        } else {
+            intPart = []
+        }
         self.integerDigits = intPart
         self.fractionDigits = fracPart
         self.isNegative = negative && !(intPart.isEmpty && fracPart.allSatisfy { $0 == 48 })
@@ -86,6 +91,17 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     public var description: String { plainText }
+
+    /// The digits that carry the value as written: the integer part without its leading zeros
+    /// plus every fraction digit (`0.0100` has 4, `1200` has 4).
+    public var significantDigitCount: Int { integerDigits.count + fractionDigits.count }
+
+    /// The bound `limits.maxAmountDigits` defaults to: what a PostgreSQL `NUMERIC(38, …)`, a
+    /// Decimal128 or a Java `BigDecimal` column in a downstream system typically holds.
+    public static let defaultMaxSignificantDigits = 38
+
+    /// True for values above zero.
+    public var isPositive: Bool { !isNegative && !(integerDigits.isEmpty && fractionDigits.allSatisfy { $0 == 48 }) }
 
     /// True when `text` is exactly `-?digits[.digits]` (what `data.amount` must look like).
     public static func isPlainDecimal(_ text: some StringProtocol) -> Bool {
@@ -144,15 +160,48 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
 extension ExactDecimal {
     /// The `data.amount` text for a provider's JSON value: strings copied as sent, numbers with
     /// any exponent expanded; `nil` unless the result is `-?digits[.digits]`.
+    ///
+    /// Redundant leading zeros of the integer part are dropped (`"007.50"` → `"7.50"`), which
+    /// keeps the value and bounds the text by its significant digits.
     public static func amountText(from value: JSONValue?) -> String? {
         switch value {
         case .string(let s):
-            return isPlainDecimal(s) ? s : nil
+            return isPlainDecimal(s) ? withoutRedundantLeadingZeros(s) : nil
         case .number(let literal):
-            if isPlainDecimal(literal) { return literal }
+            if isPlainDecimal(literal) { return withoutRedundantLeadingZeros(literal) }
             return ExactDecimal(literal)?.plainText
         default:
             return nil
         }
+    }
+
+    /// The significant digits of a plain decimal text (see ``significantDigitCount``), counted
+    /// without building the value.
+    public static func significantDigitCount(ofPlain text: some StringProtocol) -> Int {
+        var count = 0
+        var leading = true
+        for b in text.utf8 {
+            switch b {
+            case 48 where leading: continue
+            case 48...57:
+                leading = false
+                count += 1
+            case UInt8(ascii: "."):
+                leading = false
+            default:
+                continue
+            }
+        }
+        return count
+    }
+
+    static func withoutRedundantLeadingZeros(_ text: String) -> String {
+        let bytes = Array(text.utf8)
+        let signLength = bytes.first == UInt8(ascii: "-") ? 1 : 0
+        var start = signLength
+        // Keep one zero before the point or as the whole number.
+        while start + 1 < bytes.count, bytes[start] == 48, bytes[start + 1] != UInt8(ascii: ".") { start += 1 }
+        guard start > signLength else { return text }
+        return String(decoding: bytes[..<signLength] + bytes[start...], as: UTF8.self)
     }
 }

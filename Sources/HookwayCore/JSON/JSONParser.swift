@@ -8,35 +8,54 @@ public struct JSONParseError: Error, Sendable, CustomStringConvertible {
 
 /// A strict RFC 8259 parser over raw bytes that never turns a number into a `Double`.
 ///
-/// Rejects invalid UTF-8, control characters in strings, lone surrogates, trailing garbage and
-/// nesting deeper than ``maxDepth``; skips a leading UTF-8 byte-order mark. It records the byte
+/// Rejects invalid UTF-8, control characters in strings, lone surrogates, trailing garbage,
+/// nesting deeper than ``maxDepth`` and, unless told to keep them, objects that name a member
+/// twice: parsers disagree on which duplicate wins, and a signature checked by one parser over
+/// a document that another reads differently is a signature bypass. Skips a leading UTF-8
+/// byte-order mark. It records the byte
 /// span of every top-level object member so signature schemes that sign a sub-document (Bitso's
 /// `payload`) can work on the exact bytes received.
 public struct JSONParser {
     /// Deeper documents are refused rather than risking the stack on hostile input.
     public static let maxDepth = 128
 
+    /// What to do with an object that names a member twice.
+    public enum DuplicateMembers: Sendable {
+        /// Refuse the document (webhook bodies: what was signed must be what is read).
+        case refuse
+        /// Keep every member in order; lookups take the last (routes.json, whose reader
+        /// reports duplicates with their JSON path).
+        case keep
+    }
+
+    /// Objects with more members than this check duplicates with a set instead of a scan.
+    private static let linearDuplicateScanLimit = 12
+
     private let bytes: [UInt8]
     private var index: Int
     private var depth = 0
+    private let duplicates: DuplicateMembers
     private var topLevelSpans: [(key: String, span: Range<Int>)] = []
 
-    private init(_ bytes: [UInt8]) {
+    private init(_ bytes: [UInt8], duplicates: DuplicateMembers) {
         self.bytes = bytes
         self.index = 0
+        self.duplicates = duplicates
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
     }
 
     /// Parses a whole document.
-    public static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes)
+    public static func parse(_ bytes: [UInt8], duplicates: DuplicateMembers = .refuse) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes, duplicates: duplicates)
         return try parser.parseDocument()
     }
 
     /// Parses a whole document and returns, with it, the raw byte span of each top-level
     /// object member's value (empty when the document is not an object).
-    public static func parseWithSpans(_ bytes: [UInt8]) throws(JSONParseError) -> (JSONValue, [(key: String, span: Range<Int>)]) {
-        var parser = JSONParser(bytes)
+    public static func parseWithSpans(
+        _ bytes: [UInt8], duplicates: DuplicateMembers = .refuse
+    ) throws(JSONParseError) -> (JSONValue, [(key: String, span: Range<Int>)]) {
+        var parser = JSONParser(bytes, duplicates: duplicates)
         let value = try parser.parseDocument()
         return (value, parser.topLevelSpans)
     }
@@ -92,6 +111,7 @@ public struct JSONParser {
         let isTopLevel = depth == 1
         index += 1
         var members: [JSONMember] = []
+        var seen: Set<String> = []
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -100,7 +120,11 @@ public struct JSONParser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+            let nameOffset = index
             let key = try parseString()
+            if duplicates == .refuse, Self.isDuplicate(key, in: members, seen: &seen) {
+                throw JSONParseError(offset: nameOffset, reason: "duplicate member name \"\(LogSafe.text(key, limit: 64))\"")
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             index += 1
@@ -115,6 +139,19 @@ public struct JSONParser {
             if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
             throw fail("expected ',' or '}'")
         }
+    }
+
+    /// Whether `key` is already a member: a scan for small objects, a set (built on first
+    /// need) for large ones, so a hostile object with many members stays linear.
+    private static func isDuplicate(_ key: String, in members: [JSONMember], seen: inout Set<String>) -> Bool {
+        if members.count < linearDuplicateScanLimit {
+            return members.contains { $0.key == key }
+        }
+        if seen.isEmpty {
+            seen.reserveCapacity(members.count * 2)
+            for member in members { seen.insert(member.key) }
+        }
+        return !seen.insert(key).inserted
     }
 
     private mutating func parseArray() throws(JSONParseError) -> JSONValue {

@@ -28,10 +28,18 @@ public struct Route: Sendable, Hashable {
 public struct RouteTable: Sendable {
     public let routes: [Route]
     public let unroutedTopic: String
+    /// Topics the routes file names outright (no template) plus the unrouted topic: the
+    /// operator chose them, so no topic cap applies to them.
+    public let literalTopics: Set<String>
 
     public init(routes: [Route], unroutedTopic: String) {
         self.routes = routes
         self.unroutedTopic = unroutedTopic
+        var literal: Set<String> = [unroutedTopic]
+        for route in routes {
+            for template in route.topics where template.isLiteral { literal.insert(template.text) }
+        }
+        self.literalTopics = literal
     }
 
     /// The routes that match, in file order.

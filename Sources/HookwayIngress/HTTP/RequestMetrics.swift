@@ -34,6 +34,16 @@ final class RequestMetrics: Sendable {
     let requests = MetricHandles<RequestKey, Counter> { key in
         Counter(label: "hookway_requests_total", dimensions: [("source", key.source), ("code", key.code), ("status", String(key.status))])
     }
+    struct WarningKey: Hashable, Sendable {
+        var source: String
+        var code: String
+    }
+
+    /// `hookway_intake_warnings_total{source,code}`: what accepted events had left out
+    /// (`amount_too_long`, `unsigned_members_dropped`, counted per member).
+    let warnings = MetricHandles<WarningKey, Counter> { key in
+        Counter(label: "hookway_intake_warnings_total", dimensions: [("source", key.source), ("code", key.code)])
+    }
     private let durations = MetricHandles<String, Timer> { source in
         Timer(label: "hookway_request_duration_seconds", dimensions: [("source", source)], preferredDisplayUnit: .seconds)
     }

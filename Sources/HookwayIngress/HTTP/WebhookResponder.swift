@@ -4,6 +4,7 @@ import HookwayProviders
 public import Logging
 import Metrics
 import NIOCore
+import HTTPTypes
 
 /// Answers every HTTP request of the ingress (CONTRACT.md §2). A hand-written responder rather
 /// than a router: the surface is five paths, and it lets 405 come before 404 as the contract says.
@@ -15,13 +16,23 @@ public struct WebhookResponder: HTTPResponder {
     let metrics: MetricsEndpoint
     let isReady: @Sendable () -> Bool
     let intake = WebhookIntake()
+    let topicAdmission: TopicAdmission
 
-    public init(store: ConfigStore, publisher: any EventPublisher, metrics: MetricsEndpoint, isReady: @escaping @Sendable () -> Bool) {
+    public init(
+        store: ConfigStore, publisher: any EventPublisher, metrics: MetricsEndpoint, topicAdmission: TopicAdmission = TopicAdmission(),
+        isReady: @escaping @Sendable () -> Bool
+    ) {
         self.store = store
         self.publisher = publisher
         self.metrics = metrics
+        self.topicAdmission = topicAdmission
         self.isReady = isReady
     }
+
+    /// The metric label of every request to a source the routes file does not name: labels
+    /// take configured names only, so unauthenticated callers cannot create series.
+    static let unknownSourceLabel = "_unknown"
+    static let forwardedForHeader = HTTPField.Name("x-forwarded-for")
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let path = request.uri.path
@@ -57,7 +68,10 @@ public struct WebhookResponder: HTTPResponder {
         metrics.inFlight.increment()
         defer { metrics.inFlight.decrement() }
         let snapshot = store.current
+        let configured = snapshot.config.sources[sourceName] != nil
         var accepted: (event: Event, topics: [String])?
+        var warnings: [IntakeWarning] = []
+        var refusedTopics: [String] = []
         let outcome: Result<Response, WebhookError>
         do throws(WebhookError) {
             guard request.method == .post else { throw .methodNotAllowed(request.method.rawValue) }
@@ -66,18 +80,32 @@ public struct WebhookResponder: HTTPResponder {
             let body = try await Self.readBody(request, limit: limits.maxBodyBytes)
             var headers: [(name: String, value: String)] = []
             headers.reserveCapacity(request.headers.count)
-            for field in request.headers { headers.append((field.name.rawName, field.value)) }
+            var forwardedFor: [String] = []
+            var proxied: IPAddress?
+            for field in request.headers {
+                if field.name == Self.forwardedForHeader {
+                    forwardedFor.append(field.value)
+                } else if field.name == ConnectionGuard.proxiedClientHeader {
+                    proxied = IPAddress(field.value)
+                    continue
+                }
+                headers.append((field.name.rawName, field.value))
+            }
+            let peer = context.remoteAddress?.ipAddress.flatMap(IPAddress.init)
             let webhook = WebhookRequest(
                 method: request.method.rawValue, target: request.head.path ?? request.uri.string, headers: headers, body: body,
-                peer: context.remoteAddress?.ipAddress.flatMap(IPAddress.init), urlToken: token, receivedAt: .now()
+                peer: limits.clientAddress(peer: peer, proxied: proxied, forwardedFor: forwardedFor), urlToken: token, receivedAt: .now()
             )
-            switch try intake.process(webhook, source: source) {
+            switch try intake.process(webhook, source: source, limits: limits, warnings: &warnings) {
             case .reply(let status, let contentType, let replyBody):
                 outcome = .success(Response(
                     status: .init(code: status), headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: replyBody))
                 ))
             case .event(let event):
-                let topics = snapshot.routeTable.topics(for: event)
+                let admission = topicAdmission.admit(
+                    snapshot.routeTable.topics(for: event), table: snapshot.routeTable, limit: snapshot.config.kafka.maxAutoCreated)
+                let topics = admission.topics
+                refusedTopics = admission.refused
                 let timeout = Duration.milliseconds(source.ackTimeoutMs ?? Self.defaultAckTimeout(source, snapshot.config))
                 let receipt = try await publisher.publish(event, to: topics, timeout: timeout)
                 outcome = .success(Self.accepted(event, topics: topics, spooled: receipt.spooled))
@@ -98,7 +126,21 @@ public struct WebhookResponder: HTTPResponder {
         }
         let elapsed = ContinuousClock.now - started
         let status = response.status.code
-        metrics.record(source: sourceName, code: code, status: status, nanoseconds: elapsed.nanoseconds)
+        let sourceLabel = configured ? sourceName : Self.unknownSourceLabel
+        metrics.record(source: sourceLabel, code: code, status: status, nanoseconds: elapsed.nanoseconds)
+        for warning in warnings {
+            metrics.warnings[.init(source: sourceLabel, code: warning.code.rawValue)].increment(by: warning.count)
+            context.logger.warning("webhook accepted with a warning", metadata: [
+                "source": "\(sourceLabel)", "code": "\(warning.code)", "reason": "\(warning.message)",
+                "id": "\(LogSafe.text(accepted?.event.id ?? "-"))",
+            ])
+        }
+        if !refusedTopics.isEmpty {
+            context.logger.warning("topic cap reached; event sent to the unrouted topic", metadata: [
+                "source": "\(sourceLabel)", "refused": "\(refusedTopics.prefix(3).map { LogSafe.text($0, limit: 64) }.joined(separator: ","))",
+                "limit": "\(snapshot.config.kafka.maxAutoCreated)", "id": "\(LogSafe.text(accepted?.event.id ?? "-"))",
+            ])
+        }
         // Bitso drops an event after any 4xx: make those loud.
         let level: Logger.Level
         if status >= 400 && status < 500 && snapshot.config.sources[sourceName]?.provider == "bitso" {
@@ -110,15 +152,19 @@ public struct WebhookResponder: HTTPResponder {
         }
         // One line per request; its metadata is built only when the line is written.
         if context.logger.logLevel <= level {
-            var metadata: Logger.Metadata = ["source": "\(sourceName)", "status": "\(status)", "latency_ms": "\(Double(elapsed.nanoseconds) / 1_000_000)"]
+            // Every value below may come from the request: bounded and escaped.
+            var metadata: Logger.Metadata = [
+                "source": "\(configured ? sourceName : LogSafe.text(sourceName, limit: 64))", "status": "\(status)",
+                "latency_ms": "\(Double(elapsed.nanoseconds) / 1_000_000)",
+            ]
             if let accepted {
-                metadata["type"] = "\(accepted.event.type)"
-                metadata["id"] = "\(accepted.event.id)"
-                metadata["topics"] = "\(accepted.topics.joined(separator: ","))"
+                metadata["type"] = "\(LogSafe.text(accepted.event.type))"
+                metadata["id"] = "\(LogSafe.text(accepted.event.id))"
+                metadata["topics"] = "\(LogSafe.text(accepted.topics.joined(separator: ","), limit: 512))"
             }
             if case .failure(let error) = outcome {
                 metadata["code"] = "\(error.code)"
-                metadata["reason"] = "\(error.message)"
+                metadata["reason"] = "\(LogSafe.text(error.message, limit: 512))"
             }
             context.logger.log(level: level, status >= 400 ? "webhook rejected" : "webhook", metadata: metadata)
         }

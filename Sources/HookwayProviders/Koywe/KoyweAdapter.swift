@@ -23,8 +23,16 @@ public struct KoyweAdapter: ProviderAdapter {
     public static let catalog: [CatalogEvent] = statuses.map { CatalogEvent(name: $0.event, entityKind: "order") }
 
     public func handle(_ request: WebhookRequest, source: SourceConfig) throws(WebhookError) -> AdapterOutcome {
+        var warnings: [IntakeWarning] = []
+        return try handle(request, source: source, warnings: &warnings)
+    }
+
+    /// When the body-embedded signature is the one that verifies, it covers `eventName`,
+    /// `orderId` and `timeStamp` only: `data.payload` holds exactly those, and every other
+    /// member is dropped (reported in `warnings`) — unsigned data must not travel as signed.
+    public func handle(_ request: WebhookRequest, source: SourceConfig, warnings: inout [IntakeWarning]) throws(WebhookError) -> AdapterOutcome {
         let keys = source.secrets.map(\.bytes)
-        let payload: JSONValue
+        var payload: JSONValue
         if let headerValue = request.header(Self.header) {
             let signature = try Self.decodeSignature(headerValue, what: Self.header)
             guard MessageAuthentication.anyKeyVerifies(SHA256.self, keys: keys, parts: [request.body], expected: signature) else {
@@ -48,6 +56,15 @@ public struct KoyweAdapter: ProviderAdapter {
             }
             guard MessageAuthentication.anyKeyVerifies(SHA256.self, keys: keys, parts: [signed], expected: signature) else {
                 throw .invalidSignature("no configured secret verifies the body's signature")
+            }
+            let (kept, dropped) = KoyweSignedFields.signedMembers(of: payload)
+            payload = kept
+            if !dropped.isEmpty {
+                let names = dropped.prefix(5).map { "\"\(LogSafe.text($0, limit: 32))\"" }.joined(separator: ", ")
+                warnings.append(IntakeWarning(
+                    .unsignedMembersDropped,
+                    "\(dropped.count) member(s) the body signature does not cover dropped from data.payload: \(names)\(dropped.count > 5 ? ", …" : "")",
+                    count: dropped.count))
             }
         }
         if let tolerance = source.toleranceSeconds, payload["eventName"] != nil {

@@ -25,6 +25,22 @@ enum KoyweSignedFields {
         return out
     }
 
+    /// The payload reduced to the signed members (in the order received), and the names of
+    /// the other members, except `signature` itself, which authenticates rather than informs.
+    static func signedMembers(of payload: JSONValue) -> (kept: JSONValue, dropped: [String]) {
+        guard let members = payload.members else { return (payload, []) }
+        var kept: [JSONMember] = []
+        var dropped: [String] = []
+        for member in members {
+            if names.contains(member.key) {
+                kept.append(member)
+            } else if member.key != "signature" {
+                dropped.append(member.key)
+            }
+        }
+        return (.object(kept), dropped)
+    }
+
     /// Appends `s` as `JSON.stringify` writes a string.
     static func appendJSString(_ s: String, to out: inout [UInt8]) {
         let hex = Array("0123456789abcdef".utf8)

@@ -30,15 +30,17 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
         guard let signedAt = SigningTime.milliseconds(from: timestamp) else {
             throw .invalidSignature("webhook-timestamp is not an integer")
         }
-        let candidates = Self.v1Signatures(signatures)
+        guard let candidates = Self.v1Signatures(signatures) else {
+            throw .invalidSignature("webhook-signature lists more than \(Self.maxSignatureEntries) signatures")
+        }
+        // One HMAC per configured secret, whatever the header lists: the cost of a request
+        // before it is authenticated must not grow with what the sender wrote.
         let keys = source.secrets.map { Self.key(from: $0) }
         let parts = [Array("\(messageID).\(timestamp).".utf8), request.body]
-        var verified = false
-        for candidate in candidates
-        where MessageAuthentication.anyKeyVerifies(SHA256.self, keys: keys, parts: parts, expected: candidate) {
-            verified = true
+        let expected = keys.map { MessageAuthentication.hmac(SHA256.self, key: $0, parts: parts) }
+        guard MessageAuthentication.anyMatches(expected, candidates: candidates) else {
+            throw .invalidSignature("no v1 signature verifies with a configured secret")
         }
-        guard verified else { throw .invalidSignature("no v1 signature verifies with a configured secret") }
         let tolerance = source.toleranceSeconds ?? Self.defaultToleranceSeconds
         guard SigningTime.isWithinTolerance(signedAtMilliseconds: signedAt, now: request.receivedAt, toleranceSeconds: tolerance)
         else { throw .staleTimestamp("webhook-timestamp is more than \(tolerance) s from now") }
@@ -70,12 +72,22 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
         return nil
     }
 
-    /// The decoded digests of the header's `v1,` entries; malformed entries are skipped.
-    static func v1Signatures(_ header: String) -> [[UInt8]] {
-        header.split(separator: " ").compactMap { entry -> [UInt8]? in
-            guard entry.hasPrefix("v1,") else { return nil }
-            return DigestCoding.base64(String(entry.dropFirst(3)))
+    /// Signatures one header may list (every version counted). A sender rotating secrets
+    /// lists two or three; more is an attempt to multiply the verifier's work.
+    public static let maxSignatureEntries = 8
+
+    /// The decoded digests of the header's `v1,` entries (malformed entries and other
+    /// versions are skipped); `nil` when the header lists more than ``maxSignatureEntries``.
+    static func v1Signatures(_ header: String) -> [[UInt8]]? {
+        var digests: [[UInt8]] = []
+        var entries = 0
+        for entry in header.split(separator: " ") {
+            entries += 1
+            if entries > maxSignatureEntries { return nil }
+            guard entry.hasPrefix("v1,"), entry.utf8.count <= 128 else { continue }
+            if let digest = DigestCoding.base64(String(entry.dropFirst(3))), digest.count == SHA256.byteCount { digests.append(digest) }
         }
+        return digests
     }
 
     /// The HMAC key: base64 of the secret after `whsec_`. A secret that is not base64 is used

@@ -77,6 +77,16 @@ enum MessageAuthentication {
         return Array(mac.finalize())
     }
 
+    /// True when any digest of `expected` (one per configured key) equals any of the
+    /// `candidates` a request presented; every pair is compared, in constant time each.
+    static func anyMatches(_ expected: [[UInt8]], candidates: [[UInt8]]) -> Bool {
+        var matched = false
+        for digest in expected {
+            for candidate in candidates where DigestCoding.constantTimeEquals(digest, candidate) { matched = true }
+        }
+        return matched
+    }
+
     /// True when `expected` equals the HMAC of `parts` under any of `keys`. Every key is tried
     /// (no early exit) so timing does not reveal which one matched.
     static func anyKeyVerifies<H: HashFunction>(

@@ -13,6 +13,10 @@ public protocol ProviderAdapter: Sendable {
     /// Throws ``WebhookError`` with the contract code (401 codes before any 400).
     func handle(_ request: WebhookRequest, source: SourceConfig) throws(WebhookError) -> AdapterOutcome
 
+    /// ``handle(_:source:)``, reporting what it left out of the event in `warnings`. Adapters
+    /// that never drop anything keep the default.
+    func handle(_ request: WebhookRequest, source: SourceConfig, warnings: inout [IntakeWarning]) throws(WebhookError) -> AdapterOutcome
+
     /// Every event PROVIDERS.md lists for this provider, for `hookway simulate --list` and tests.
     static var catalog: [CatalogEvent] { get }
 
@@ -21,6 +25,12 @@ public protocol ProviderAdapter: Sendable {
     /// With `tampered: true` the same request carries a wrong signature (or a wrong token when
     /// the source signs nothing).
     func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool) -> SampleDelivery?
+}
+
+extension ProviderAdapter {
+    public func handle(_ request: WebhookRequest, source: SourceConfig, warnings: inout [IntakeWarning]) throws(WebhookError) -> AdapterOutcome {
+        try handle(request, source: source)
+    }
 }
 
 /// Finds the adapter for a source's `provider`.

@@ -10,12 +10,22 @@ public import HookwayCore
 ///
 /// It then sets the event's `authmethod`: the adapter's `signature`/`token` when the adapter
 /// authenticated the delivery; else `token` when a URL token was verified; else `ip` when the
-/// allow-list was checked; else `none`.
+/// allow-list was checked; else `none`. An amount with more significant digits than
+/// `limits.maxAmountDigits` is left out of `data.amount` (a warning says so).
 public struct WebhookIntake: Sendable {
     public init() {}
 
     /// Checks and handles one request for `source`.
-    public func process(_ request: WebhookRequest, source: SourceConfig) throws(WebhookError) -> AdapterOutcome {
+    public func process(_ request: WebhookRequest, source: SourceConfig, limits: Limits = Limits()) throws(WebhookError) -> AdapterOutcome {
+        var warnings: [IntakeWarning] = []
+        return try process(request, source: source, limits: limits, warnings: &warnings)
+    }
+
+    /// Checks and handles one request for `source`, reporting in `warnings` what was left out
+    /// of the event.
+    public func process(
+        _ request: WebhookRequest, source: SourceConfig, limits: Limits, warnings: inout [IntakeWarning]
+    ) throws(WebhookError) -> AdapterOutcome {
         var ipChecked = false
         if !source.allowFrom.isEmpty {
             guard let peer = request.peer else { throw .ipNotAllowed("the peer address is unknown") }
@@ -39,10 +49,18 @@ public struct WebhookIntake: Sendable {
         guard let kind = ProviderKind(rawValue: source.provider) else {
             throw WebhookError(status: 404, code: .unknownSource, message: "no adapter for provider \"\(source.provider)\"")
         }
-        let outcome = try ProviderRegistry.adapter(for: kind).handle(request, source: source)
+        let outcome = try ProviderRegistry.adapter(for: kind).handle(request, source: source, warnings: &warnings)
         guard case .event(var event) = outcome else { return outcome }
         if event.authMethod == .none {
             event.authMethod = tokenChecked ? .token : ipChecked ? .ip : .none
+        }
+        if let amount = event.data.amount {
+            let digits = ExactDecimal.significantDigitCount(ofPlain: amount)
+            if digits > limits.maxAmountDigits {
+                event.data.amount = nil
+                warnings.append(IntakeWarning(
+                    .amountTooLong, "the amount has \(digits) significant digits (limits.maxAmountDigits is \(limits.maxAmountDigits)); data.amount left out"))
+            }
         }
         return .event(event)
     }

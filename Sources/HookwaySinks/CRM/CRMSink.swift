@@ -34,7 +34,22 @@ public struct CRMSink: Sink {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
+    /// The `{env:…}`/`{file:…}` values the URL and headers use.
+    public var secrets: [Secret] { Array(options.secrets.values) }
+
     public func deliver(_ event: Event) async throws(SinkError) {
+        do {
+            try await deliverUnscrubbed(event)
+        } catch {
+            // A secret in the URL's path or userinfo (or echoed by the server) must not reach
+            // the log or the dead-letter header.
+            throw SinkError(scrubber.scrub(error.message), permanent: error.isPermanent, retryAfter: error.retryAfter)
+        }
+    }
+
+    private var scrubber: SecretScrubber { SecretScrubber(options.secrets.values) }
+
+    func deliverUnscrubbed(_ event: Event) async throws(SinkError) {
         let request = try self.request(for: event)
         let response: HTTPClientResponse
         do {

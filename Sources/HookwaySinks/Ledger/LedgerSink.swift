@@ -60,7 +60,16 @@ public struct LedgerSink: Sink {
     public func entries(for event: Event) throws(SinkError) -> [LedgerEntry]? {
         guard let rule = options.postings.first(where: { $0.match.matches(event) }) else { return nil }
         guard let amountText = event.field(atPath: rule.amountField)?.scalarText, let amount = ExactDecimal(amountText) else {
-            throw .permanent("posting rule needs a decimal at \(rule.amountField); event \(event.id) has \(event.field(atPath: rule.amountField)?.jsonText ?? "none")")
+            let found = event.field(atPath: rule.amountField)?.jsonText ?? "none"
+            throw .permanent("posting rule needs a decimal at \(rule.amountField); event \(event.id) has \(LogSafe.text(found, limit: 64))")
+        }
+        guard amount.significantDigitCount <= options.maxAmountDigits else {
+            throw .permanent(
+                "amount at \(rule.amountField) has \(amount.significantDigitCount) significant digits (maxAmountDigits is \(options.maxAmountDigits)); event \(event.id)")
+        }
+        guard amount.isPositive || rule.allowNegative else {
+            throw .permanent(
+                "amount \(LogSafe.text(amount.plainText, limit: 48)) at \(rule.amountField) is not positive; undo a booking with a reversal rule, or set \"allowNegative\": true on the posting (event \(event.id))")
         }
         guard let currency = event.field(atPath: rule.currencyField)?.scalarText ?? options.defaultCurrency, !currency.isEmpty else {
             throw .permanent("no currency at \(rule.currencyField) and no defaultCurrency for event \(event.id)")

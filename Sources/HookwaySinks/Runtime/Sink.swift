@@ -9,10 +9,14 @@ public protocol Sink: Sendable {
     func deliver(_ event: Event) async throws(SinkError)
     /// Releases connections and files; called once when the sink stops.
     func shutdown() async
+    /// The resolved secrets the sink holds (`{env:…}`/`{file:…}` values in URLs, headers,
+    /// passwords): the runtime scrubs them from every error it logs or dead-letters.
+    var secrets: [Secret] { get }
 }
 
 extension Sink {
     public func shutdown() async {}
+    public var secrets: [Secret] { [] }
 }
 
 /// Why a delivery failed, and whether trying again could help.

@@ -18,7 +18,10 @@ extension SinkRunner {
                 counters.delivered.increment()
                 if attempt > 1 { logger.info("delivered after retries", metadata: ["event.id": "\(event.id)", "attempts": "\(attempt)"]) }
                 return
-            } catch {
+            } catch let unscrubbed {
+                // The scrubber holds every secret the sink resolved; nothing below may echo one.
+                var error = unscrubbed
+                error.message = scrubber.scrub(error.message)
                 if error.isPermanent || attempt >= config.retry.attempts {
                     logger.error("delivery failed; dead-lettering", metadata: [
                         "event.id": "\(event.id)", "attempts": "\(attempt)", "error": "\(error.message)", "permanent": "\(error.isPermanent)",

@@ -24,6 +24,8 @@ public final class SinkRunner: Sendable {
     let topicPartitions: Int32
     let topicReplication: Int16
     let counters: Counters
+    /// Scrubs the sink's resolved secrets from error messages (logs, `hookway_error`).
+    let scrubber: SecretScrubber
 
     /// This sink's metric handles, made once (not per message).
     struct Counters: Sendable {
@@ -48,6 +50,7 @@ public final class SinkRunner: Sendable {
         self.topicReplication = topicReplication
         self.config = config
         self.sink = sink
+        self.scrubber = SecretScrubber(sink.secrets)
         self.counters = Counters(sink: config.name)
         var consumer = KafkaConsumerConfiguration(bootstrapServers: brokers, groupID: config.group, topics: config.topics)
         consumer.properties = consumerProperties

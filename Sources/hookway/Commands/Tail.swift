@@ -33,11 +33,14 @@ struct Tail: AsyncParsableCommand {
         for try await message in consumer {
             guard let value = message.value else { continue }
             guard let event = try? Event.decode(value) else {
-                if glob == nil { print("\(message.topic) \(message.partition):\(message.offset) (not a CloudEvent, \(value.count) bytes)") }
+                if glob == nil {
+                    print("\(TerminalSafe.text(message.topic)) \(message.partition):\(message.offset) (not a CloudEvent, \(value.count) bytes)")
+                }
                 continue
             }
             if let glob, !glob.matches(event.type) { continue }
-            print(json ? String(decoding: value, as: UTF8.self) : Self.line(event, colour: colour))
+            // Event data is the senders': it must never reach the terminal as control bytes.
+            print(json ? TerminalSafe.json(value) : Self.line(event, colour: colour))
             fflush(nil)
             printed += 1
             if let limit, printed >= limit { break }
@@ -50,6 +53,8 @@ struct Tail: AsyncParsableCommand {
         var parts = [event.time, event.type, event.subject ?? "-"]
         if let amount = event.data.amount { parts.append([amount, event.data.currency].compactMap { $0 }.joined(separator: " ")) }
         if let status = event.data.status { parts.append(status) }
+        // One line per event: even tab and newline are escaped inside a field.
+        parts = parts.map { LogSafe.text($0, limit: 256) }
         guard colour else { return parts.joined(separator: "  ") }
         let dim = "\u{1B}[2m", bold = "\u{1B}[1m", reset = "\u{1B}[0m"
         parts[0] = dim + parts[0] + reset

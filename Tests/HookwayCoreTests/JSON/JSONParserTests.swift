@@ -48,8 +48,8 @@ struct JSONParserTests {
         #expect(try parse("{\"n\":\(literal)}")["n"]?.numberLiteral == literal)
     }
 
-    @Test func duplicateKeysAreKeptAndLookupTakesTheLast() throws {
-        let value = try parse(#"{"a":1,"b":2,"a":3}"#)
+    @Test func duplicateKeysAreKeptOnRequestAndLookupTakesTheLast() throws {
+        let value = try JSONParser.parse(Array(#"{"a":1,"b":2,"a":3}"#.utf8), duplicates: .keep)
         #expect(value.members?.count == 3)
         #expect(value["a"] == .number("3"))
         #expect(value["b"] == .number("2"))
@@ -235,7 +235,35 @@ struct JSONParserTests {
 
     @Test func duplicateTopLevelKeysEachGetASpan() throws {
         let bytes = Array(#"{"a":1,"a":22}"#.utf8)
-        let (_, spans) = try JSONParser.parseWithSpans(bytes)
+        let (_, spans) = try JSONParser.parseWithSpans(bytes, duplicates: .keep)
         #expect(spans.map { String(decoding: bytes[$0.span], as: UTF8.self) } == ["1", "22"])
+    }
+
+    /// A duplicate anywhere — top level, nested, in an array's object, in a large object —
+    /// refuses the document by default, at the offset of the second name.
+    @Test(arguments: [
+        (#"{"a":1,"a":2}"#, 7),
+        (#"{"x":{"b":true,"c":null,"b":false}}"#, 24),
+        (#"[{"k":"v"},{"k":"v","k":"w"}]"#, 20),
+        ("{" + (0..<40).map { "\"m\($0)\":\($0)" }.joined(separator: ",") + #","m17":0}"#, 341),
+    ])
+    func duplicateMembersAreRefusedByDefault(document: String, offset: Int) {
+        let error = parseError(Array(document.utf8))
+        #expect(error?.reason.hasPrefix("duplicate member name") == true, "\(String(describing: error))")
+        #expect(error?.offset == offset)
+    }
+
+    @Test func sameNameInDifferentObjectsIsNotADuplicate() throws {
+        let value = try parse(#"{"a":{"a":1},"b":[{"a":2},{"a":3}]}"#)
+        #expect(value.value(atPath: "a.a") == .number("1"))
+    }
+
+    /// 50,000 distinct members parse in linear time (the set takes over past a dozen).
+    @Test func manyDistinctMembersStayFast() throws {
+        let document = "{" + (0..<50_000).map { "\"k\($0)\":0" }.joined(separator: ",") + "}"
+        let started = ContinuousClock.now
+        let value = try parse(document)
+        #expect(value.members?.count == 50_000)
+        #expect(ContinuousClock.now - started < .seconds(2))
     }
 }

@@ -36,6 +36,9 @@ public struct LedgerOptions: Sendable {
         public var amountField: String
         /// Where the currency is (default `data.currency`).
         public var currencyField: String
+        /// Whether zero and negative amounts may be booked (`allowNegative`, default false:
+        /// undoing a booking is a reversal rule's job, never a negative deposit).
+        public var allowNegative = false
     }
 
     /// Events it matches reverse the booked transaction of the same subject whose type matches `reverses`.
@@ -50,6 +53,8 @@ public struct LedgerOptions: Sendable {
     public var defaultCurrency: String?
     /// Most bookings committed in one database transaction (group commit); default 256.
     public var batchSize: Int = 256
+    /// Amounts with more significant digits are refused (a permanent error); default 38.
+    public var maxAmountDigits = ExactDecimal.defaultMaxSignificantDigits
 
     /// Parses and validates the options of `sink` (its whole JSON object).
     public static func parse(_ sink: SinkConfig) -> (LedgerOptions?, [ConfigProblem]) {
@@ -77,11 +82,12 @@ extension ConfigReader {
             }
         }
         if let v = value["batchSize"], let n = integer(v, at: "\(path).batchSize", min: 1, max: 10_000) { options.batchSize = n }
+        if let v = value["maxAmountDigits"], let n = integer(v, at: "\(path).maxAmountDigits", min: 1, max: 1_000) { options.maxAmountDigits = n }
         if let v = value["postings"] {
             if case .array(let items) = v {
                 for (i, item) in items.enumerated() {
                     let p = "\(path).postings[\(i)]"
-                    guard object(item, at: p, allowed: ["match", "debit", "credit", "amountField", "currencyField"]) != nil else { continue }
+                    guard object(item, at: p, allowed: ["match", "debit", "credit", "amountField", "currencyField", "allowNegative"]) != nil else { continue }
                     let match = item["match"].map { matchRule($0, at: "\(p).match") } ?? MatchRule()
                     let debit = item["debit"].flatMap { fieldTemplate($0, at: "\(p).debit") }
                     let credit = item["credit"].flatMap { fieldTemplate($0, at: "\(p).credit") }
@@ -89,8 +95,11 @@ extension ConfigReader {
                     if item["credit"] == nil { error("\(p).credit", "missing; name the account to credit") }
                     let amountField = item["amountField"].flatMap { nonEmptyString($0, at: "\(p).amountField") } ?? defaultAmountField
                     let currencyField = item["currencyField"].flatMap { nonEmptyString($0, at: "\(p).currencyField") } ?? defaultCurrencyField
+                    let allowNegative = item["allowNegative"].flatMap { bool($0, at: "\(p).allowNegative") } ?? false
                     if let debit, let credit {
-                        options.postings.append(.init(match: match, debit: debit, credit: credit, amountField: amountField, currencyField: currencyField))
+                        options.postings.append(.init(
+                            match: match, debit: debit, credit: credit, amountField: amountField, currencyField: currencyField,
+                            allowNegative: allowNegative))
                     }
                 }
             } else {
