@@ -161,7 +161,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "hookwayTests", dependencies: ["hookway", "HookwayTesting"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "hookwayTests",
+            dependencies: ["hookway", "HookwayTesting", "HookwayCore", "HookwayKafka", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,23 +1,37 @@
 import CRdKafka
+import NIOConcurrencyHelpers
 
-/// Topic administration and cluster probes. Each call uses a short-lived client on a thread of
-/// its own, so it never blocks the caller's executor.
+/// Topic administration and cluster probes, over one librdkafka client and one thread per admin
+/// (made on first use), so a process keeps a fixed number of clients however often it probes:
+/// health checks every few seconds and timed-out publishes during an outage reuse the same
+/// client instead of creating one (and its threads) each. Operations run one at a time; at most
+/// ``maxPendingOperations`` wait, and concurrent ``isReachable(timeout:)`` probes share one.
 ///
 /// ```swift
 /// let admin = KafkaAdmin(bootstrapServers: "localhost:9092")
 /// try await admin.createTopics(["payments"], partitions: 6, replicationFactor: 3, timeout: .seconds(10))
 /// ```
-public struct KafkaAdmin: Sendable {
+public final class KafkaAdmin: Sendable {
     /// Comma-separated `host:port` list.
-    public var bootstrapServers: String
+    public let bootstrapServers: String
     /// Extra librdkafka properties for the admin client (security settings, ...).
-    public var properties: [String: String]
+    public let properties: [String: String]
+    /// Operations that may wait for the admin thread; more fail at once with `_QUEUE_FULL`.
+    public static let maxPendingOperations = 32
 
-    /// Creates an admin for the given cluster.
+    private let worker: AdminWorker
+    private let probe = NIOLockedValueBox<[CheckedContinuation<Bool, Never>]?>(nil)
+
+    /// Creates an admin for the given cluster; nothing connects until the first call.
     public init(bootstrapServers: String, properties: [String: String] = [:]) {
         self.bootstrapServers = bootstrapServers
         self.properties = properties
+        worker = AdminWorker(capacity: Self.maxPendingOperations) {
+            try? Self.makeClient(bootstrapServers: bootstrapServers, properties: properties)
+        }
     }
+
+    deinit { worker.stop() }
 
     /// Creates the topics; a topic that already exists counts as created (idempotent).
     ///
@@ -26,47 +40,74 @@ public struct KafkaAdmin: Sendable {
         _ names: [String], partitions: Int32, replicationFactor: Int16, timeout: Duration
     ) async throws(KafkaError) {
         guard !names.isEmpty else { return }
-        let configuration = self
-        try await DedicatedThread.run(name: "hookway.kafka.admin") {
-            Result { () throws(KafkaError) in
-                try configuration.withClient { rk throws(KafkaError) in
-                    try AdminOperations.createTopics(
-                        rk, names: names, partitions: partitions,
-                        replicationFactor: Int32(replicationFactor), timeout: timeout)
-                }
-            }
-        }.get()
+        try await run { rk throws(KafkaError) in
+            try AdminOperations.createTopics(rk, names: names, partitions: partitions, replicationFactor: Int32(replicationFactor), timeout: timeout)
+        }
     }
 
     /// Fetches the cluster's brokers and topics.
     public func metadata(timeout: Duration) async throws(KafkaError) -> ClusterMetadata {
-        let configuration = self
-        return try await DedicatedThread.run(name: "hookway.kafka.admin") {
-            Result { () throws(KafkaError) in
-                try configuration.withClient { rk throws(KafkaError) in
-                    try AdminOperations.metadata(rk, timeout: timeout)
-                }
-            }
-        }.get()
+        try await run { rk throws(KafkaError) in try AdminOperations.metadata(rk, timeout: timeout) }
     }
 
-    /// Whether a broker answers a metadata request within `timeout`.
+    /// Whether a broker answers a metadata request within `timeout`. Callers that ask while a
+    /// probe is running wait for that probe's answer instead of starting another.
     public func isReachable(timeout: Duration) async -> Bool {
-        do {
-            _ = try await metadata(timeout: timeout)
-            return true
-        } catch {
+        let first = probe.withLockedValue { waiting -> Bool in
+            if waiting == nil {
+                waiting = []
+                return true
+            }
             return false
         }
+        if !first {
+            return await withCheckedContinuation { continuation in
+                let queued = probe.withLockedValue { waiting -> Bool in
+                    guard waiting != nil else { return false }
+                    waiting?.append(continuation)
+                    return true
+                }
+                // The probe finished in between: this caller's answer is a fresh probe.
+                if !queued { Task { continuation.resume(returning: await self.isReachable(timeout: timeout)) } }
+            }
+        }
+        let reachable: Bool
+        do {
+            _ = try await metadata(timeout: timeout)
+            reachable = true
+        } catch {
+            reachable = false
+        }
+        let waiting = probe.withLockedValue { waiting in
+            defer { waiting = nil }
+            return waiting ?? []
+        }
+        for continuation in waiting { continuation.resume(returning: reachable) }
+        return reachable
     }
 
-    private func withClient<Value>(_ body: (OpaquePointer) throws(KafkaError) -> Value) throws(KafkaError) -> Value {
+    private func run<Value: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws(KafkaError) -> Value) async throws(KafkaError) -> Value {
+        let result: Result<Value, KafkaError> = await withCheckedContinuation { continuation in
+            let queued = worker.submit { rk in
+                guard let rk else {
+                    continuation.resume(returning: .failure(KafkaError(code: .creation, message: "cannot create the admin client for \(self.bootstrapServers)")))
+                    return
+                }
+                continuation.resume(returning: Result { () throws(KafkaError) in try body(rk) })
+            }
+            if !queued {
+                continuation.resume(returning: .failure(KafkaError(
+                    code: .queueFull, message: "more than \(Self.maxPendingOperations) admin operations waiting", isRetriable: true)))
+            }
+        }
+        return try result.get()
+    }
+
+    private static func makeClient(bootstrapServers: String, properties: [String: String]) throws(KafkaError) -> OpaquePointer {
         var pairs: [(key: String, value: String)] = [("bootstrap.servers", bootstrapServers)]
         pairs += properties.sorted { $0.key < $1.key }.map { (key: $0.key, value: $0.value) }
         let conf = try RdKafkaConfiguration.make(pairs)
         rd_kafka_conf_set_log_cb(conf, silentLogCallback)
-        let rk = try RdKafkaConfiguration.makeClient(RD_KAFKA_PRODUCER, conf: conf)
-        defer { rd_kafka_destroy(rk) }
-        return try body(rk)
+        return try RdKafkaConfiguration.makeClient(RD_KAFKA_PRODUCER, conf: conf)
     }
 }

@@ -150,9 +150,11 @@ struct WebhookIngressTests {
         answer = try await ingress.send("/metrics", method: .GET)
         #expect(answer.status == 200)
         #expect(answer.body.contains("hookway_requests_total"))
-        // The unknown-source request above is counted under its source, code and status.
+        // The unknown-source request above is counted under the fixed `_unknown` label (a
+        // request's own name never becomes a metric label), with its code and status.
+        #expect(!answer.body.contains(#"source="nope""#))
         let line = answer.body.split(separator: "\n").first {
-            $0.hasPrefix("hookway_requests_total{") && $0.contains(#"source="nope""#) && $0.contains(#"code="unknown_source""#) && $0.contains(#"status="404""#)
+            $0.hasPrefix("hookway_requests_total{") && $0.contains(#"source="_unknown""#) && $0.contains(#"code="unknown_source""#) && $0.contains(#"status="404""#)
         }
         #expect(line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= 1 } == true, "\(answer.body.prefix(2000))")
     }

@@ -19,6 +19,9 @@ public struct EmailSink: Sink {
     let sentLog: EmailSentLog
     let logger: Logger
 
+    /// The SMTP credentials, scrubbed from every error the runtime logs or dead-letters.
+    public var secrets: [Secret] { [options.smtp?.username, options.smtp?.password].compactMap { $0 } }
+
     /// Parses the options, compiles the templates and opens the sent-log; a problem is a
     /// permanent ``SinkError`` naming the option's JSON path.
     public static func make(_ config: SinkConfig, environment: [String: String]? = nil, logger: Logger = Logger(label: "hookway.sink.email")) throws(SinkError) -> EmailSink {

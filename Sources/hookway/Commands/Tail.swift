@@ -35,6 +35,8 @@ struct Tail: AsyncParsableCommand {
             guard let event = try? Event.decode(value) else {
                 if glob == nil {
                     print("\(TerminalSafe.text(message.topic)) \(message.partition):\(message.offset) (not a CloudEvent, \(value.count) bytes)")
+                    printed += 1
+                    if let limit, printed >= limit { break }
                 }
                 continue
             }
