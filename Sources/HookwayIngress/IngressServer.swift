@@ -28,8 +28,18 @@ public struct IngressServer: Sendable {
     let logger: Logger
     let metrics: MetricsEndpoint
 
+    /// Why the ingress could not be assembled: the spool (a local, operator-fixable problem:
+    /// exit 1) or the Kafka producer (exit 2).
+    public struct StartError: Error, CustomStringConvertible {
+        public enum Code: String, Sendable { case spoolUnavailable = "spool_unavailable", producerUnavailable = "producer_unavailable" }
+        public var code: Code
+        public var message: String
+        public var description: String { message }
+    }
+
     /// Builds the producer and publisher for `config`; nothing runs until ``makeServices(onServerRunning:)``.
-    public init(config: RoutesConfig, options: Options, metrics: MetricsEndpoint, logger: Logger) throws(KafkaError) {
+    /// `admin` is the process's one admin client (a new one when `nil`).
+    public init(config: RoutesConfig, options: Options, metrics: MetricsEndpoint, admin: KafkaAdmin? = nil, logger: Logger) throws(StartError) {
         self.options = options
         self.logger = logger
         self.metrics = metrics
@@ -37,33 +47,44 @@ public struct IngressServer: Sendable {
         var producerConfig = KafkaProducerConfiguration(bootstrapServers: options.brokers)
         producerConfig.clientID = "hookway-ingress"
         producerConfig.properties = config.kafka.producer
+        // Big enough for a maxBodyBytes body and its envelope (routes check refuses a
+        // configured value that is not).
+        let messageMaxBytes = config.kafka.messageMaxBytes(for: config.limits)
+        producerConfig.properties["message.max.bytes"] = String(messageMaxBytes)
+        if messageMaxBytes > KafkaSettings.brokerDefaultMessageMaxBytes {
+            logger.notice("events up to \(messageMaxBytes) bytes: the brokers' message.max.bytes (or the topics' max.message.bytes) must allow that; Kafka's default is \(KafkaSettings.brokerDefaultMessageMaxBytes)")
+        }
         // A message still queued when we answered 503 may yet be delivered: keep librdkafka's own
         // timeout well beyond the HTTP wait so it is not reported failed while Kafka is merely slow.
         producerConfig.messageTimeout = .milliseconds(max(30_000, config.kafka.ackTimeoutMs * 4))
         let producerConfiguration = producerConfig
-        admin = KafkaAdmin(bootstrapServers: options.brokers)
+        self.admin = admin ?? KafkaAdmin(bootstrapServers: options.brokers)
         if config.spool.enabled {
             do {
-                spool = try Spool(settings: config.spool)
+                spool = try Spool(settings: config.spool, logger: logger)
             } catch {
-                throw KafkaError(code: .init(name: "spool"), message: "cannot open the spool at \(config.spool.path): \(error)", isRetriable: false, isFatal: true)
+                throw StartError(code: .spoolUnavailable, message: "cannot open the spool at \(config.spool.path): \(error)")
             }
         } else {
             spool = nil
         }
-        publisher = try KafkaEventPublisher(
-            makeProducer: { () throws(KafkaError) -> KafkaProducer in try KafkaProducer(configuration: producerConfiguration, logger: logger) },
-            admin: admin,
-            topics: .init(autoCreate: config.kafka.autoCreate, partitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor),
-            spool: spool, logger: logger
-        )
+        do {
+            publisher = try KafkaEventPublisher(
+                makeProducer: { () throws(KafkaError) -> KafkaProducer in try KafkaProducer(configuration: producerConfiguration, logger: logger) },
+                admin: self.admin,
+                topics: .init(autoCreate: config.kafka.autoCreate, partitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor),
+                spool: spool, messageMaxBytes: messageMaxBytes, logger: logger
+            )
+        } catch {
+            throw StartError(code: .producerUnavailable, message: "cannot create the Kafka producer: \(error)")
+        }
     }
 
     /// The HTTP application and the background services, in start order.
     public func makeServices(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
         let publisher = self.publisher
         let store = self.store
-        let responder = WebhookResponder(store: store, publisher: publisher, metrics: metrics, isReady: { publisher.isReady })
+        let responder = WebhookResponder(store: store, publisher: publisher, metrics: metrics, readiness: { publisher.readiness })
         let logger = self.logger
         let app = Application(
             responder: responder,

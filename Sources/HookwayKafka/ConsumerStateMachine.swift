@@ -21,6 +21,8 @@ struct ConsumerStateMachine {
     private var buffer = MessageBuffer()
     private var waiters: [(id: UInt64, continuation: NextContinuation)] = []
     private var nextWaiterID: UInt64 = 0
+    /// Ids whose cancellation arrived before their continuation was registered.
+    private var cancelledBeforeWaiting: Set<UInt64> = []
     private var commits: [CommitRequest] = []
     private var closeWaiters: [CheckedContinuation<Void, Never>] = []
     private(set) var assignment: Set<TopicPartition> = []
@@ -47,6 +49,11 @@ struct ConsumerStateMachine {
     }
 
     mutating func next(id: UInt64, _ continuation: NextContinuation) -> NextAction {
+        // Cancelled before it could wait (the race swift-kafka-client guards the same way):
+        // end the iteration now instead of waiting for a wake-up that will never come.
+        if cancelledBeforeWaiting.remove(id) != nil {
+            return .resume(continuation, .success(nil), wakePollThread: false)
+        }
         if let message = buffer.popFirst() {
             let wake = isPausedForBackPressure && buffer.count <= lowWaterMark
             return .resume(continuation, .success(message), wakePollThread: wake)
@@ -58,10 +65,20 @@ struct ConsumerStateMachine {
         return .wait
     }
 
-    /// A waiting `next()` was cancelled: it ends the iteration (returns `nil`).
+    /// A `next()` was cancelled: it ends the iteration (returns `nil`). When its continuation
+    /// is not registered yet, the id is remembered so that registering resumes at once.
     mutating func cancelWaiter(id: UInt64) -> NextContinuation? {
-        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else {
+            cancelledBeforeWaiting.insert(id)
+            return nil
+        }
         return waiters.remove(at: index).continuation
+    }
+
+    /// A `next()` that registered and was resumed normally: forget a cancellation that came
+    /// too late to matter (keeps ``cancelledBeforeWaiting`` bounded).
+    mutating func nextCompleted(id: UInt64) {
+        cancelledBeforeWaiting.remove(id)
     }
 
     enum RequestAction {

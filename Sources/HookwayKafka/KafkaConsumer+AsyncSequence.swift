@@ -55,6 +55,7 @@ extension KafkaConsumer: AsyncSequence {
 extension ConsumerCore {
     func nextMessage(wake handle: RdKafkaHandle) async -> Result<KafkaMessage?, KafkaError> {
         let id = state.withLockedValue { $0.makeWaiterID() }
+        defer { state.withLockedValue { $0.nextCompleted(id: id) } }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 switch state.withLockedValue({ $0.next(id: id, continuation) }) {

@@ -1,4 +1,5 @@
 import Foundation
+import HookwayKafka
 import HookwayTesting
 import Testing
 #if canImport(Glibc)
@@ -63,6 +64,19 @@ struct OpenAPIContractTests {
         broker.kill()
         let lost = Bodies.bitnob()
         record(try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(lost))], body: lost))
+        // 500 publish_rejected: a cluster that refuses the topic for good (librdkafka's mock).
+        let cluster = try KafkaMockCluster(brokers: 1)
+        cluster.createTopic(topic, partitions: 1, replicationFactor: 1)
+        cluster.createTopic("\(topic).bitnob", partitions: 1, replicationFactor: 1)
+        // The mock has no CreateTopics: the topics exist already.
+        let refusingRoutes = IngressHarness.routes(topic: topic, ackTimeoutMs: 3000).replacingOccurrences(of: #""autoCreate": true"#, with: #""autoCreate": false"#)
+        let refusing = try await IngressHarness.start(routes: refusingRoutes, brokers: cluster.bootstrapServers)
+        cluster.pushRequestErrors(apiKey: 0, errors: [29, 29, 29, 29])
+        let refused = Bodies.bitnob()
+        let refusal = try await refusing.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(refused))], body: refused)
+        #expect(refusal.status == 500, "\(refusal.status) \(refusal.body)")
+        record(refusal)
+        await refusing.stop()
         #expect(Self.documentedStatuses.subtracting(seenStatuses).isEmpty, "unreached statuses: \(Self.documentedStatuses.subtracting(seenStatuses))")
         #expect(Self.documentedCodes.subtracting(seenCodes).isEmpty, "unreached codes: \(Self.documentedCodes.subtracting(seenCodes))")
         #expect(seenStatuses.subtracting(Self.documentedStatuses).isEmpty, "undocumented statuses: \(seenStatuses.subtracting(Self.documentedStatuses))")

@@ -98,3 +98,22 @@ extension ConfigReader {
         return blocks
     }
 }
+
+extension ConfigReader {
+    /// A body of `maxBodyBytes` must fit the producer's `message.max.bytes` with its envelope,
+    /// or every large event would be accepted by HTTP only to be refused by Kafka.
+    mutating func checkMessageSize(_ config: RoutesConfig) {
+        guard let configured = config.kafka.producer["message.max.bytes"] else { return }
+        guard let value = Int(configured), value > 0 else {
+            error("$.kafka.producer[\"message.max.bytes\"]", "expected a positive integer, found \"\(configured)\"")
+            return
+        }
+        let needed = config.limits.maxBodyBytes + KafkaSettings.envelopeReserveBytes
+        if value < needed {
+            error(
+                "$.limits.maxBodyBytes",
+                "a \(config.limits.maxBodyBytes)-byte body makes a Kafka message of up to about \(needed) bytes, more than kafka.producer message.max.bytes (\(value)); lower maxBodyBytes to \(max(1, value - KafkaSettings.envelopeReserveBytes)) or raise message.max.bytes"
+            )
+        }
+    }
+}

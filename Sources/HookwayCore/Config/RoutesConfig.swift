@@ -43,6 +43,21 @@ public struct KafkaSettings: Sendable, Hashable {
     /// How long the ingress waits for `acks=all` before answering 503 (or spooling).
     public var ackTimeoutMs = 5000
 
+    /// librdkafka's own default `message.max.bytes`.
+    public static let librdkafkaDefaultMessageMaxBytes = 1_000_000
+    /// Kafka brokers' default `message.max.bytes` (1 MiB plus the batch header).
+    public static let brokerDefaultMessageMaxBytes = 1_048_588
+    /// Room for the CloudEvent envelope around a body (ids, type, headers): what
+    /// `message.max.bytes` gets beyond `limits.maxBodyBytes` when the file does not set it.
+    public static let envelopeReserveBytes = 65_536
+
+    /// The producer's `message.max.bytes`: `kafka.producer` wins; otherwise big enough for a
+    /// `maxBodyBytes` body and its envelope (and never below librdkafka's default).
+    public func messageMaxBytes(for limits: Limits) -> Int {
+        if let configured = producer["message.max.bytes"].flatMap(Int.init) { return configured }
+        return max(Self.librdkafkaDefaultMessageMaxBytes, limits.maxBodyBytes + Self.envelopeReserveBytes)
+    }
+
     /// Properties Hookway owns; overriding them would break the delivery promise.
     public static let ownedProducerProperties: Set<String> = ["enable.idempotence", "acks", "request.required.acks"]
     public static let ownedConsumerProperties: Set<String> = ["enable.auto.commit", "enable.auto.offset.store", "group.id"]

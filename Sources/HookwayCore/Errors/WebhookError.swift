@@ -20,6 +20,7 @@ public struct WebhookError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let requestTimeout = Code("request_timeout")
         public static let headersTooLarge = Code("headers_too_large")
         public static let brokerUnavailable = Code("broker_unavailable")
+        public static let publishRejected = Code("publish_rejected")
         public static let shuttingDown = Code("shutting_down")
     }
 
@@ -53,6 +54,16 @@ public struct WebhookError: Error, Sendable, Hashable, CustomStringConvertible {
     }
     public static func payloadTooLarge(limit: Int) -> WebhookError {
         .init(status: 413, code: .payloadTooLarge, message: "body is larger than \(limit) bytes (limits.maxBodyBytes)")
+    }
+    /// 413: the event's Kafka message would exceed what Kafka accepts (`message.max.bytes`).
+    public static func eventTooLarge(bytes: Int, limit: Int) -> WebhookError {
+        .init(status: 413, code: .payloadTooLarge,
+              message: "the event's Kafka message is \(bytes) bytes; Kafka accepts at most \(limit) (message.max.bytes); nothing was published")
+    }
+    /// 500: Kafka refused this event for good (a topic it may not write, a record it calls
+    /// invalid): never spooled, never 200; the provider's retry is the operator's cue.
+    public static func publishRejected(_ reason: String) -> WebhookError {
+        .init(status: 500, code: .publishRejected, message: "Kafka refused the event: \(reason); nothing was published")
     }
     public static func brokerUnavailable(_ message: String, retryAfter: Int = 5) -> WebhookError {
         .init(status: 503, code: .brokerUnavailable, message: message, retryAfterSeconds: retryAfter)

@@ -14,19 +14,19 @@ public struct WebhookResponder: HTTPResponder {
     let store: ConfigStore
     let publisher: any EventPublisher
     let metrics: MetricsEndpoint
-    let isReady: @Sendable () -> Bool
+    let readiness: @Sendable () -> Readiness
     let intake = WebhookIntake()
     let topicAdmission: TopicAdmission
 
     public init(
         store: ConfigStore, publisher: any EventPublisher, metrics: MetricsEndpoint, topicAdmission: TopicAdmission = TopicAdmission(),
-        isReady: @escaping @Sendable () -> Bool
+        readiness: @escaping @Sendable () -> Readiness
     ) {
         self.store = store
         self.publisher = publisher
         self.metrics = metrics
         self.topicAdmission = topicAdmission
-        self.isReady = isReady
+        self.readiness = readiness
     }
 
     /// The metric label of every request to a source the routes file does not name: labels
@@ -42,7 +42,8 @@ public struct WebhookResponder: HTTPResponder {
             return Self.json(.ok, #"{"status":"ok"}"#)
         case "/readyz":
             guard request.method == .get || request.method == .head else { return Self.error(.methodNotAllowed(request.method.rawValue)) }
-            return isReady() ? Self.json(.ok, #"{"status":"ready"}"#) : Self.json(.serviceUnavailable, #"{"status":"not ready"}"#)
+            let readiness = readiness()
+            return Self.json(readiness.ready ? .ok : .serviceUnavailable, readiness.json)
         case "/metrics":
             guard request.method == .get || request.method == .head else { return Self.error(.methodNotAllowed(request.method.rawValue)) }
             return Response(

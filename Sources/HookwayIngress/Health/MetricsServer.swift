@@ -7,7 +7,12 @@ import NIOCore
 /// (Prometheus text) and `GET /healthz`.
 public enum MetricsServer {
     /// The server as a service for a `ServiceGroup`.
-    public static func make(host: String, port: Int, metrics: MetricsEndpoint, logger: Logger) -> some Service {
+    /// `health` answers `/healthz`: whether the process is healthy and the JSON body.
+    public static func make(
+        host: String, port: Int, metrics: MetricsEndpoint, logger: Logger,
+        health: @escaping @Sendable () -> (healthy: Bool, json: String) = { (true, #"{"status":"ok"}"#) },
+        onServerRunning: (@Sendable (Int) async -> Void)? = nil
+    ) -> some Service {
         let router = Router()
         router.get("/metrics") { _, _ in
             Response(
@@ -15,8 +20,13 @@ public enum MetricsServer {
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.render())))
         }
         router.get("/healthz") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
+            let (healthy, json) = health()
+            return Response(
+                status: healthy ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: json)))
         }
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port), serverName: "hookway-consume"), logger: logger)
+        return Application(
+            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "hookway-consume"),
+            onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? port) }, logger: logger)
     }
 }

@@ -6,6 +6,12 @@ import Metrics
 
 /// Publishes CloudEvents to Kafka with the idempotent, `acks=all` producer: value = the event's
 /// JSON, key = its subject (else id), `ce_*` headers for cheap filtering.
+///
+/// Every outcome is classified (``PublishFailure``): an acknowledgement is a 200; an outage is
+/// spooled (or 503); an event Kafka can never take is refused (413/500) and never spooled; a
+/// fatal producer error replaces the producer. The state lives in one
+/// ``PublisherStateMachine`` behind one lock; topic management, producer replacement and the
+/// spool fallback are in their own files.
 public final class KafkaEventPublisher: EventPublisher {
     public struct TopicSettings: Sendable {
         public var autoCreate: Bool
@@ -18,139 +24,87 @@ public final class KafkaEventPublisher: EventPublisher {
         }
     }
 
-    private let producerBox: NIOLockedValueBox<KafkaProducer>
-    private let makeProducer: @Sendable () throws(KafkaError) -> KafkaProducer
-    private let admin: KafkaAdmin
-    private let topicSettings: NIOLockedValueBox<TopicSettings>
-    private let createdTopics = NIOLockedValueBox<Set<String>>([])
-    private let lastAcknowledged = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
-    private let logger: Logger
+    let state: NIOLockedValueBox<PublisherStateMachine<KafkaProducer>>
+    let makeProducer: @Sendable () throws(KafkaError) -> KafkaProducer
+    let admin: KafkaAdmin
+    let logger: Logger
+    /// The producer's `message.max.bytes`: a bigger event is refused (413) before any send.
+    public let messageMaxBytes: Int
     /// Where events go when Kafka does not acknowledge in time (`nil`: spool disabled).
     public let spool: Spool?
 
     /// `makeProducer` builds the producer now and again whenever it has to be replaced.
     public init(
         makeProducer: @escaping @Sendable () throws(KafkaError) -> KafkaProducer, admin: KafkaAdmin, topics: TopicSettings,
-        spool: Spool? = nil, logger: Logger
+        spool: Spool? = nil, messageMaxBytes: Int = KafkaSettings.librdkafkaDefaultMessageMaxBytes, logger: Logger
     ) throws(KafkaError) {
         self.spool = spool
         self.makeProducer = makeProducer
-        self.producerBox = NIOLockedValueBox(try makeProducer())
         self.admin = admin
-        self.topicSettings = NIOLockedValueBox(topics)
+        self.messageMaxBytes = messageMaxBytes
         self.logger = logger
+        let settings = PublisherStateMachine<KafkaProducer>.TopicSettings(
+            autoCreate: topics.autoCreate, partitions: topics.partitions, replicationFactor: topics.replicationFactor)
+        state = NIOLockedValueBox(PublisherStateMachine(producer: try makeProducer(), topicSettings: settings))
     }
 
     /// The producer in use.
-    public var producer: KafkaProducer { producerBox.withLockedValue { $0 } }
-
-    /// Replaces a wedged producer. librdkafka's idempotent producer can loop forever bumping its
-    /// epoch against a broker that lost its state (a restarted development broker answers
-    /// "unknown producer id" to every epoch); a fresh producer gets a fresh id. The old one is
-    /// closed at once, its queue purged: it must stop bumping the epoch of an id the broker may
-    /// hand out again, and whatever it held was answered 503 or is in the spool.
-    public func replaceProducer(reason: String) {
-        let now = ContinuousClock.now
-        let allowed = lastReplacement.withLockedValue { last -> Bool in
-            if let last, now - last < Self.replacementInterval { return false }
-            last = now
-            return true
-        }
-        guard allowed else { return }
-        let fresh: KafkaProducer
-        do {
-            fresh = try makeProducer()
-        } catch {
-            logger.error("cannot create a replacement producer", metadata: ["error": "\(error)"])
-            return
-        }
-        let old = producerBox.withLockedValue { current in
-            defer { current = fresh }
-            return current
-        }
-        createdTopics.withLockedValue { $0.removeAll() }
-        logger.warning("kafka producer replaced", metadata: ["reason": "\(reason)"])
-        Task { await old.shutdown(timeout: .zero) }
-    }
-
-    /// A timeout while the broker answers metadata means the producer, not Kafka, is stuck; a
-    /// few in a row replace it (see ``replaceProducer(reason:)``).
-    private func noteTimeout() {
-        let admin = self.admin
-        Task {
-            guard await admin.isReachable(timeout: .seconds(2)) else { return }
-            let stuck = stuckPublishes.withLockedValue { count -> Bool in
-                count += 1
-                if count >= 3 {
-                    count = 0
-                    return true
-                }
-                return false
-            }
-            if stuck { replaceProducer(reason: "3 publishes timed out while the broker answers") }
-        }
-    }
+    public var producer: KafkaProducer { state.withLockedValue { $0.producer } }
 
     /// Flushes and closes the producer in use (service shutdown).
     public func shutdownProducer(timeout: Duration) async { await producer.shutdown(timeout: timeout) }
 
     /// Applies the topic settings of a reloaded config.
-    public func updateTopicSettings(_ settings: TopicSettings) { topicSettings.withLockedValue { $0 = settings } }
+    public func updateTopicSettings(_ settings: TopicSettings) {
+        state.withLockedValue {
+            $0.topicSettings = .init(autoCreate: settings.autoCreate, partitions: settings.partitions, replicationFactor: settings.replicationFactor)
+        }
+    }
 
-    private let spoolRoom = NIOLockedValueBox(true)
-    /// Consecutive publishes that timed out while the broker answered metadata requests.
-    private let stuckPublishes = NIOLockedValueBox(0)
-    /// When the producer was last replaced: a new producer needs time to initialize, so
-    /// replacements are at least `replacementInterval` apart (no thrashing).
-    private let lastReplacement = NIOLockedValueBox<ContinuousClock.Instant?>(nil)
-    static let replacementInterval = Duration.seconds(30)
-
-    /// Whether the spool can take more events (kept fresh by the spool drainer).
-    public var spoolHasRoom: Bool { spool != nil && spoolRoom.withLockedValue { $0 } }
-    func noteSpool(hasRoom: Bool) { spoolRoom.withLockedValue { $0 = hasRoom } }
+    /// Whether the spool can take more events and its last fsync succeeded (kept fresh by the
+    /// spool drainer and by every append).
+    public var spoolHasRoom: Bool { spool != nil && state.withLockedValue { $0.spoolHasRoom && $0.spoolHealthy } }
+    func noteSpool(hasRoom: Bool, healthy: Bool) { state.withLockedValue { $0.noteSpool(hasRoom: hasRoom, healthy: healthy) } }
 
     /// Ready to promise durability: Kafka answers, or the spool can still take events.
     public var isReady: Bool { isHealthy || spoolHasRoom }
 
     /// Records that the broker answered (a delivery report or a health probe).
-    public func markBrokerAnswered() { lastAcknowledged.withLockedValue { $0 = .now } }
+    public func markBrokerAnswered() { state.withLockedValue { $0.brokerAnswered(now: .now) } }
 
-    public var isHealthy: Bool {
-        guard let last = lastAcknowledged.withLockedValue({ $0 }) else { return false }
-        return ContinuousClock.now - last < .seconds(10)
-    }
+    public var isHealthy: Bool { state.withLockedValue { $0.isHealthy(now: .now) } }
 
     public func publish(_ event: Event, to topics: [String], timeout: Duration) async throws(WebhookError) -> PublishReceipt {
         let message = Self.message(for: event)
+        let size = Self.size(of: message)
+        guard size <= messageMaxBytes else {
+            Self.rejectedCounter.increment()
+            logger.warning("event too large for Kafka; refused", metadata: ["event.id": "\(LogSafe.text(event.id))", "bytes": "\(size)"])
+            throw WebhookError.eventTooLarge(bytes: size, limit: messageMaxBytes)
+        }
         let outcome = await sendAll(topics: topics, key: message.key, value: message.value, headers: message.headers, timeout: timeout)
         let reason: String
         switch outcome {
-        case .none:
-            reason = "Kafka did not acknowledge the event within \(timeout)"
-            noteTimeout()
-        case .some(.failure(let error)):
-            reason = "Kafka did not accept the event (\(error.code.name))"
-        case .some(.success):
-            stuckPublishes.withLockedValue { $0 = 0 }
+        case .delivered:
             return PublishReceipt(spooled: false)
+        case .timedOut:
+            reason = "Kafka did not acknowledge the event within \(timeout)"
+        case .outage(let error):
+            reason = "Kafka did not accept the event (\(error.code.name))"
+        case .rejected(let error, let tooLarge):
+            Self.rejectedCounter.increment()
+            logger.error("kafka refused the event for good; not spooled", metadata: [
+                "event.id": "\(LogSafe.text(event.id))", "error": "\(error)", "topics": "\(LogSafe.text(topics.joined(separator: ","), limit: 256))",
+            ])
+            if tooLarge { throw WebhookError.eventTooLarge(bytes: size, limit: messageMaxBytes) }
+            throw WebhookError.publishRejected("\(error.code.name): \(error.message)")
         }
-        guard let spool else {
-            logger.warning("kafka publish failed", metadata: ["event.id": "\(event.id)", "reason": "\(reason)"])
-            throw WebhookError.brokerUnavailable("\(reason); retry later")
-        }
-        let record = SpoolRecord(
-            topics: topics, key: message.key, value: message.value, headers: message.headers.map { ($0.key, $0.value ?? []) },
-            spooledAt: Timestamp.now().millisecondsSinceEpoch)
-        do {
-            try await spool.append(record)
-        } catch {
-            logger.error("kafka unavailable and spool refused the event", metadata: ["event.id": "\(event.id)", "reason": "\(reason)", "spool": "\(error)"])
-            throw WebhookError.brokerUnavailable("\(reason) and the local spool cannot take it (\(error.message)); retry later")
-        }
-        Counter(label: "hookway_spooled_total").increment()
-        logger.warning("kafka unavailable; event spooled", metadata: ["event.id": "\(event.id)", "reason": "\(reason)"])
-        return PublishReceipt(spooled: true)
+        return try await SpoolFallback(spool: spool, publisher: self, logger: logger)
+            .take(eventID: event.id, topics: topics, message: message, reason: reason)
     }
+
+    /// `hookway_publish_rejected_total`: events Kafka can never take (413/500, never spooled).
+    static let rejectedCounter = Counter(label: "hookway_publish_rejected_total")
 
     /// The Kafka message of an event: JSON value, subject key, `ce_*` headers.
     static func message(for event: Event) -> (key: [UInt8], value: [UInt8], headers: [KafkaHeader]) {
@@ -164,79 +118,62 @@ public final class KafkaEventPublisher: EventPublisher {
         return (Array(event.partitionKey.utf8), event.jsonBytes(), headers)
     }
 
+    /// What librdkafka counts against `message.max.bytes` for one message (value, key,
+    /// headers), plus the record overhead it adds.
+    static func size(of message: (key: [UInt8], value: [UInt8], headers: [KafkaHeader])) -> Int {
+        message.value.count + message.key.count + message.headers.reduce(0) { $0 + $1.key.utf8.count + ($1.value?.count ?? 0) } + 64
+    }
+
+    /// How a send ended.
+    enum SendOutcome: Sendable {
+        case delivered
+        /// The deadline passed first (the sends are not taken back).
+        case timedOut
+        /// Kafka is unavailable or the producer broke: spool or 503.
+        case outage(KafkaError)
+        /// Kafka will never take this event.
+        case rejected(KafkaError, tooLarge: Bool)
+    }
+
     /// Sends to every topic at once and waits, with one continuation, for every
-    /// acknowledgement, the first failure, or `timeout` (`nil` when it passed first; the sends
-    /// are not taken back). Topic creation on first use counts against the timeout.
-    func sendAll(topics: [String], key: [UInt8], value: [UInt8], headers: [KafkaHeader], timeout: Duration) async -> Result<Void, KafkaError>? {
+    /// acknowledgement, the first failure, or `timeout`. Topic creation on first use counts
+    /// against the timeout. The failure is classified and acted on (producer replacement).
+    func sendAll(topics: [String], key: [UInt8], value: [UInt8], headers: [KafkaHeader], timeout: Duration) async -> SendOutcome {
         let started = ContinuousClock.now
-        if hasUnknownTopics(topics) {
-            do throws(KafkaError) {
-                try await ensureTopics(topics, timeout: timeout)
-            } catch {
-                // Creating topics is a convenience: a cluster may forbid it (ACLs), not implement
-                // it, or be slow to answer. Send anyway — a topic that really is missing fails the
-                // send itself — and do not ask again for a while.
-                noteTopicCreationFailed(topics, error: error)
-            }
-        }
+        await createTopicsIfNeeded(topics, timeout: timeout)
         let remaining = timeout - (ContinuousClock.now - started)
-        guard remaining > .zero else { return nil }
+        guard remaining > .zero else { return .timedOut }
+        let (producer, generation) = state.withLockedValue { ($0.producer, $0.generation) }
         let outcome = await producer.sendToAll(topics: topics, key: key, value: value, headers: headers, timeout: remaining)
         switch outcome {
         case .none:
-            return nil
+            noteTimeout(generation: generation)
+            return .timedOut
         case .some(.success(let reports)):
-            markBrokerAnswered()
+            state.withLockedValue { $0.delivered(now: .now) }
             for report in reports { Self.producedCounters[report.topic].increment() }
             Self.publishDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
-            return .success(())
+            return .delivered
         case .some(.failure(let error)):
-            // The broker may have lost the topic (a restarted development broker): ask again next time.
-            createdTopics.withLockedValue { $0.subtract(topics) }
-            return .failure(error)
+            let failure = PublishFailure.classify(error)
+            switch state.withLockedValue({ $0.failed(failure, topics: topics) }) {
+            case .reject:
+                if case .permanent(_, let tooLarge) = failure { return .rejected(error, tooLarge: tooLarge) }
+                return .rejected(error, tooLarge: false)
+            case .outage:
+                return .outage(error)
+            case .replaceProducerThenOutage:
+                replaceProducer(reason: "fatal producer error \(error.code.name): \(error.message)", generation: generation, force: true)
+                return .outage(error)
+            }
         }
     }
 
     /// Publish latency: first send to the last topic's acknowledgement (successful publishes).
     static let publishDuration = Timer(label: "hookway_publish_duration_seconds", preferredDisplayUnit: .seconds)
 
-    /// `hookway_kafka_produced_total{topic}`.
-    private static let producedCounters = MetricHandles<String, Counter> { topic in
+    /// `hookway_kafka_produced_total{topic}` (topics are bounded by ``TopicAdmission``).
+    static let producedCounters = MetricHandles<String, Counter> { topic in
         Counter(label: "hookway_kafka_produced_total", dimensions: [("topic", topic)])
-    }
-
-    /// Whether any of `topics` still has to be created (auto-create on, not created yet, and no
-    /// failed attempt in the last ``topicCreationRetryInterval``).
-    func hasUnknownTopics(_ topics: [String]) -> Bool {
-        guard topicSettings.withLockedValue({ $0.autoCreate }) else { return false }
-        let unknown = createdTopics.withLockedValue { known in topics.filter { !known.contains($0) } }
-        guard !unknown.isEmpty else { return false }
-        let now = ContinuousClock.now
-        return creationFailures.withLockedValue { failures in
-            unknown.contains { topic in failures[topic].map { now - $0 >= Self.topicCreationRetryInterval } ?? true }
-        }
-    }
-
-    private let creationFailures = NIOLockedValueBox<[String: ContinuousClock.Instant]>([:])
-    static let topicCreationRetryInterval = Duration.seconds(60)
-
-    private func noteTopicCreationFailed(_ topics: [String], error: KafkaError) {
-        let now = ContinuousClock.now
-        creationFailures.withLockedValue { failures in for topic in topics { failures[topic] = now } }
-        logger.warning("cannot create topics; sending anyway (retrying creation in 60 s)", metadata: [
-            "topics": "\(topics.joined(separator: ","))", "error": "\(error)",
-        ])
-    }
-
-    /// Creates topics on first use when `kafka.topics.autoCreate` is on (idempotent). `force`
-    /// asks the broker again even for topics created before (a broker that lost its data).
-    func ensureTopics(_ topics: [String], force: Bool = false, timeout: Duration = .seconds(5)) async throws(KafkaError) {
-        let settings = topicSettings.withLockedValue { $0 }
-        guard settings.autoCreate else { return }
-        let missing = force ? topics : createdTopics.withLockedValue { known in topics.filter { !known.contains($0) } }
-        guard !missing.isEmpty else { return }
-        try await admin.createTopics(missing, partitions: settings.partitions, replicationFactor: settings.replicationFactor, timeout: min(timeout, .seconds(5)))
-        createdTopics.withLockedValue { $0.formUnion(missing) }
-        logger.info("topics ready", metadata: ["topics": "\(missing.joined(separator: ","))"])
     }
 }

@@ -5,9 +5,13 @@ import Metrics
 public import ServiceLifecycle
 
 /// Publishes spooled events, oldest segment first and in order within it, as soon as Kafka
-/// answers; deletes a segment only when every event in it is acknowledged. Survives restarts:
-/// segments left on disk are drained on start (a segment interrupted halfway is published again
-/// from its start — duplicates carry the same event id).
+/// answers; deletes a segment only when every event in it is acknowledged or quarantined.
+/// Survives restarts: segments left on disk are drained on start (a segment interrupted halfway
+/// is published again from its start — duplicates carry the same event id).
+///
+/// A record Kafka refuses for good (``PublishFailure/permanent(_:tooLarge:)``) is moved to the
+/// spool's quarantine and the drain goes on: one poison record never blocks the ones after it.
+/// A segment that cannot be read is kept and tried again.
 public struct SpoolDrainer: Service {
     let spool: Spool
     let publisher: KafkaEventPublisher
@@ -24,46 +28,71 @@ public struct SpoolDrainer: Service {
         self.logger = logger
     }
 
+    static let drainedCounter = Counter(label: "hookway_spool_drained_total")
+
     public func run() async throws {
+        var readBackoff = Duration.milliseconds(500)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             await reportStats()
             guard let segment = await spool.nextSegmentToDrain() else {
                 try? await Task.sleep(for: .milliseconds(250))
                 continue
             }
-            let records = await spool.read(path: segment.path)
-            try? await publisher.ensureTopics(Array(Set(records.flatMap(\.topics))).sorted(), force: true)
-            var index = 0
-            var wait = Duration.milliseconds(100)
-            while index < records.count {
-                if Task.isShuttingDownGracefully || Task.isCancelled { return }
-                let r = records[index]
-                let headers = r.headers.map { KafkaHeader(key: $0.0, value: $0.1) }
-                let publisher = self.publisher
-                let outcome = await publisher.sendAll(topics: r.topics, key: r.key, value: r.value, headers: headers, timeout: stuckAfter)
-                switch outcome {
-                case .none:
-                    if await admin.isReachable(timeout: .seconds(2)) {
-                        publisher.replaceProducer(reason: "spool drain made no progress for \(stuckAfter) while the broker answers")
-                    }
-                case .some(.success):
-                    index += 1
-                    wait = .milliseconds(100)
-                    Counter(label: "hookway_spool_drained_total").increment()
-                case .some(.failure(let error)):
-                    logger.debug("spool drain waiting for kafka", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: wait)
-                    wait = min(wait * 2, .seconds(5))
-                }
+            let records: [SpoolRecord]
+            do {
+                records = try await spool.read(path: segment.path)
+                readBackoff = .milliseconds(500)
+            } catch {
+                logger.error("spool segment cannot be read; kept and retried", metadata: ["segment": "\(segment.path)", "error": "\(error)"])
+                try? await Task.sleep(for: readBackoff)
+                readBackoff = min(readBackoff * 2, .seconds(30))
+                continue
             }
+            try? await publisher.ensureTopics(Array(Set(records.flatMap(\.topics))).sorted(), force: true)
+            guard await drain(records, segment: segment.path) else { return }
             await spool.remove(sequence: segment.sequence)
             logger.info("spool segment drained", metadata: ["segment": "\(segment.sequence)", "events": "\(records.count)"])
         }
     }
 
+    /// Publishes `records` in order; false when the service is stopping (the segment stays).
+    func drain(_ records: [SpoolRecord], segment: String) async -> Bool {
+        var index = 0
+        var wait = Duration.milliseconds(100)
+        while index < records.count {
+            if Task.isShuttingDownGracefully || Task.isCancelled { return false }
+            let r = records[index]
+            let headers = r.headers.map { KafkaHeader(key: $0.0, value: $0.1) }
+            switch await publisher.sendAll(topics: r.topics, key: r.key, value: r.value, headers: headers, timeout: stuckAfter) {
+            case .timedOut:
+                if await admin.isReachable(timeout: .seconds(2)) {
+                    publisher.replaceProducer(reason: "spool drain made no progress for \(stuckAfter) while the broker answers")
+                }
+            case .delivered:
+                index += 1
+                wait = .milliseconds(100)
+                Self.drainedCounter.increment()
+            case .rejected(let error, _):
+                // Never publishable as it is: out of the way, bytes kept for an operator.
+                if await spool.reject(r, segment: segment, index: index, reason: "\(error.code.name): \(error.message)") {
+                    index += 1
+                } else {
+                    try? await Task.sleep(for: .seconds(5))
+                }
+            case .outage(let error):
+                logger.debug("spool drain waiting for kafka", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: wait)
+                wait = min(wait * 2, .seconds(5))
+            }
+        }
+        return true
+    }
+
     func reportStats() async {
+        await spool.probeHealth()
         let stats = await spool.stats
-        publisher.noteSpool(hasRoom: stats.bytes + 1_048_576 <= spool.maxBytes)
+        let healthy = await spool.isHealthy
+        publisher.noteSpool(hasRoom: stats.bytes + 1_048_576 <= spool.maxBytes, healthy: healthy)
         Gauge(label: "hookway_spool_bytes").record(stats.bytes)
         Gauge(label: "hookway_spool_events").record(stats.events)
         let age = stats.oldestSpooledAt.map { Double(Timestamp.now().millisecondsSinceEpoch - $0) / 1000 } ?? 0

@@ -53,31 +53,38 @@ public struct SpoolRecord: Sendable, Equatable {
     /// Decodes every intact record in `bytes`, skipping torn or corrupt ones (resuming at the
     /// next magic). Returns the records with their end offsets and the number of bytes skipped.
     public static func decodeAll(_ bytes: [UInt8]) -> (records: [(record: SpoolRecord, end: Int)], skippedBytes: Int) {
-        var out: [(SpoolRecord, Int)] = []
+        let scanned = scan(bytes)
+        return (scanned.records.map { ($0.record, $0.range.upperBound) }, scanned.gaps.reduce(0) { $0 + $1.count })
+    }
+
+    /// The intact records with their byte ranges, and the ranges between them that are not
+    /// records (torn writes, corruption) — what the spool copies to its quarantine.
+    public static func scan(_ bytes: [UInt8]) -> (records: [(record: SpoolRecord, range: Range<Int>)], gaps: [Range<Int>]) {
+        var out: [(SpoolRecord, Range<Int>)] = []
+        var gaps: [Range<Int>] = []
+        var gapStart: Int?
         var i = 0
-        var skipped = 0
         while i + headerSize <= bytes.count {
-            guard bytes[i..<(i + 4)].elementsEqual(magic) else {
-                i += 1
-                skipped += 1
-                continue
+            if bytes[i..<(i + 4)].elementsEqual(magic) {
+                let length = Int(read32(bytes, i + 4))
+                let crc = read32(bytes, i + 8)
+                let start = i + headerSize
+                if length <= maxPayload, start + length <= bytes.count,
+                    CRC32.checksum(bytes[start..<(start + length)]) == crc,
+                    let record = decodePayload(bytes[start..<(start + length)])
+                {
+                    if let g = gapStart { gaps.append(g..<i) }
+                    gapStart = nil
+                    out.append((record, i..<(start + length)))
+                    i = start + length
+                    continue
+                }
             }
-            let length = Int(read32(bytes, i + 4))
-            let crc = read32(bytes, i + 8)
-            let start = i + headerSize
-            guard length <= maxPayload, start + length <= bytes.count,
-                  CRC32.checksum(bytes[start..<(start + length)]) == crc,
-                  let record = decodePayload(bytes[start..<(start + length)])
-            else {
-                i += 1
-                skipped += 1
-                continue
-            }
-            out.append((record, start + length))
-            i = start + length
+            if gapStart == nil { gapStart = i }
+            i += 1
         }
-        skipped += bytes.count - i
-        return (out, skipped)
+        if i < bytes.count || gapStart != nil { gaps.append((gapStart ?? i)..<bytes.count) }
+        return (out, gaps)
     }
 
     static func decodePayload(_ p: ArraySlice<UInt8>) -> SpoolRecord? {

@@ -3,21 +3,22 @@ import HookwayKafka
 import Metrics
 
 extension SinkRunner {
-    /// Delivers one message with retries; dead-letters it when that fails. Returns only when
-    /// the message is done (delivered or acknowledged by the dead-letter topic).
-    func process(_ message: KafkaMessage) async {
+    /// Delivers one message with retries; dead-letters it when that fails. Returns true when
+    /// the message is done (delivered or acknowledged by the dead-letter topic), false when the
+    /// task was cancelled first (the message must not be committed).
+    func process(_ message: KafkaMessage) async -> Bool {
         guard let value = message.value, let event = try? Event.decode(value) else {
-            await deadLetter(message, error: "malformed", attempts: 0)
-            return
+            return await deadLetter(message, error: "malformed", attempts: 0)
         }
         var attempt = 0
         while true {
+            if Task.isCancelled { return false }
             attempt += 1
             do {
                 try await sink.deliver(event)
                 counters.delivered.increment()
                 if attempt > 1 { logger.info("delivered after retries", metadata: ["event.id": "\(event.id)", "attempts": "\(attempt)"]) }
-                return
+                return true
             } catch let unscrubbed {
                 // The scrubber holds every secret the sink resolved; nothing below may echo one.
                 var error = unscrubbed
@@ -26,8 +27,7 @@ extension SinkRunner {
                     logger.error("delivery failed; dead-lettering", metadata: [
                         "event.id": "\(event.id)", "attempts": "\(attempt)", "error": "\(error.message)", "permanent": "\(error.isPermanent)",
                     ])
-                    await deadLetter(message, error: error.message, attempts: attempt)
-                    return
+                    return await deadLetter(message, error: error.message, attempts: attempt)
                 }
                 counters.retried.increment()
                 var delay = config.retry.delay(afterAttempt: attempt)
@@ -35,7 +35,11 @@ extension SinkRunner {
                 logger.warning("delivery failed; retrying", metadata: [
                     "event.id": "\(event.id)", "attempt": "\(attempt)", "error": "\(error.message)", "delay": "\(delay)",
                 ])
-                try? await Task.sleep(for: delay)
+                do {
+                    try await Task.sleep(for: delay)
+                } catch {
+                    return false
+                }
             }
         }
     }
@@ -43,7 +47,8 @@ extension SinkRunner {
     /// Publishes the original message to the dead-letter topic with the failure in headers and
     /// waits for the acknowledgement (retrying until it comes: the offset must not be committed
     /// before the dead letter is durable).
-    func deadLetter(_ message: KafkaMessage, error: String, attempts: Int) async {
+    /// Returns false when cancelled before the dead letter was acknowledged.
+    func deadLetter(_ message: KafkaMessage, error: String, attempts: Int) async -> Bool {
         var headers = message.headers.filter { !$0.key.hasPrefix("hookway_") }
         headers += [
             KafkaHeader(key: "hookway_error", value: Array(error.utf8)),
@@ -58,10 +63,14 @@ extension SinkRunner {
             do {
                 _ = try await producer.send(topic: config.deadLetterTopic, key: message.key, value: message.value, headers: headers)
                 counters.deadLettered.increment()
-                return
+                return true
             } catch {
                 logger.error("dead-letter write failed; retrying", metadata: ["topic": "\(config.deadLetterTopic)", "error": "\(error)"])
-                try? await Task.sleep(for: wait)
+                do {
+                    try await Task.sleep(for: wait)
+                } catch {
+                    return false
+                }
                 wait = min(wait * 2, .seconds(10))
             }
         }

@@ -68,15 +68,37 @@ public final class SinkRunner: Sendable {
 
     /// Asks the runner to stop: no new messages, in-flight work finishes (or is abandoned after
     /// the drain timeout), done offsets are committed, the group is left.
-    public func stop() { stopSignal.continuation.finish() }
+    public func stop() {
+        stopRequested.withLockedValue { $0 = true }
+        stopSignal.continuation.finish()
+    }
 
-    /// Consumes until ``stop()`` or task cancellation.
+    /// Whether ``stop()`` was called (a run that ends without it died).
+    public var wasStopped: Bool { stopRequested.withLockedValue { $0 } }
+    let stopRequested = NIOLockedValueBox(false)
+
+    /// The consumer of the run in progress (for the package's fault-injection tests).
+    package var consumer: KafkaConsumer? { currentConsumer.withLockedValue { $0 } }
+    let currentConsumer = NIOLockedValueBox<KafkaConsumer?>(nil)
+
+    /// Why a run ended without ``stop()``: its consumer failed (a fatal error), so the sink
+    /// must be restarted.
+    public struct ConsumerFailure: Error, CustomStringConvertible {
+        public let sink: String
+        public let error: KafkaError
+        public var description: String { "sink \(sink): consumer failed: \(error)" }
+    }
+
+    /// Consumes until ``stop()`` or task cancellation; throws ``ConsumerFailure`` when the
+    /// consumer fails first.
     public func run() async throws {
         // Subscribing to a topic that does not exist yet works but logs errors until it does;
         // the dead-letter topic must exist before the first failure.
         try? await KafkaAdmin(bootstrapServers: consumerConfiguration.bootstrapServers)
             .createTopics(config.topics + [config.deadLetterTopic], partitions: topicPartitions, replicationFactor: topicReplication, timeout: .seconds(10))
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+        currentConsumer.withLockedValue { $0 = consumer }
+        let failure = NIOLockedValueBox<KafkaError?>(nil)
         logger.info("sink started", metadata: ["topics": "\(config.topics.joined(separator: ","))", "group": "\(config.group)"])
         let laneCount = max(1, config.maxInFlight)
         // Each lane has its own queue, so a slow key holds up only its lane; the limit bounds
@@ -87,7 +109,9 @@ public final class SinkRunner: Sendable {
             for lane in lanes {
                 group.addTask {
                     for await message in lane.stream {
-                        await self.process(message)
+                        // A message abandoned on cancellation stays in flight: never committed,
+                        // redelivered to whoever consumes the partition next.
+                        guard await self.process(message) else { break }
                         self.tracker.withLockedValue { $0.finish(topic: message.topic, partition: message.partition, offset: message.offset) }
                         limit.release()
                     }
@@ -114,6 +138,7 @@ public final class SinkRunner: Sendable {
                     }
                 } catch {
                     self.logger.error("consumer failed", metadata: ["error": "\(error)"])
+                    failure.withLockedValue { $0 = (error as? KafkaError) ?? KafkaError(code: .init(name: "consumer"), message: "\(error)") }
                 }
             }
             let stopper = Task {
@@ -139,7 +164,11 @@ public final class SinkRunner: Sendable {
             group.cancelAll()
         }
         await consumer.close()
+        currentConsumer.withLockedValue { $0 = nil }
         await sink.shutdown()
+        if let error = failure.withLockedValue({ $0 }), !wasStopped {
+            throw ConsumerFailure(sink: config.name, error: error)
+        }
         logger.info("sink stopped")
     }
 

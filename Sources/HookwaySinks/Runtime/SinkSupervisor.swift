@@ -1,18 +1,83 @@
 public import HookwayCore
 public import HookwayKafka
 public import Logging
+import Metrics
 import NIOConcurrencyHelpers
 public import ServiceLifecycle
 
 /// Runs every configured sink (or the named ones) and follows routes.json edits: sinks added
 /// start, sinks removed stop, sinks whose settings changed restart — without a process restart.
+///
+/// A sink whose run dies (its consumer fails fatally, its store cannot open) is restarted with
+/// exponential backoff (1 s … 60 s) from a fresh sink and consumer; ``health`` and
+/// `hookway_sink_up{sink}` say which sinks are up, and since when one is down.
 public final class SinkSupervisor: Service, Sendable {
     public typealias SinkFactory = @Sendable (SinkConfig, Logger) throws -> any Sink
 
-    struct Running: Sendable {
-        let runner: SinkRunner
-        let task: Task<Void, Never>
+    /// One sink's place: its current runner (replaced on restart) and whether it should run.
+    final class Slot: Sendable {
+        let config: SinkConfig
         let fingerprint: JSONValue
+        private struct State {
+            var runner: SinkRunner?
+            var stopped = false
+            var downSince: ContinuousClock.Instant?
+            var lastError: String?
+            var restarts = 0
+        }
+        private let state = NIOLockedValueBox(State())
+        let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+        let upGauge: Gauge
+
+        init(config: SinkConfig) {
+            self.config = config
+            self.fingerprint = config.options
+            upGauge = Gauge(label: "hookway_sink_up", dimensions: [("sink", config.name)])
+        }
+
+        /// Installs a new runner; false (and the runner is stopped) when the slot was stopped.
+        func install(_ runner: SinkRunner) -> Bool {
+            let stopped = state.withLockedValue { state -> Bool in
+                if !state.stopped { state.runner = runner }
+                return state.stopped
+            }
+            if stopped { runner.stop() }
+            return !stopped
+        }
+
+        func stop() {
+            let runner = state.withLockedValue { state -> SinkRunner? in
+                state.stopped = true
+                return state.runner
+            }
+            runner?.stop()
+        }
+
+        var isStopped: Bool { state.withLockedValue { $0.stopped } }
+        var runner: SinkRunner? { state.withLockedValue { $0.runner } }
+
+        func markUp() {
+            state.withLockedValue {
+                $0.downSince = nil
+                $0.lastError = nil
+            }
+            upGauge.record(1)
+        }
+
+        func markDown(_ error: String) {
+            state.withLockedValue {
+                if $0.downSince == nil { $0.downSince = .now }
+                $0.lastError = error
+                $0.restarts += 1
+            }
+            upGauge.record(0)
+        }
+
+        func health(now: ContinuousClock.Instant) -> SinkHealth {
+            state.withLockedValue {
+                SinkHealth(name: config.name, downFor: $0.downSince.map { now - $0 }, lastError: $0.lastError, restarts: $0.restarts)
+            }
+        }
     }
 
     let brokers: String
@@ -20,71 +85,153 @@ public final class SinkSupervisor: Service, Sendable {
     let producer: KafkaProducer
     let logger: Logger
     let factory: SinkFactory
-    let running = NIOLockedValueBox<[String: Running]>([:])
+    let slots = NIOLockedValueBox<[String: Slot]>([:])
     let initial: RoutesConfig
+    let config: NIOLockedValueBox<RoutesConfig>
+    /// Restart backoff: the first wait, doubled up to the maximum.
+    let restartBackoff: (first: Duration, max: Duration)
+    /// How long in-flight work may take after a stop (from `limits.shutdownTimeoutMs`).
+    let drainTimeout: Duration
 
-    public init(config: RoutesConfig, brokers: String, only: [String], producer: KafkaProducer, logger: Logger, factory: @escaping SinkFactory) {
+    public init(
+        config: RoutesConfig, brokers: String, only: [String], producer: KafkaProducer, logger: Logger,
+        restartBackoff: (first: Duration, max: Duration) = (.seconds(1), .seconds(60)), factory: @escaping SinkFactory
+    ) {
         self.initial = config
+        self.config = NIOLockedValueBox(config)
         self.brokers = brokers
         self.only = Set(only)
         self.producer = producer
         self.logger = logger
+        self.restartBackoff = restartBackoff
+        // Leave a share of the shutdown bound for leaving the group and flushing the producer.
+        self.drainTimeout = .milliseconds(max(1_000, config.limits.shutdownTimeoutMs * 2 / 3))
         self.factory = factory
     }
 
     /// Names of the sinks running now.
-    public var runningSinks: [String] { running.withLockedValue { $0.keys.sorted() } }
+    public var runningSinks: [String] { slots.withLockedValue { $0.keys.sorted() } }
+
+    /// Each sink's state, by name.
+    public var health: [SinkHealth] {
+        let now = ContinuousClock.now
+        return slots.withLockedValue { $0.values.map { $0.health(now: now) } }.sorted { $0.name < $1.name }
+    }
+
+    /// The runner of `name` now (for the package's fault-injection tests).
+    package func runner(named name: String) -> SinkRunner? { slots.withLockedValue { $0[name] }?.runner }
 
     public func run() async throws {
         apply(initial)
         try? await gracefulShutdown()
-        let all = running.withLockedValue { current in
+        let all = slots.withLockedValue { current in
             defer { current = [:] }
             return Array(current.values)
         }
-        for r in all { r.runner.stop() }
-        for r in all { await r.task.value }
+        for slot in all { slot.stop() }
+        for slot in all { await slot.task.withLockedValue({ $0 })?.value }
     }
 
     /// Brings the running sinks in line with `config`.
     public func apply(_ config: RoutesConfig) {
+        self.config.withLockedValue { $0 = config }
         let wanted = config.sinkNames.filter { only.isEmpty || only.contains($0) }
-        var toStop: [Running] = []
+        var toStop: [Slot] = []
         var toStart: [SinkConfig] = []
-        running.withLockedValue { current in
-            for (name, r) in current where !wanted.contains(name) || config.sinks[name]?.options != r.fingerprint {
-                toStop.append(r)
+        slots.withLockedValue { current in
+            for (name, slot) in current where !wanted.contains(name) || config.sinks[name]?.options != slot.fingerprint {
+                toStop.append(slot)
                 current[name] = nil
             }
             for name in wanted where current[name] == nil {
                 if let sink = config.sinks[name] { toStart.append(sink) }
             }
         }
-        for r in toStop {
-            logger.info("stopping sink", metadata: ["sink": "\(r.runner.config.name)"])
-            r.runner.stop()
+        for slot in toStop {
+            logger.info("stopping sink", metadata: ["sink": "\(slot.config.name)"])
+            slot.stop()
         }
         for sinkConfig in toStart {
-            let sink: any Sink
-            do {
-                sink = try factory(sinkConfig, logger)
-            } catch {
-                logger.error("cannot start sink", metadata: ["sink": "\(sinkConfig.name)", "error": "\(error)"])
-                continue
-            }
-            let runner = SinkRunner(
-                config: sinkConfig, sink: sink, brokers: brokers, consumerProperties: config.kafka.consumer, producer: producer, logger: logger,
-                topicPartitions: config.kafka.partitions, topicReplication: config.kafka.replicationFactor
-            )
-            let logger = self.logger
-            let task = Task {
-                do {
-                    try await runner.run()
-                } catch {
-                    logger.error("sink failed", metadata: ["sink": "\(sinkConfig.name)", "error": "\(error)"])
-                }
-            }
-            running.withLockedValue { $0[sinkConfig.name] = Running(runner: runner, task: task, fingerprint: sinkConfig.options) }
+            let slot = Slot(config: sinkConfig)
+            slots.withLockedValue { $0[sinkConfig.name] = slot }
+            slot.task.withLockedValue { $0 = Task { await self.supervise(slot) } }
         }
+    }
+
+    /// Runs the slot's sink until it is stopped, restarting it whenever its run dies.
+    func supervise(_ slot: Slot) async {
+        var backoff = restartBackoff.first
+        let name = slot.config.name
+        while !slot.isStopped, !Task.isCancelled {
+            let failure: String
+            do {
+                let sink = try factory(slot.config, logger)
+                let settings = config.withLockedValue { $0 }
+                let runner = SinkRunner(
+                    config: slot.config, sink: sink, brokers: brokers, consumerProperties: settings.kafka.consumer, producer: producer,
+                    logger: logger, drainTimeout: drainTimeout, topicPartitions: settings.kafka.partitions,
+                    topicReplication: settings.kafka.replicationFactor)
+                guard slot.install(runner) else { return }
+                slot.markUp()
+                let started = ContinuousClock.now
+                defer { if ContinuousClock.now - started > restartBackoff.max { backoff = restartBackoff.first } }
+                try await runner.run()
+                if runner.wasStopped || slot.isStopped { return }
+                failure = "the sink's run ended without a stop"
+            } catch {
+                failure = "\(error)"
+            }
+            if slot.isStopped { return }
+            slot.markDown(failure)
+            logger.error("sink down; restarting", metadata: ["sink": "\(name)", "error": "\(failure)", "in": "\(backoff)"])
+            do {
+                try await Task.sleep(for: backoff)
+            } catch {
+                return
+            }
+            backoff = min(backoff * 2, restartBackoff.max)
+        }
+    }
+}
+
+/// One sink's health as `hookway consume`'s `/healthz` reports it.
+public struct SinkHealth: Sendable, Equatable {
+    public var name: String
+    /// How long the sink has been down (`nil`: up).
+    public var downFor: Duration?
+    public var lastError: String?
+    public var restarts: Int
+
+    public var isUp: Bool { downFor == nil }
+}
+
+extension SinkHealth {
+    /// `/healthz` of `hookway consume`: 200 unless a sink has been down longer than `grace`
+    /// (a restart in progress is not an outage yet), with every sink's state.
+    public static func report(_ sinks: [SinkHealth], grace: Duration) -> (healthy: Bool, json: String) {
+        let failing = sinks.filter { ($0.downFor ?? .zero) > grace }
+        var w = JSONWriter(reservingCapacity: 128)
+        w.appendRaw(Array(#"{"status":"#.utf8))
+        w.appendString(failing.isEmpty ? "ok" : "failing")
+        w.appendRaw(Array(#","sinks":{"#.utf8))
+        for (i, sink) in sinks.enumerated() {
+            if i > 0 { w.appendRaw(Array(",".utf8)) }
+            w.appendString(sink.name)
+            w.appendRaw(Array(#":{"up":"#.utf8))
+            w.appendRaw(Array((sink.isUp ? "true" : "false").utf8))
+            w.appendRaw(Array(#","restarts":"#.utf8))
+            w.appendRaw(Array(String(sink.restarts).utf8))
+            if let down = sink.downFor {
+                w.appendRaw(Array(#","downSeconds":"#.utf8))
+                w.appendRaw(Array(String(down.components.seconds).utf8))
+            }
+            if let error = sink.lastError {
+                w.appendRaw(Array(#","error":"#.utf8))
+                w.appendString(LogSafe.text(error, limit: 256))
+            }
+            w.appendRaw(Array("}".utf8))
+        }
+        w.appendRaw(Array("}}".utf8))
+        return (failing.isEmpty, String(decoding: w.bytes, as: UTF8.self))
     }
 }

@@ -39,10 +39,16 @@ struct Serve: AsyncParsableCommand {
         }
         let server: IngressServer
         do {
-            server = try IngressServer(config: routes, options: options, metrics: metrics, logger: logger)
+            server = try IngressServer(config: routes, options: options, metrics: metrics, admin: admin, logger: logger)
         } catch {
-            logger.critical("cannot create the Kafka producer", metadata: ["error": "\(error)"])
-            throw ExitCode(2)
+            logger.critical("cannot start the ingress", metadata: ["code": "\(error.code.rawValue)", "error": "\(error.message)"])
+            switch error.code {
+            case .spoolUnavailable:
+                printError("hookway serve: \(error.message)")
+                throw ExitCode(1)
+            case .producerUnavailable:
+                throw ExitCode(2)
+            }
         }
         let services = server.makeServices { port in
             logger.info("listening", metadata: ["address": "\(options.host):\(port)", "config": "\(options.configPath)", "summary": "\(routes.summary)"])
