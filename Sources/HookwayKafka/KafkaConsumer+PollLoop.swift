@@ -67,14 +67,19 @@ struct ConsumerPollLoop {
     }
 
     private func tearDown(_ rk: OpaquePointer, error: KafkaError?) {
-        // Leaves the group; the revoke is served by our rebalance callback on this thread.
-        let closeError = rd_kafka_consumer_close(rk)
-        if closeError != RD_KAFKA_RESP_ERR_NO_ERROR {
-            core.logger.warning("consumer close", metadata: ["error": "\(KafkaError(closeError))"])
+        // Leaves the group; the revoke is served by our rebalance callback on this thread. A
+        // consumer that failed fatally cannot leave cleanly (librdkafka's close then waits on a
+        // group it can no longer talk to): the sequence ends with the error at once, and the
+        // client is destroyed without the close — the group expires the member.
+        if error == nil {
+            let closeError = rd_kafka_consumer_close(rk)
+            if closeError != RD_KAFKA_RESP_ERR_NO_ERROR {
+                core.logger.warning("consumer close", metadata: ["error": "\(KafkaError(closeError))"])
+            }
         }
         let actions = core.state.withLockedValue { $0.finish(error: error) }
         handle.closeAndDrainLeases()
-        handle.destroy()
+        handle.destroy(skipConsumerClose: error != nil)
         opaque.release()
         for waiter in actions.waiters {
             waiter.resume(returning: error.map { .failure($0) } ?? .success(nil))

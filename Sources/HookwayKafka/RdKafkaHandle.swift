@@ -61,8 +61,14 @@ final class RdKafkaHandle: @unchecked Sendable {
     }
 
     /// Destroys the wake queue handle and the client. Call once, after ``closeAndDrainLeases()``.
-    func destroy() {
+    /// `skipConsumerClose`: the consumer already failed fatally, so leaving the group (which
+    /// `rd_kafka_destroy` would attempt again) can only hang.
+    func destroy(skipConsumerClose: Bool = false) {
         if let wakeQueue { rd_kafka_queue_destroy(wakeQueue) }
-        rd_kafka_destroy(pointer)
+        if skipConsumerClose {
+            rd_kafka_destroy_flags(pointer, RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE)
+        } else {
+            rd_kafka_destroy(pointer)
+        }
     }
 }

@@ -14,9 +14,11 @@ final class LoadGenerator: Sendable {
     let outcomes = NIOLockedValueBox<[Outcome]>([])
     let stopFlag = NIOLockedValueBox(false)
     let send: @Sendable ([UInt8], String) async throws -> IngressHarness.Answer
+    let body: @Sendable () -> [UInt8]
 
-    init(send: @escaping @Sendable ([UInt8], String) async throws -> IngressHarness.Answer) {
+    init(body: @escaping @Sendable () -> [UInt8] = { Bodies.bitnob() }, send: @escaping @Sendable ([UInt8], String) async throws -> IngressHarness.Answer) {
         self.send = send
+        self.body = body
     }
 
     /// Runs until `stop()`, one request every `interval`, each on its own task (open loop).
@@ -25,7 +27,7 @@ final class LoadGenerator: Sendable {
             await withTaskGroup(of: Void.self) { group in
                 while !stopFlag.withLockedValue({ $0 }) {
                     group.addTask {
-                        let body = Bodies.bitnob()
+                        let body = self.body()
                         let outcome: Outcome
                         do {
                             let answer = try await self.send(body, Sign.bitnob(body))
@@ -54,6 +56,10 @@ final class LoadGenerator: Sendable {
     /// Events the spool took after `instant` (so the spool, not an earlier broker, holds them).
     func spooledIDs(after instant: ContinuousClock.Instant) -> [String] {
         outcomes.withLockedValue { $0 }.filter { $0.spooled && $0.answeredAt > instant }.compactMap(\.id)
+    }
+    /// Outcomes answered between two instants.
+    func outcomes(between start: ContinuousClock.Instant, and end: ContinuousClock.Instant) -> [Outcome] {
+        outcomes.withLockedValue { $0 }.filter { $0.answeredAt > start && $0.answeredAt < end }
     }
     var directIDs: [String] { outcomes.withLockedValue { $0 }.filter { $0.status == 200 && !$0.spooled }.compactMap(\.id) }
 }

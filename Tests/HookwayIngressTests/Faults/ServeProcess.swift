@@ -12,13 +12,14 @@ struct ServeProcess {
             .deletingLastPathComponent().appendingPathComponent(".build/debug/hookway").path
     }
 
-    static func start(config: String, port: Int, brokers: String, log: String) throws -> ServeProcess {
+    static func start(config: String, port: Int, brokers: String, log: String, environment: [String: String] = [:]) throws -> ServeProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["serve", "--config", config, "--host", "127.0.0.1", "--port", "\(port)", "--brokers", brokers]
         var env = ProcessInfo.processInfo.environment
         for (k, v) in IngressHarness.environment { env[k] = v }
         env["HOOKWAY_LOG_FORMAT"] = "json"
+        for (k, v) in environment { env[k] = v }
         process.environment = env
         FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
@@ -33,6 +34,16 @@ struct ServeProcess {
         }
         process.terminate()
         throw HarnessError(message: "hookway serve did not listen on \(port); see \(log)")
+    }
+
+    /// SIGTERM, then waits for the exit; returns how long the graceful stop took.
+    func terminate() -> Duration {
+        let started = ContinuousClock.now
+        if process.isRunning {
+            Glibc.kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+        return ContinuousClock.now - started
     }
 
     /// SIGKILL: no graceful anything.
