@@ -81,15 +81,31 @@ extension KafkaProducer {
     }
 
     /// Enqueues a copy of the message with `rd_kafka_produceva`; returns `nil` on success.
+    ///
+    /// Headers go in as one application-built list (`RD_KAFKA_VTYPE_HEADERS`), which librdkafka
+    /// owns only when the produce succeeds. Passing them one by one (`RD_KAFKA_VTYPE_HEADER`)
+    /// makes librdkafka ≤ 2.8 free them twice when the produce fails after the message was built
+    /// — an unknown topic, a topic it may not write (librdkafka#4627) — which crashes the process.
     static func produce(
         rk: OpaquePointer, id: UInt64, topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader]
     ) -> KafkaError? {
-        let arena = HeaderArena(headers)
-        defer { arena.deallocate() }
-        return topic.withCString { topicName in
+        var headerList: OpaquePointer?
+        if !headers.isEmpty {
+            headerList = rd_kafka_headers_new(headers.count)
+            for header in headers {
+                let added = header.key.withCString { name in
+                    withBytes(header.value) { pointer, count in rd_kafka_header_add(headerList, name, -1, pointer, count) }
+                }
+                if added != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    rd_kafka_headers_destroy(headerList)
+                    return KafkaError(added, detail: "header \(header.key)")
+                }
+            }
+        }
+        let error = topic.withCString { topicName in
             withBytes(key) { keyPointer, keyCount in
                 withBytes(value) { valuePointer, valueCount in
-                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 5 + headers.count) { vus in
+                    withUnsafeTemporaryAllocation(of: rd_kafka_vu_t.self, capacity: 6) { vus -> KafkaError? in
                         var count = 0
                         func append(_ type: rd_kafka_vtype_t, _ fill: (inout rd_kafka_vu_t) -> Void) {
                             var vu = rd_kafka_vu_t()
@@ -109,13 +125,7 @@ extension KafkaProducer {
                             $0.u.mem.ptr = valuePointer.map { UnsafeMutableRawPointer(mutating: $0) }
                             $0.u.mem.size = valueCount
                         }
-                        for header in arena.entries {
-                            append(RD_KAFKA_VTYPE_HEADER) {
-                                $0.u.header.name = header.name
-                                $0.u.header.val = header.value
-                                $0.u.header.size = header.count
-                            }
-                        }
+                        if let headerList { append(RD_KAFKA_VTYPE_HEADERS) { $0.u.headers = headerList } }
                         defer { vus.baseAddress.map { _ = $0.deinitialize(count: count) } }
                         guard let error = rd_kafka_produceva(rk, vus.baseAddress, count) else { return nil }
                         return KafkaError(consuming: error)
@@ -123,6 +133,9 @@ extension KafkaProducer {
                 }
             }
         }
+        // On failure the list is still ours.
+        if error != nil, let headerList { rd_kafka_headers_destroy(headerList) }
+        return error
     }
 
     /// Calls `body` with a pointer and count for `bytes`: `nil` for `nil`, and a valid non-NULL
@@ -136,54 +149,5 @@ extension KafkaProducer {
             return withUnsafeBytes(of: &placeholder) { body($0.baseAddress, 0) }
         }
         return bytes.withUnsafeBytes { body($0.baseAddress, $0.count) }
-    }
-}
-
-/// Header names (NUL-terminated) and values copied into one allocation that lives for the
-/// duration of a `rd_kafka_produceva` call (which copies them again into the message).
-struct HeaderArena {
-    struct Entry {
-        let name: UnsafePointer<CChar>
-        let value: UnsafeRawPointer?
-        let count: Int
-    }
-
-    private let storage: UnsafeMutableRawPointer?
-    let entries: [Entry]
-
-    init(_ headers: [KafkaHeader]) {
-        guard !headers.isEmpty else {
-            storage = nil
-            entries = []
-            return
-        }
-        let size = headers.reduce(0) { $0 + $1.key.utf8.count + 1 + ($1.value?.count ?? 0) }
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 1)
-        var cursor = storage
-        var entries: [Entry] = []
-        entries.reserveCapacity(headers.count)
-        for header in headers {
-            let name = cursor.assumingMemoryBound(to: CChar.self)
-            for byte in header.key.utf8 {
-                cursor.storeBytes(of: byte, as: UInt8.self)
-                cursor += 1
-            }
-            cursor.storeBytes(of: 0, as: UInt8.self)
-            cursor += 1
-            let valueStart = UnsafeRawPointer(cursor)
-            if let value = header.value {
-                value.withUnsafeBytes { bytes in
-                    if let base = bytes.baseAddress { cursor.copyMemory(from: base, byteCount: bytes.count) }
-                }
-                cursor += value.count
-            }
-            entries.append(Entry(name: UnsafePointer(name), value: header.value == nil ? nil : valueStart, count: header.value?.count ?? 0))
-        }
-        self.storage = storage
-        self.entries = entries
-    }
-
-    func deallocate() {
-        storage?.deallocate()
     }
 }

@@ -77,6 +77,7 @@ struct OpenAPIContractTests {
         #expect(refusal.status == 500, "\(refusal.status) \(refusal.body)")
         record(refusal)
         await refusing.stop()
+        withExtendedLifetime(cluster) {}  // the mock must outlive the ingress that uses it
         #expect(Self.documentedStatuses.subtracting(seenStatuses).isEmpty, "unreached statuses: \(Self.documentedStatuses.subtracting(seenStatuses))")
         #expect(Self.documentedCodes.subtracting(seenCodes).isEmpty, "unreached codes: \(Self.documentedCodes.subtracting(seenCodes))")
         #expect(seenStatuses.subtracting(Self.documentedStatuses).isEmpty, "undocumented statuses: \(seenStatuses.subtracting(Self.documentedStatuses))")

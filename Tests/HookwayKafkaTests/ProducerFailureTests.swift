@@ -4,6 +4,30 @@ import Testing
 
 @Suite("Producer failures", .timeLimit(.minutes(1)))
 struct ProducerFailureTests {
+    /// librdkafka#4627: a produce with headers that librdkafka refuses after building the
+    /// message (here: a topic it was just told it may not write) freed the headers twice and
+    /// crashed the process. Now it is an error the caller can classify.
+    @Test("A produce with headers refused by librdkafka is an error, not a crash")
+    func refusedProduceWithHeadersIsAnError() async throws {
+        let cluster = try KafkaMockCluster(brokers: 1)
+        cluster.createTopic("refused", partitions: 1, replicationFactor: 1)
+        cluster.pushRequestErrors(apiKey: 0, errors: [29])
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: cluster.bootstrapServers), logger: testLogger("refused"))
+        let headers = [KafkaHeader(key: "ce_id", value: Array("e1".utf8)), KafkaHeader(key: "empty", value: nil)]
+        var codes: [String] = []
+        for _ in 0..<3 {
+            do throws(KafkaError) {
+                _ = try await producer.send(topic: "refused", key: Array("k".utf8), value: Array("v".utf8), headers: headers)
+                codes.append("ok")
+            } catch {
+                codes.append(error.code.name)
+            }
+        }
+        #expect(codes.first == "TOPIC_AUTHORIZATION_FAILED", "\(codes)")
+        await producer.shutdown(timeout: .seconds(2))
+        withExtendedLifetime(cluster) {}
+    }
+
     @Test("With no broker listening, send fails with a typed, retriable error within message.timeout")
     func sendToDeadPortFailsWithinMessageTimeout() async throws {
         var configuration = KafkaProducerConfiguration(bootstrapServers: "127.0.0.1:\(try TansuBroker.unusedPort())")

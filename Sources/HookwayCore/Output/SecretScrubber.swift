@@ -37,7 +37,7 @@ public struct SecretScrubber: Sendable {
     }
 
     /// RFC 3986 percent-encoding of everything but unreserved characters (and `/` when asked).
-    static func percentEncoded(_ s: String, keepSlash: Bool) -> String {
+    public static func percentEncoded(_ s: String, keepSlash: Bool) -> String {
         let hex = Array("0123456789ABCDEF".utf8)
         var out: [UInt8] = []
         for b in s.utf8 {

@@ -22,6 +22,9 @@ public enum PublishFailure: Sendable, Equatable {
         "UNSUPPORTED_FOR_MESSAGE_FORMAT", "INVALID_REQUIRED_ACKS", "_INVALID_ARG", "_BAD_MSG",
     ]
 
+    /// Permanent refusals about the topic rather than the record: an operator may fix them.
+    public static let topicLevelCodes: Set<String> = ["TOPIC_AUTHORIZATION_FAILED", "TOPIC_EXCEPTION", "POLICY_VIOLATION"]
+
     public static func classify(_ error: KafkaError) -> PublishFailure {
         if error.isFatal { return .fatal(error.code) }
         if tooLargeCodes.contains(error.code.name) { return .permanent(error.code, tooLarge: true) }

@@ -29,6 +29,8 @@ public struct SpoolDrainer: Service {
     }
 
     static let drainedCounter = Counter(label: "hookway_spool_drained_total")
+    /// Attempts (1 s, 2 s, 4 s … apart: about a minute) before a topic-level refusal quarantines a record.
+    static let topicRetryLimit = 6
 
     public func run() async throws {
         var readBackoff = Duration.milliseconds(500)
@@ -59,6 +61,7 @@ public struct SpoolDrainer: Service {
     func drain(_ records: [SpoolRecord], segment: String) async -> Bool {
         var index = 0
         var wait = Duration.milliseconds(100)
+        var topicRetries = 0
         while index < records.count {
             if Task.isShuttingDownGracefully || Task.isCancelled { return false }
             let r = records[index]
@@ -71,11 +74,25 @@ public struct SpoolDrainer: Service {
             case .delivered:
                 index += 1
                 wait = .milliseconds(100)
+                topicRetries = 0
                 Self.drainedCounter.increment()
             case .rejected(let error, _):
+                // A refusal about the topic (its ACL, its policy) may be fixed by an operator
+                // soon, and librdkafka repeats it from cache until its next metadata refresh:
+                // try again for a while before giving up on the record. A refusal of the record
+                // itself (too large, invalid) will not change.
+                if PublishFailure.topicLevelCodes.contains(error.code.name), topicRetries < Self.topicRetryLimit {
+                    topicRetries += 1
+                    logger.warning("kafka refuses the topic; retrying before quarantining the record", metadata: [
+                        "error": "\(error)", "attempt": "\(topicRetries)",
+                    ])
+                    try? await Task.sleep(for: .seconds(1 << min(topicRetries, 5)))
+                    continue
+                }
                 // Never publishable as it is: out of the way, bytes kept for an operator.
                 if await spool.reject(r, segment: segment, index: index, reason: "\(error.code.name): \(error.message)") {
                     index += 1
+                    topicRetries = 0
                 } else {
                     try? await Task.sleep(for: .seconds(5))
                 }

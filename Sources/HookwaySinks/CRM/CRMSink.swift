@@ -123,20 +123,7 @@ public struct CRMSink: Sink {
         })
     }
 
-    static func percentEncoded(_ s: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.append(b)
-            default:
-                out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0x0f)]]
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func percentEncoded(_ s: String) -> String { SecretScrubber.percentEncoded(s, keepSlash: false) }
 
     /// The URL without its query string, which may carry a key.
     static func redacted(_ url: String) -> String {

@@ -39,13 +39,10 @@ enum RawHTTPClient {
         }
     }
 
-    static func send(
-        port: Int, method: String, path: String, headers: [(name: String, value: String)], body: [UInt8], mode: Mode,
-        timeout: Double = 15
-    ) throws -> Answer {
+    /// A TCP connection to 127.0.0.1:`port`; the caller closes the descriptor.
+    static func connectLoopback(port: Int) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
-        defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -53,7 +50,19 @@ enum RawHTTPClient {
         let connected = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw Failure(description: "connect: \(errno)") }
+        guard connected == 0 else {
+            close(fd)
+            throw Failure(description: "connect: \(errno)")
+        }
+        return fd
+    }
+
+    static func send(
+        port: Int, method: String, path: String, headers: [(name: String, value: String)], body: [UInt8], mode: Mode,
+        timeout: Double = 15
+    ) throws -> Answer {
+        let fd = try connectLoopback(port: port)
+        defer { close(fd) }
 
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
         for h in headers { head += "\(h.name): \(h.value)\r\n" }

@@ -12,19 +12,7 @@ final class RawConnection: @unchecked Sendable {
     private var reader: RawHTTPClient.Reader
 
     init(port: Int) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw RawHTTPClient.Failure(description: "socket: \(errno)") }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = in_port_t(UInt16(port).bigEndian)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            close(fd)
-            throw RawHTTPClient.Failure(description: "connect: \(errno)")
-        }
+        let fd = try RawHTTPClient.connectLoopback(port: port)
         self.fd = fd
         reader = RawHTTPClient.Reader(fd: fd)
     }

@@ -42,6 +42,32 @@ struct DurabilityFaultTests {
         return Array(#"{"event":"payout.transfer.success","data":{"id":"\#(id)","amount":"1.00","status":"success","pad":"\#(String(repeating: "x", count: 700_000))"}}"#.utf8)
     }
 
+    /// A `hookway serve` process on its own spool and topic with load aimed at it.
+    struct ServedIngress {
+        let dir: String
+        let topic: String
+        let port: Int
+        let load: LoadGenerator
+        let server: ServeProcess
+
+        static func start(_ tag: String, broker: TansuBroker, environment: [String: String] = [:], setUp: (String) throws -> [String: String] = { _ in [:] }) throws -> ServedIngress {
+            let dir = try DurabilityFaultTests.temporaryDirectory(tag)
+            let topic = "t-\(UUID().uuidString.lowercased())"
+            try DurabilityFaultTests.routes(topic: topic, spoolPath: dir + "/spool").write(toFile: dir + "/routes.json", atomically: true, encoding: .utf8)
+            let port = try TansuBroker.unusedPort()
+            let extra = try setUp(dir).merging(environment) { a, _ in a }
+            let server = try ServeProcess.start(config: dir + "/routes.json", port: port, brokers: broker.bootstrapServers, log: dir + "/serve.log", environment: extra)
+            let client = IngressClient(port: port)
+            let load = LoadGenerator { body, signature in try await client.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body) }
+            return ServedIngress(dir: dir, topic: topic, port: port, load: load, server: server)
+        }
+
+        /// The same ingress started again on its spool (after a kill).
+        func restarted(broker: TansuBroker, log: String) throws -> ServeProcess {
+            try ServeProcess.start(config: dir + "/routes.json", port: port, brokers: broker.bootstrapServers, log: dir + "/" + log)
+        }
+    }
+
     // MARK: (e) spool disk full
 
     @Test(.enabled(if: getuid() == 0, "needs root to mount a tmpfs"))
@@ -90,18 +116,12 @@ struct DurabilityFaultTests {
     func fsyncFailsWithEIO() async throws {
         let broker = try await TansuBroker.start()
         defer { broker.stop() }
-        let dir = try Self.temporaryDirectory("eio")
-        let shim = try Self.buildFsyncShim(in: dir)
-        let flag = dir + "/fail-fsync"
-        let topic = "t-\(UUID().uuidString.lowercased())"
-        try Self.routes(topic: topic, spoolPath: dir + "/spool").write(toFile: dir + "/routes.json", atomically: true, encoding: .utf8)
-        let port = try TansuBroker.unusedPort()
-        let server = try ServeProcess.start(
-            config: dir + "/routes.json", port: port, brokers: broker.bootstrapServers, log: dir + "/serve.log",
-            environment: ["LD_PRELOAD": shim, "HOOKWAY_FAIL_FSYNC_FLAG": flag])
+        let ingress = try ServedIngress.start("eio", broker: broker) { dir in
+            ["LD_PRELOAD": try Self.buildFsyncShim(in: dir), "HOOKWAY_FAIL_FSYNC_FLAG": dir + "/fail-fsync"]
+        }
+        let (flag, topic, load, server) = (ingress.dir + "/fail-fsync", ingress.topic, ingress.load, ingress.server)
+        let client = IngressClient(port: ingress.port)
         defer { server.kill() }
-        let client = IngressClient(port: port)
-        let load = LoadGenerator { body, signature in try await client.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body) }
         let running = load.start()
         try await Task.sleep(for: .seconds(2))
         broker.pause()
@@ -160,13 +180,9 @@ struct DurabilityFaultTests {
     @Test func segmentCorruptedAfterIngressCrash() async throws {
         let broker = try await TansuBroker.start()
         defer { broker.stop() }
-        let dir = try Self.temporaryDirectory("corrupt")
-        let topic = "t-\(UUID().uuidString.lowercased())"
-        try Self.routes(topic: topic, spoolPath: dir + "/spool").write(toFile: dir + "/routes.json", atomically: true, encoding: .utf8)
-        let port = try TansuBroker.unusedPort()
-        var server = try ServeProcess.start(config: dir + "/routes.json", port: port, brokers: broker.bootstrapServers, log: dir + "/serve.log")
-        let client = IngressClient(port: port)
-        let load = LoadGenerator { body, signature in try await client.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body) }
+        let ingress = try ServedIngress.start("corrupt", broker: broker)
+        let (dir, topic, load) = (ingress.dir, ingress.topic, ingress.load)
+        var server = ingress.server
         let running = load.start()
         try await Task.sleep(for: .seconds(1))
         broker.pause()
@@ -190,7 +206,7 @@ struct DurabilityFaultTests {
         }
         let victim = try #require(corruptedID)
         broker.resume()
-        server = try ServeProcess.start(config: dir + "/routes.json", port: port, brokers: broker.bootstrapServers, log: dir + "/serve2.log")
+        server = try ingress.restarted(broker: broker, log: "serve2.log")
         defer { server.kill() }
         let acknowledged = Set(load.acknowledgedIDs)
         let expected = acknowledged.subtracting([victim])
@@ -244,23 +260,24 @@ struct DurabilityFaultTests {
 
     // MARK: permanent topic errors while draining (mock cluster)
 
-    @Test func permanentTopicErrorWhileDrainingQuarantinesOneRecord() async throws {
-        let cluster = try KafkaMockCluster(brokers: 1)
+    @Test func permanentErrorWhileDrainingQuarantinesOneRecord() async throws {
+        let cluster = try KafkaMockCluster(brokers: 3)
+        cluster.setGroupInitialRebalanceDelay(.zero)
         let topic = "t-\(UUID().uuidString.lowercased())"
-        cluster.createTopic(topic, partitions: 1, replicationFactor: 1)
-        cluster.createTopic("\(topic).bitnob", partitions: 1, replicationFactor: 1)
+        cluster.createTopic(topic, partitions: 1, replicationFactor: 3)
+        cluster.createTopic("\(topic).bitnob", partitions: 1, replicationFactor: 3)
         let spoolPath = NSTemporaryDirectory() + "spool-\(UUID().uuidString)"
         let ingress = try await IngressHarness.start(
             routes: Self.routes(topic: topic, spoolPath: spoolPath, ackTimeoutMs: 1500, autoCreate: false), brokers: cluster.bootstrapServers)
         let load = LoadGenerator { body, signature in try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body) }
-        cluster.setBrokerDown(1)
+        for id in Int32(1)...3 { cluster.setBrokerDown(id) }
         let running = load.start()
         try await Task.sleep(for: .seconds(4))
         load.stop()
         await running.value
-        // The first produce after the outage is refused for good; the drain must go on.
-        cluster.pushRequestErrors(apiKey: 0, errors: [29])
-        cluster.setBrokerUp(1)
+        // The first produce after the outage is refused for good (INVALID_RECORD); the drain must go on.
+        cluster.pushRequestErrors(apiKey: 0, errors: [87])
+        for id in Int32(1)...3 { cluster.setBrokerUp(id) }
         let acknowledged = Set(load.acknowledgedIDs)
         let reader = KafkaReader(bootstrapServers: cluster.bootstrapServers)
         let messages = try await reader.consume([topic], count: max(0, acknowledged.count - 1), timeout: .seconds(60))
@@ -276,9 +293,11 @@ struct DurabilityFaultTests {
             return SpoolRecord.decodeAll(bytes).records.first.flatMap { try? Event.decode($0.record.value).id }
         })
         let lost = acknowledged.subtracting(found).subtracting(rejectedIDs)
-        Self.row("(j) mock cluster: TOPIC_AUTHORIZATION_FAILED while draining", load, found: acknowledged.intersection(found).count, lost: lost.count,
+        Self.row("(j) mock cluster: INVALID_RECORD while draining", load, found: acknowledged.intersection(found).count, lost: lost.count,
                  note: "(\(rejectedIDs.count) refused for good: quarantined with its bytes, the rest drained)")
         await ingress.stop()
+        // ARC may free the mock cluster after its last use; it must outlive every client of it.
+        withExtendedLifetime(cluster) {}
         #expect(load.summary.spooled > 0)
         #expect(rejectedIDs.count == 1)
         #expect(lost.isEmpty, "lost: \(lost.prefix(5))")
@@ -317,13 +336,8 @@ struct DurabilityFaultTests {
     @Test func sigtermUnderLoad() async throws {
         let broker = try await TansuBroker.start()
         defer { broker.stop() }
-        let dir = try Self.temporaryDirectory("term")
-        let topic = "t-\(UUID().uuidString.lowercased())"
-        try Self.routes(topic: topic, spoolPath: dir + "/spool").write(toFile: dir + "/routes.json", atomically: true, encoding: .utf8)
-        let port = try TansuBroker.unusedPort()
-        let server = try ServeProcess.start(config: dir + "/routes.json", port: port, brokers: broker.bootstrapServers, log: dir + "/serve.log")
-        let client = IngressClient(port: port)
-        let load = LoadGenerator { body, signature in try await client.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body) }
+        let ingress = try ServedIngress.start("term", broker: broker)
+        let (topic, load, server) = (ingress.topic, ingress.load, ingress.server)
         let running = load.start(interval: .milliseconds(10))
         try await Task.sleep(for: .seconds(3))
         let stopping = server.terminate()

@@ -156,6 +156,8 @@ struct FaultMatrixTests {
         let found = Self.foundIDs(try await ingress.consume([topic], count: acknowledged.count, timeout: .seconds(90)) { acknowledged.isSubset(of: Self.foundIDs($0)) })
         let lost = acknowledged.subtracting(found)
         Self.row("(d) mock cluster: errors, leader change, all down", load, found: acknowledged.intersection(found).count, lost: lost.count)
+        await ingress.stop()
+        withExtendedLifetime(cluster) {}  // ARC may free the mock after its last use; the clients need it until here
         #expect(lost.isEmpty, "lost: \(lost.prefix(5))")
         #expect(load.summary.unavailable == 0)
     }
