@@ -40,14 +40,23 @@ public final class KafkaAdmin: Sendable {
         _ names: [String], partitions: Int32, replicationFactor: Int16, timeout: Duration
     ) async throws(KafkaError) {
         guard !names.isEmpty else { return }
+        let deadline = ContinuousClock.now + timeout
         try await run { rk throws(KafkaError) in
-            try AdminOperations.createTopics(rk, names: names, partitions: partitions, replicationFactor: Int32(replicationFactor), timeout: timeout)
+            // The wait in the queue counts against the caller's timeout.
+            let remaining = deadline - .now
+            guard remaining > .milliseconds(1) else { throw KafkaError(code: .timedOut, message: "admin operation waited out its timeout", isRetriable: true) }
+            try AdminOperations.createTopics(rk, names: names, partitions: partitions, replicationFactor: Int32(replicationFactor), timeout: remaining)
         }
     }
 
     /// Fetches the cluster's brokers and topics.
     public func metadata(timeout: Duration) async throws(KafkaError) -> ClusterMetadata {
-        try await run { rk throws(KafkaError) in try AdminOperations.metadata(rk, timeout: timeout) }
+        let deadline = ContinuousClock.now + timeout
+        return try await run { rk throws(KafkaError) in
+            let remaining = deadline - .now
+            guard remaining > .milliseconds(1) else { throw KafkaError(code: .timedOut, message: "admin operation waited out its timeout", isRetriable: true) }
+            return try AdminOperations.metadata(rk, timeout: remaining)
+        }
     }
 
     /// Whether a broker answers a metadata request within `timeout`. Callers that ask while a

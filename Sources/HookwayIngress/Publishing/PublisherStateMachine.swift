@@ -34,6 +34,8 @@ struct PublisherStateMachine<Producer: AnyObject & Sendable>: Sendable {
     private(set) var generation = 1
     var topicSettings: TopicSettings
     private var createdTopics: Set<String> = []
+    /// Topics a caller is creating now.
+    private var creating: Set<String> = []
     private var creationFailures: [String: ContinuousClock.Instant] = [:]
     private var lastAnswered: ContinuousClock.Instant?
     private var lastReplacement: ContinuousClock.Instant?
@@ -50,22 +52,28 @@ struct PublisherStateMachine<Producer: AnyObject & Sendable>: Sendable {
 
     // MARK: topics
 
-    /// The topics to create before sending (auto-create on, not known to exist, no recent
-    /// failed attempt); empty when none.
-    func topicsToCreate(_ topics: [String], now: ContinuousClock.Instant, force: Bool = false) -> [String] {
+    /// The topics this caller should create before sending (auto-create on, not known to
+    /// exist, not being created by another caller right now, no recent failed attempt), now
+    /// marked as being created; empty when none. Concurrent publishes of a new topic send at
+    /// once instead of queueing behind one creation each.
+    mutating func topicsToCreate(_ topics: [String], now: ContinuousClock.Instant, force: Bool = false) -> [String] {
         guard topicSettings.autoCreate else { return [] }
-        if force { return topics }
-        return topics.filter { topic in
-            !createdTopics.contains(topic) && (creationFailures[topic].map { now - $0 >= timing.creationRetryInterval } ?? true)
+        let chosen = force ? topics : topics.filter { topic in
+            !createdTopics.contains(topic) && !creating.contains(topic)
+                && (creationFailures[topic].map { now - $0 >= timing.creationRetryInterval } ?? true)
         }
+        creating.formUnion(chosen)
+        return chosen
     }
 
     mutating func topicsCreated(_ topics: [String]) {
         createdTopics.formUnion(topics)
+        creating.subtract(topics)
         for topic in topics { creationFailures[topic] = nil }
     }
 
     mutating func topicCreationFailed(_ topics: [String], now: ContinuousClock.Instant) {
+        creating.subtract(topics)
         for topic in topics { creationFailures[topic] = now }
     }
 

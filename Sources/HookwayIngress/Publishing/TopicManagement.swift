@@ -23,7 +23,12 @@ extension KafkaEventPublisher {
     func ensureTopics(_ topics: [String], force: Bool = false, timeout: Duration = .seconds(5)) async throws(KafkaError) {
         let missing = state.withLockedValue { $0.topicsToCreate(topics, now: .now, force: force) }
         guard !missing.isEmpty else { return }
-        try await createTopics(missing, timeout: timeout)
+        do throws(KafkaError) {
+            try await createTopics(missing, timeout: timeout)
+        } catch {
+            state.withLockedValue { $0.topicCreationFailed(missing, now: .now) }
+            throw error
+        }
     }
 
     private func createTopics(_ names: [String], timeout: Duration) async throws(KafkaError) {
