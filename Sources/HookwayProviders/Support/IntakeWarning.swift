@@ -1,5 +1,3 @@
-public import HookwayCore
-
 /// Something the intake changed or left out of an accepted event, for the ingress to log (at
 /// warning) and count; the event is still published.
 public struct IntakeWarning: Sendable, Hashable {

@@ -35,6 +35,17 @@ struct DurabilityFaultTests {
         return FaultMatrixTests.foundIDs(messages)
     }
 
+    /// Stops the load and looks for every acknowledged event in Kafka.
+    static func settle(
+        _ load: LoadGenerator, _ running: Task<Void, Never>, topic: String, broker: TansuBroker
+    ) async throws -> (acknowledged: Set<String>, found: Set<String>, lost: Set<String>) {
+        load.stop()
+        await running.value
+        let acknowledged = Set(load.acknowledgedIDs)
+        let found = try await Self.found(acknowledged, topic: topic, reader: KafkaReader(bootstrapServers: broker.bootstrapServers))
+        return (acknowledged, found, acknowledged.subtracting(found))
+    }
+
     /// A Bitnob body whose CloudEvent cannot fit Kafka's `message.max.bytes`: the entity id is
     /// repeated in the event id, subject, key and headers (issue 16's poison record).
     static func poisonBody() -> [UInt8] {
@@ -89,11 +100,7 @@ struct DurabilityFaultTests {
         try await Task.sleep(for: .seconds(7))  // ~170 events of ~40 KB spooled: the 2 MB disk fills
         broker.resume()
         try await Task.sleep(for: .seconds(3))
-        load.stop()
-        await running.value
-        let acknowledged = Set(load.acknowledgedIDs)
-        let found = try await Self.found(acknowledged, topic: topic, reader: KafkaReader(bootstrapServers: broker.bootstrapServers))
-        let lost = acknowledged.subtracting(found)
+        let (acknowledged, found, lost) = try await Self.settle(load, running, topic: topic, broker: broker)
         Self.row("(e) spool on a full 2 MB disk", load, found: acknowledged.intersection(found).count, lost: lost.count)
         await ingress.stop()
         #expect(lost.isEmpty, "lost: \(lost.prefix(5))")
@@ -135,11 +142,7 @@ struct DurabilityFaultTests {
         try await Task.sleep(for: .seconds(3))  // fsync works again: spooled 200s resume
         broker.resume()
         try await Task.sleep(for: .seconds(3))
-        load.stop()
-        await running.value
-        let acknowledged = Set(load.acknowledgedIDs)
-        let found = try await Self.found(acknowledged, topic: topic, reader: KafkaReader(bootstrapServers: broker.bootstrapServers))
-        let lost = acknowledged.subtracting(found)
+        let (acknowledged, found, lost) = try await Self.settle(load, running, topic: topic, broker: broker)
         // Requests answered while fsync failed (after the first in-flight ones settled).
         let during = load.outcomes(between: failingFrom + .milliseconds(500), and: failingUntil)
         let after = load.outcomes(between: failingUntil + .seconds(1), and: failingUntil + .seconds(3))
@@ -242,11 +245,7 @@ struct DurabilityFaultTests {
         try await Task.sleep(for: .seconds(2))
         broker.resume()
         try await Task.sleep(for: .seconds(3))
-        load.stop()
-        await running.value
-        let acknowledged = Set(load.acknowledgedIDs)
-        let found = try await Self.found(acknowledged, topic: topic, reader: KafkaReader(bootstrapServers: broker.bootstrapServers))
-        let lost = acknowledged.subtracting(found)
+        let (acknowledged, found, lost) = try await Self.settle(load, running, topic: topic, broker: broker)
         Self.row("(i) poison record (CloudEvent over message.max.bytes), normal + outage", load, found: acknowledged.intersection(found).count,
                  lost: lost.count, note: "(poison answered \(poisonAnswers.map(String.init).joined(separator: ", ")))")
         let stats = await ingress.server.spool?.stats
@@ -341,11 +340,7 @@ struct DurabilityFaultTests {
         let running = load.start(interval: .milliseconds(10))
         try await Task.sleep(for: .seconds(3))
         let stopping = server.terminate()
-        load.stop()
-        await running.value
-        let acknowledged = Set(load.acknowledgedIDs)
-        let found = try await Self.found(acknowledged, topic: topic, reader: KafkaReader(bootstrapServers: broker.bootstrapServers))
-        let lost = acknowledged.subtracting(found)
+        let (acknowledged, found, lost) = try await Self.settle(load, running, topic: topic, broker: broker)
         Self.row("(l) SIGTERM under load (~100/s)", load, found: acknowledged.intersection(found).count, lost: lost.count,
                  note: "(stopped in \(stopping); exit \(server.process.terminationStatus))")
         #expect(lost.isEmpty, "lost: \(lost.prefix(5))")
