@@ -337,6 +337,7 @@ struct DurabilityFaultTests {
         defer { broker.stop() }
         let ingress = try ServedIngress.start("term", broker: broker)
         let (topic, load, server) = (ingress.topic, ingress.load, ingress.server)
+        defer { server.kill() }  // a no-op after the SIGTERM; never an orphan if the test fails first
         let running = load.start(interval: .milliseconds(10))
         try await Task.sleep(for: .seconds(3))
         let stopping = server.terminate()
