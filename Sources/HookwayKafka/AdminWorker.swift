@@ -6,7 +6,8 @@ import NIOConcurrencyHelpers
 /// during an outage) and run one after the other on the thread, against a client created on
 /// first use and kept until the admin goes away.
 final class AdminWorker: Sendable {
-    typealias Operation = @Sendable (OpaquePointer?) -> Void
+    /// Runs with the client, or with why it could not be created.
+    typealias Operation = @Sendable (Result<OpaquePointer, KafkaError>) -> Void
 
     private enum Signal: Equatable { case idle, work }
 
@@ -17,17 +18,16 @@ final class AdminWorker: Sendable {
     }
 
     let capacity: Int
-    private let makeClient: @Sendable () -> OpaquePointer?
+    private let makeClient: @Sendable () throws(KafkaError) -> OpaquePointer
     private let state = NIOLockedValueBox(State())
     private let signal = ConditionLock(value: Signal.idle)
 
-    init(capacity: Int, makeClient: @escaping @Sendable () -> OpaquePointer?) {
+    init(capacity: Int, makeClient: @escaping @Sendable () throws(KafkaError) -> OpaquePointer) {
         self.capacity = capacity
         self.makeClient = makeClient
     }
 
-    /// Queues `operation` (given the client, `nil` when it could not be created); false when the
-    /// queue is full or the worker stopped.
+    /// Queues `operation`; false when the queue is full or the worker stopped.
     func submit(_ operation: @escaping Operation) -> Bool {
         let (accepted, start) = state.withLockedValue { state -> (Bool, Bool) in
             guard !state.stopped, state.queue.count < capacity else { return (false, false) }
@@ -54,8 +54,7 @@ final class AdminWorker: Sendable {
     }
 
     private func runLoop() {
-        var client: OpaquePointer?
-        var triedCreating = false
+        var client: Result<OpaquePointer, KafkaError>?
         while true {
             signal.lock(whenValue: .work)
             signal.unlock(withValue: .idle)
@@ -65,16 +64,16 @@ final class AdminWorker: Sendable {
                 }
                 guard let operation = next.0 else {
                     if next.1 {
-                        if let client { rd_kafka_destroy(client) }
+                        if case .success(let rk) = client { rd_kafka_destroy(rk) }
                         return
                     }
                     break
                 }
-                if client == nil, !triedCreating || state.withLockedValue({ !$0.stopped }) {
-                    client = makeClient()
-                    triedCreating = true
+                // Created on first use; a failed creation is tried again by the next operation.
+                if client == nil || (try? client?.get()) == nil {
+                    client = Result { () throws(KafkaError) in try makeClient() }
                 }
-                operation(client)
+                operation(client ?? .failure(KafkaError(code: .creation, message: "no admin client")))
             }
         }
     }

@@ -26,8 +26,8 @@ public final class KafkaAdmin: Sendable {
     public init(bootstrapServers: String, properties: [String: String] = [:]) {
         self.bootstrapServers = bootstrapServers
         self.properties = properties
-        worker = AdminWorker(capacity: Self.maxPendingOperations) {
-            try? Self.makeClient(bootstrapServers: bootstrapServers, properties: properties)
+        worker = AdminWorker(capacity: Self.maxPendingOperations) { () throws(KafkaError) in
+            try Self.makeClient(bootstrapServers: bootstrapServers, properties: properties)
         }
     }
 
@@ -97,12 +97,8 @@ public final class KafkaAdmin: Sendable {
 
     private func run<Value: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws(KafkaError) -> Value) async throws(KafkaError) -> Value {
         let result: Result<Value, KafkaError> = await withCheckedContinuation { continuation in
-            let queued = worker.submit { rk in
-                guard let rk else {
-                    continuation.resume(returning: .failure(KafkaError(code: .creation, message: "cannot create the admin client for \(self.bootstrapServers)")))
-                    return
-                }
-                continuation.resume(returning: Result { () throws(KafkaError) in try body(rk) })
+            let queued = worker.submit { client in
+                continuation.resume(returning: client.flatMap { rk in Result { () throws(KafkaError) in try body(rk) } })
             }
             if !queued {
                 continuation.resume(returning: .failure(KafkaError(

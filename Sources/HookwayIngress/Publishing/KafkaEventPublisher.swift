@@ -61,13 +61,9 @@ public final class KafkaEventPublisher: EventPublisher {
         }
     }
 
-    /// Whether the spool can take more events and its last fsync succeeded (kept fresh by the
-    /// spool drainer and by every append).
-    public var spoolHasRoom: Bool { spool != nil && state.withLockedValue { $0.spoolHasRoom && $0.spoolHealthy } }
+    /// Records whether the spool can take more events and whether its last fsync succeeded
+    /// (kept fresh by the spool drainer and by every append); ``readiness`` reports it.
     func noteSpool(hasRoom: Bool, healthy: Bool) { state.withLockedValue { $0.noteSpool(hasRoom: hasRoom, healthy: healthy) } }
-
-    /// Ready to promise durability: Kafka answers, or the spool can still take events.
-    public var isReady: Bool { isHealthy || spoolHasRoom }
 
     /// Records that the broker answered (a delivery report or a health probe).
     public func markBrokerAnswered() { state.withLockedValue { $0.brokerAnswered(now: .now) } }

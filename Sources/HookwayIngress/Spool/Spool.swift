@@ -295,9 +295,24 @@ public actor Spool {
         let path = sealed[index].path
         sealed.remove(at: index)
         let directory = self.directory
-        _ = try? await NIOThreadPool.singleton.runIfActive {
-            try? FileManager.default.removeItem(atPath: path)
-            Self.syncDirectory(directory)
+        // Every record in it is in Kafka (or quarantined): a segment left behind is only drained
+        // again (same event ids), but it must not go unnoticed.
+        let failure: String?
+        do {
+            failure = try await NIOThreadPool.singleton.runIfActive { () -> String? in
+                defer { Self.syncDirectory(directory) }
+                do {
+                    try FileManager.default.removeItem(atPath: path)
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }
+        } catch {
+            failure = "\(error)"
+        }
+        if let failure {
+            logger.error("drained spool segment could not be removed; it will be drained again", metadata: ["segment": "\(path)", "error": "\(failure)"])
         }
     }
 
