@@ -95,11 +95,13 @@ struct DurabilityFaultTests {
             Array(#"{"event":"payout.transfer.success","data":{"id":"\#(UUID().uuidString)","amount":"1.00","status":"success","pad":"\#(padding)"}}"#.utf8)
         }) { body, signature in try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body) }
         let running = load.start()
-        try await Task.sleep(for: .seconds(1))
+        try await load.waitFor(10, spooled: false)
         broker.pause()
-        try await Task.sleep(for: .seconds(7))  // ~170 events of ~40 KB spooled: the 2 MB disk fills
+        // ~40 KB events spool until the 2 MB disk is full and the spool answers 503.
+        try await load.waitFor(20, status: 503)
         broker.resume()
-        try await Task.sleep(for: .seconds(3))
+        let resumed = ContinuousClock.now
+        try await load.waitFor(10, spooled: false, since: resumed)
         let (acknowledged, found, lost) = try await Self.settle(load, running, topic: topic, broker: broker)
         Self.row("(e) spool on a full 2 MB disk", load, found: acknowledged.intersection(found).count, lost: lost.count)
         await ingress.stop()
@@ -130,23 +132,25 @@ struct DurabilityFaultTests {
         let client = IngressClient(port: ingress.port)
         defer { server.kill() }
         let running = load.start()
-        try await Task.sleep(for: .seconds(2))
+        try await load.waitFor(20, spooled: false)
         broker.pause()
-        try await Task.sleep(for: .seconds(3))  // spooled, fsync'ed: 200
+        try await load.waitFor(20, spooled: true)  // spooled, fsync'ed: 200
         FileManager.default.createFile(atPath: flag, contents: nil)
         let failingFrom = ContinuousClock.now
-        try await Task.sleep(for: .seconds(3))
+        try await load.waitFor(30, status: 503, since: failingFrom)
         let readyWhileFailing = try await client.send("/readyz", method: .GET)
         try FileManager.default.removeItem(atPath: flag)
         let failingUntil = ContinuousClock.now
-        try await Task.sleep(for: .seconds(3))  // fsync works again: spooled 200s resume
+        // fsync works again: spooled 200s resume.
+        try await load.waitFor(10, spooled: true, since: failingUntil + .seconds(1))
+        let recovered = ContinuousClock.now
         broker.resume()
-        try await Task.sleep(for: .seconds(3))
+        try await load.waitFor(10, spooled: false, since: recovered)
         let (acknowledged, found, lost) = try await Self.settle(load, running, topic: topic, broker: broker)
         // Requests answered while fsync failed (after the first in-flight ones settled).
         let during = load.outcomes(between: failingFrom + .milliseconds(500), and: failingUntil)
-        let after = load.outcomes(between: failingUntil + .seconds(1), and: failingUntil + .seconds(3))
-        Self.row("(f) fsync EIO (LD_PRELOAD shim) for 3 s", load, found: acknowledged.intersection(found).count, lost: lost.count,
+        let after = load.outcomes(between: failingUntil + .seconds(1), and: recovered)
+        Self.row("(f) fsync EIO (LD_PRELOAD shim) until 30 answers were 503", load, found: acknowledged.intersection(found).count, lost: lost.count,
                  note: "(while failing: \(during.filter { $0.status == 200 }.count) × 200, \(during.filter { $0.status == 503 }.count) × 503)")
         #expect(lost.isEmpty, "lost: \(lost.prefix(5))")
         #expect(!during.isEmpty && during.allSatisfy { $0.status == 503 }, "no 200 while fsync fails: \(during.map(\.status))")
@@ -187,9 +191,9 @@ struct DurabilityFaultTests {
         let (dir, topic, load) = (ingress.dir, ingress.topic, ingress.load)
         var server = ingress.server
         let running = load.start()
-        try await Task.sleep(for: .seconds(1))
+        try await load.waitFor(10)
         broker.pause()
-        try await Task.sleep(for: .seconds(4))
+        try await load.waitFor(40, spooled: true)
         server.kill()
         load.stop()
         await running.value
@@ -236,15 +240,15 @@ struct DurabilityFaultTests {
         let running = load.start()
         let poison = Self.poisonBody()
         var poisonAnswers: [Int] = []
-        try await Task.sleep(for: .seconds(1))
+        try await load.waitFor(10, spooled: false)
         poisonAnswers.append(try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(poison))], body: poison).status)
         broker.pause()
-        try await Task.sleep(for: .seconds(2))
+        try await load.waitFor(10, spooled: true)
         let during = try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(poison))], body: poison)
         poisonAnswers.append(during.status)
-        try await Task.sleep(for: .seconds(2))
+        try await load.waitFor(30, spooled: true)
         broker.resume()
-        try await Task.sleep(for: .seconds(3))
+        try await load.waitFor(10, spooled: false, since: .now)
         let (acknowledged, found, lost) = try await Self.settle(load, running, topic: topic, broker: broker)
         Self.row("(i) poison record (CloudEvent over message.max.bytes), normal + outage", load, found: acknowledged.intersection(found).count,
                  lost: lost.count, note: "(poison answered \(poisonAnswers.map(String.init).joined(separator: ", ")))")
@@ -271,7 +275,7 @@ struct DurabilityFaultTests {
         let load = LoadGenerator { body, signature in try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body) }
         for id in Int32(1)...3 { cluster.setBrokerDown(id) }
         let running = load.start()
-        try await Task.sleep(for: .seconds(4))
+        try await load.waitFor(60, spooled: true)
         load.stop()
         await running.value
         // The first produce after the outage is refused for good (INVALID_RECORD); the drain must go on.
@@ -312,10 +316,12 @@ struct DurabilityFaultTests {
             routes: Self.routes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)"), broker: broker)
         let load = LoadGenerator { body, signature in try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body) }
         let running = load.start()
-        try await Task.sleep(for: .seconds(2))
+        try await load.waitFor(20)
         let before = ingress.server.publisher.producer
         before.injectFatalError(reason: "injected: out of order sequence number")
-        try await Task.sleep(for: .seconds(4))
+        let injected = ContinuousClock.now
+        try await load.waitUntil("the producer to be replaced") { _ in ingress.server.publisher.producer !== before }
+        try await load.waitFor(50, since: injected)
         load.stop()
         await running.value
         let replaced = ingress.server.publisher.producer !== before
@@ -339,7 +345,7 @@ struct DurabilityFaultTests {
         let (topic, load, server) = (ingress.topic, ingress.load, ingress.server)
         defer { server.kill() }  // a no-op after the SIGTERM; never an orphan if the test fails first
         let running = load.start(interval: .milliseconds(10))
-        try await Task.sleep(for: .seconds(3))
+        try await load.waitFor(100)
         let stopping = server.terminate()
         let (acknowledged, found, lost) = try await Self.settle(load, running, topic: topic, broker: broker)
         Self.row("(l) SIGTERM under load (~100/s)", load, found: acknowledged.intersection(found).count, lost: lost.count,

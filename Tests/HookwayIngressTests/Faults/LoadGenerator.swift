@@ -45,6 +45,25 @@ final class LoadGenerator: Sendable {
 
     func stop() { stopFlag.withLockedValue { $0 = true } }
 
+    /// Waits, answer by answer, until `condition` holds for the answers so far (or fails after
+    /// `timeout`): fault tests move on when the effect they wait for has shown, not after a guess.
+    func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: ([Outcome]) -> Bool) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while !condition(outcomes.withLockedValue { $0 }) {
+            guard ContinuousClock.now < deadline else { throw HarnessError(message: "load: timed out waiting for \(what)") }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Waits for `count` answers with `status` answered after `since` (spooled or direct as asked).
+    func waitFor(_ count: Int, status: Int = 200, spooled: Bool? = nil, since: ContinuousClock.Instant = .now - .seconds(3600), timeout: Duration = .seconds(60)) async throws {
+        try await waitUntil("\(count) × \(status)\(spooled.map { $0 ? " spooled" : " direct" } ?? "")", timeout: timeout) { all in
+            all.filter { outcome in
+                outcome.status == status && outcome.answeredAt > since && (spooled.map { outcome.spooled == $0 } ?? true)
+            }.count >= count
+        }
+    }
+
     var summary: (sent: Int, ok: Int, spooled: Int, unavailable: Int, failed: Int) {
         let all = outcomes.withLockedValue { $0 }
         return (all.count, all.filter { $0.status == 200 }.count, all.filter(\.spooled).count,
