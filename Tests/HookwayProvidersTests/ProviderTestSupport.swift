@@ -64,12 +64,12 @@ func request(for delivery: SampleDelivery, source: SourceConfig, now: Timestamp)
 /// Every catalog event's sample passes ``WebhookIntake`` and normalizes to the listed name and
 /// kind; the tampered sample is refused with 401.
 func checkSampleRoundTrip(
-    _ adapter: any ProviderAdapter, _ entry: CatalogEvent, source: SourceConfig,
+    _ adapter: any ProviderAdapter, _ entry: CatalogEvent, source: SourceConfig, senderKey: Secret? = nil,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     let now = at(seconds: 1_700_000_000)
-    guard let delivery = adapter.sample(event: entry.name, source: source, now: now, tampered: false),
-        let tampered = adapter.sample(event: entry.name, source: source, now: now, tampered: true)
+    guard let delivery = adapter.sample(event: entry.name, source: source, now: now, tampered: false, senderKey: senderKey),
+        let tampered = adapter.sample(event: entry.name, source: source, now: now, tampered: true, senderKey: senderKey)
     else {
         Issue.record("no sample for \(entry.name)", sourceLocation: sourceLocation)
         return

@@ -62,13 +62,10 @@ extension ConfigReader {
                     if s.hasPrefix("/") { source.signedPath = s } else { error(p, "must start with '/'") }
                 }
             case "publicKeys":
-                guard let keys = object(m.value, at: p) else { break }
-                for k in keys {
-                    guard let pem = secret(k.value, at: Self.child(p, k.key)) else { continue }
-                    if !pem.stringValue.contains("-----BEGIN") {
-                        error(Self.child(p, k.key), "\(pem.reference) is not a PEM public key")
-                    }
-                    source.publicKeys[k.key] = pem.stringValue
+                if kind == .standardwebhooks {
+                    source.ed25519PublicKeys = ed25519PublicKeys(m.value, at: p)
+                } else {
+                    source.publicKeys = rsaPublicKeys(m.value, at: p)
                 }
             case "validation": source.validation = validation(m.value, at: p)
             case "eventField": if let s = nonEmptyString(m.value, at: p) { source.eventField = s }
@@ -113,7 +110,11 @@ extension ConfigReader {
     /// `routes check` rejects a source nothing authenticates.
     mutating func checkAuthentication(of source: SourceConfig, kind: ProviderKind, at path: String) {
         switch kind {
-        case .bitcapital, .bitnob, .koywe, .standardwebhooks:
+        case .standardwebhooks:
+            if source.secrets.isEmpty, source.ed25519PublicKeys.isEmpty {
+                error(path, "standardwebhooks signs every delivery; list at least one secret (v1) or public key (v1a)")
+            }
+        case .bitcapital, .bitnob, .koywe:
             if source.secrets.isEmpty { error("\(path).secrets", "\(kind.rawValue) signs every delivery; list at least one secret") }
         case .bitpowr:
             if source.secrets.isEmpty, source.token == nil, source.allowFrom.isEmpty {

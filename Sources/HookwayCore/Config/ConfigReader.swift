@@ -2,6 +2,8 @@
 /// all of them at once instead of stopping at the first.
 struct ConfigReader {
     var problems: [ConfigProblem] = []
+    /// Every `file:` reference read, as the full path (the config watcher watches them too).
+    var filesRead: [String] = []
     let environment: [String: String]
     let baseDirectory: String
     let readFile: (String) -> [UInt8]?
@@ -134,6 +136,7 @@ struct ConfigReader {
             bytes = Array(v.utf8)
         case .file(let p):
             let full = p.hasPrefix("/") ? p : "\(baseDirectory)/\(p)"
+            if !filesRead.contains(full) { filesRead.append(full) }
             guard let contents = readFile(full) else {
                 error(path, "cannot read \(reference.text)")
                 return nil

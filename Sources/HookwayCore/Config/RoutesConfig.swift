@@ -14,6 +14,9 @@ public struct RoutesConfig: Sendable {
     public var sinks: [String: SinkConfig]
     /// Sink names in file order.
     public var sinkNames: [String]
+    /// The files its `file:` references read (secrets, key lists, allow-lists): a change to
+    /// one reloads the config like a change to routes.json does.
+    public var referencedFiles: [String] = []
 
     /// The compiled routing decision.
     public var routeTable: RouteTable { RouteTable(routes: routes, unroutedTopic: kafka.unroutedTopic) }

@@ -74,6 +74,7 @@ public enum RoutesConfigLoader {
         if root["sources"] == nil { reader.error("$.sources", "missing; a routes file needs at least one source") }
         reader.crossCheck(config)
         reader.checkMessageSize(config)
+        config.referencedFiles = reader.filesRead
         let failed = reader.problems.contains { $0.severity == .error }
         return Result(config: failed ? nil : config, problems: reader.problems)
     }

@@ -21,7 +21,12 @@ public struct SourceConfig: Sendable {
     /// Bit Capital: the path the provider signed, when a proxy rewrites it.
     public var signedPath: String?
     /// Bitso: RSA public keys (PEM text) by key id; when present a signature is required.
+    /// Given in routes.json as `{"<key id>": "file:….pem"}` or as one `file:` reference to the
+    /// JSON Bitso's "List webhook public keys" endpoint returns.
     public var publicKeys: [String: String]
+    /// Standard Webhooks: ed25519 public keys (32 raw bytes each, from `whpk_…` values) that
+    /// verify `v1a` signatures.
+    public var ed25519PublicKeys: [[UInt8]]
     /// Koywe: answers the pre-trade validation callback.
     public var validation: ValidationCallbackConfig?
     /// Standard Webhooks: the payload field holding the event type (default `type`).
@@ -35,7 +40,7 @@ public struct SourceConfig: Sendable {
     public init(
         name: String, provider: String, secrets: [Secret] = [], token: Secret? = nil, allowFrom: [CIDRBlock] = [],
         toleranceSeconds: Int? = nil, signedPath: String? = nil, publicKeys: [String: String] = [:],
-        validation: ValidationCallbackConfig? = nil, eventField: String = "type", fields: [String: String] = [:],
+        ed25519PublicKeys: [[UInt8]] = [], validation: ValidationCallbackConfig? = nil, eventField: String = "type", fields: [String: String] = [:],
         ackTimeoutMs: Int? = nil
     ) {
         self.name = name
@@ -46,6 +51,7 @@ public struct SourceConfig: Sendable {
         self.toleranceSeconds = toleranceSeconds
         self.signedPath = signedPath
         self.publicKeys = publicKeys
+        self.ed25519PublicKeys = ed25519PublicKeys
         self.validation = validation
         self.eventField = eventField
         self.fields = fields
@@ -91,7 +97,7 @@ public enum ProviderKind: String, Sendable, CaseIterable {
         case .bitcapital: return Self.commonKeys.union(["signedPath"])
         case .bitso: return Self.commonKeys.union(["publicKeys"])
         case .koywe: return Self.commonKeys.union(["validation"])
-        case .standardwebhooks: return Self.commonKeys.union(["eventField", "fields"])
+        case .standardwebhooks: return Self.commonKeys.union(["eventField", "fields", "publicKeys"])
         case .bitpowr, .bitnob: return Self.commonKeys
         }
     }

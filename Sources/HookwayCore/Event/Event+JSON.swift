@@ -67,6 +67,7 @@ extension Event {
         case "data.event": return .string(data.event)
         case "data.status": return data.status.map(JSONValue.string)
         case "data.amount": return data.amount.map(JSONValue.string)
+        case "data.amountSource": return data.amountSource.map(JSONValue.string)
         case "data.currency": return data.currency.map(JSONValue.string)
         case "data.reference": return data.reference.map(JSONValue.string)
         case "data.entity.kind": return data.entity.map { .string($0.kind) }
@@ -110,6 +111,7 @@ extension Event {
             },
             status: dataValue["status"]?.stringValue,
             amount: dataValue["amount"]?.stringValue,
+            amountSource: dataValue["amountSource"]?.stringValue,
             currency: dataValue["currency"]?.stringValue,
             reference: dataValue["reference"]?.stringValue,
             payload: dataValue["payload"] ?? .null
@@ -140,6 +142,7 @@ extension EventData {
         }
         if let status { members.append(JSONMember("status", .string(status))) }
         if let amount { members.append(JSONMember("amount", .string(amount))) }
+        if let amountSource { members.append(JSONMember("amountSource", .string(amountSource))) }
         if let currency { members.append(JSONMember("currency", .string(currency))) }
         if let reference { members.append(JSONMember("reference", .string(reference))) }
         members.append(JSONMember("payload", payload))

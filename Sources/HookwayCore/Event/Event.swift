@@ -34,6 +34,9 @@ public struct EventData: Sendable, Hashable {
     public var status: String?
     /// Exact decimal text; never a float.
     public var amount: String?
+    /// Where `amount` came from when it is not the payload's own decimal amount: e.g.
+    /// `centAmount` when it was derived exactly from minor units. Absent otherwise.
+    public var amountSource: String?
     public var currency: String?
     public var reference: String?
     /// The original JSON body.
@@ -41,7 +44,8 @@ public struct EventData: Sendable, Hashable {
 
     public init(
         provider: String, source: String, event: String, entity: EntityRef? = nil, status: String? = nil,
-        amount: String? = nil, currency: String? = nil, reference: String? = nil, payload: JSONValue
+        amount: String? = nil, amountSource: String? = nil, currency: String? = nil, reference: String? = nil,
+        payload: JSONValue
     ) {
         self.provider = provider
         self.source = source
@@ -49,6 +53,7 @@ public struct EventData: Sendable, Hashable {
         self.entity = entity
         self.status = status
         self.amount = amount
+        self.amountSource = amountSource
         self.currency = currency
         self.reference = reference
         self.payload = payload

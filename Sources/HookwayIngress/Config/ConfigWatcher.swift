@@ -6,7 +6,8 @@ public import ServiceLifecycle
 import NIOConcurrencyHelpers
 import UnixSignals
 
-/// Reloads routes.json when it changes (checked every `interval`, which also works for bind
+/// Reloads routes.json when it or a file its `file:` references read changes (a rotated
+/// secret, Bitso's saved key list; checked every `interval`, which also works for bind
 /// mounts and editors that replace the file) or on SIGHUP. A file that fails validation is
 /// refused and logged; the config in force stays.
 public struct ConfigWatcher: Service {
@@ -14,6 +15,9 @@ public struct ConfigWatcher: Service {
     let interval: Duration
     let logger: Logger
     let apply: @Sendable (RoutesConfig) -> Void
+
+    /// The referenced files of the config in force, watched beside `path`.
+    let referencedFiles = NIOLockedValueBox<[String]>([])
 
     public init(path: String, interval: Duration = .seconds(1), logger: Logger, apply: @escaping @Sendable (RoutesConfig) -> Void) {
         self.path = path
@@ -28,7 +32,18 @@ public struct ConfigWatcher: Service {
         var inode: Int?
     }
 
-    func fingerprint() -> Fingerprint {
+    /// By path; a file that became referenced by the last reload is not itself a change.
+    func fingerprint() -> [String: Fingerprint] {
+        var out: [String: Fingerprint] = [:]
+        for file in [path] + referencedFiles.withLockedValue({ $0 }) { out[file] = Self.fingerprint(of: file) }
+        return out
+    }
+
+    static func changed(from last: [String: Fingerprint], to now: [String: Fingerprint]) -> Bool {
+        now.contains { file, print in last[file].map { $0 != print } ?? false }
+    }
+
+    static func fingerprint(of path: String) -> Fingerprint {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
         return Fingerprint(
             modified: attributes?[.modificationDate] as? Date,
@@ -39,6 +54,8 @@ public struct ConfigWatcher: Service {
 
     public func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let files = RoutesConfigLoader.load(path: path).config?.referencedFiles ?? []
+        referencedFiles.withLockedValue { $0 = files }
         let initial = fingerprint()
         try await withThrowingTaskGroup(of: Void.self) { group in
             let reloadRequests = AsyncStream<String>.makeStream()
@@ -50,10 +67,9 @@ public struct ConfigWatcher: Service {
                 while !Task.isCancelled {
                     try await Task.sleep(for: interval)
                     let now = fingerprint()
-                    if now != last {
-                        last = now
-                        reloadRequests.continuation.yield("file changed")
-                    }
+                    let changed = Self.changed(from: last, to: now)
+                    last = now
+                    if changed { reloadRequests.continuation.yield("file changed") }
                 }
             }
             group.addTask {
@@ -71,6 +87,7 @@ public struct ConfigWatcher: Service {
     public func reload(reason: String) {
         let result = RoutesConfigLoader.load(path: path)
         if let config = result.config {
+            referencedFiles.withLockedValue { $0 = config.referencedFiles }
             apply(config)
             Counter(label: "hookway_config_reloads_total", dimensions: [("result", "ok")]).increment()
             logger.info("routes reloaded", metadata: ["reason": "\(reason)", "summary": "\(config.summary)"])

@@ -14,9 +14,14 @@ public struct BitsoAdapter: ProviderAdapter {
 
     public init() {}
 
+    /// The seed's funding and withdrawal statuses, and the Payouts & Funding API's newer
+    /// record kinds. Any other `event`/`status` still normalizes (kind = `event`, id = `id`);
+    /// the newer kinds' statuses are passed as Bitso sends them — these are the usual ones.
     public static let catalog: [CatalogEvent] =
         ["pending", "complete", "failed"].map { CatalogEvent(name: "funding.\($0)", entityKind: "funding") }
         + ["pending", "processing", "complete", "failed"].map { CatalogEvent(name: "withdrawal.\($0)", entityKind: "withdrawal") }
+        + ["pending", "complete", "expired", "cancelled"].map { CatalogEvent(name: "dynamic_qr_code.\($0)", entityKind: "dynamic_qr_code") }
+        + ["pending", "complete", "failed", "cancelled"].map { CatalogEvent(name: "payment_intent.\($0)", entityKind: "payment_intent") }
 
     public func handle(_ request: WebhookRequest, source: SourceConfig) throws(WebhookError) -> AdapterOutcome {
         var authMethod = AuthMethod.none
@@ -59,31 +64,51 @@ public struct BitsoAdapter: ProviderAdapter {
         return nil
     }
 
-    /// Bitso's flow signs nothing Hookway can reproduce (the RSA key is Bitso's), so the sample
-    /// is authenticated by the URL token only; `tampered` sends a wrong token.
     public func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool) -> SampleDelivery? {
+        sample(event: event, source: source, now: now, tampered: tampered, senderKey: nil)
+    }
+
+    /// A source without `publicKeys` is authenticated by the URL token only (`tampered` sends a
+    /// wrong one). With `publicKeys` the sample carries the RSA signature, which needs the
+    /// sender's private key (`senderKey`, PEM; Bitso's own key in production, so only a
+    /// development key pair can be simulated): `nil` without one; `tampered` signs other bytes.
+    public func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool, senderKey: Secret?) -> SampleDelivery? {
         let segments = event.split(separator: ".", maxSplits: 1)
         guard segments.count == 2 else { return nil }
         let kind = String(segments[0]), status = String(segments[1])
         let seed = "bitso \(event) \(now.millisecondsSinceEpoch)"
         var record: [(String, JSONValue)] = [(kind == "withdrawal" ? "wid" : kind == "funding" ? "fid" : "id", .string(SampleSupport.hexID(seed)))]
         record += [("status", .string(status)), ("created_at", .string(now.rfc3339))]
-        if kind == "withdrawal" {
+        switch kind {
+        case "withdrawal":
             record += [
                 ("currency", .string("xrp")), ("method", .string("rp")), ("method_name", .string("Ripple")),
                 ("amount", .string("57")), ("asset", .string("xrp")), ("network", .string("rp")),
                 ("details", .object([JSONMember("ripple_transaction_hash", .string(SampleSupport.hexID(seed + "tx").uppercased()))])),
             ]
-        } else {
+        case "funding":
             record += [
                 ("currency", .string("mxn")), ("method", .string("praxis")), ("method_name", .string("SPEI Transfer")),
                 ("amount", .string("100.00")), ("asset", .string("mxn")), ("network", .string("spei")),
                 ("details", .object([JSONMember("clave_rastreo", .string("2023051740014BMOV0000495448940"))])),
             ]
+        default:
+            record += [
+                ("currency", .string("mxn")), ("amount", .string("250.00")), ("method", .string("codi")),
+                ("reference", .string("REF-" + SampleSupport.hexID(seed + "ref").prefix(10).uppercased())),
+            ]
         }
-        let body = SampleSupport.json([("event", .string(kind)), ("payload", .object(record.map { JSONMember($0.0, $0.1) }))])
-        return SampleDelivery(
-            pathSuffix: SampleSupport.pathSuffix(source, wrong: tampered),
-            headers: [("Content-Type", "application/json")], body: body)
+        let payload = JSONValue.object(record.map { JSONMember($0.0, $0.1) })
+        let body = SampleSupport.json([("event", .string(kind)), ("payload", payload)])
+        var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
+        if !source.publicKeys.isEmpty {
+            guard let senderKey, let signed = BitsoSignature.sign(
+                JSONWriter.encode(payload) + (tampered ? Array("-tampered".utf8) : []), privateKeyPEM: senderKey.stringValue,
+                publicKeys: source.publicKeys)
+            else { return nil }
+            headers += [(BitsoSignature.signatureHeader, signed.signature), (BitsoSignature.keyIDHeader, signed.keyID)]
+            return SampleDelivery(pathSuffix: SampleSupport.pathSuffix(source, wrong: false), headers: headers, body: body)
+        }
+        return SampleDelivery(pathSuffix: SampleSupport.pathSuffix(source, wrong: tampered), headers: headers, body: body)
     }
 }

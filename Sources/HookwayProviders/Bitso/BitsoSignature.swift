@@ -37,6 +37,21 @@ enum BitsoSignature {
         throw .invalidSignature("no configured Bitso key verifies the signature")
     }
 
+    /// Signs `bytes` as Bitso does, for samples: base64 RSA PKCS#1 v1.5 SHA-256 and the id of
+    /// the configured public key that matches `privateKeyPEM` (else the first id). `nil` when
+    /// the PEM is not an RSA private key.
+    static func sign(_ bytes: [UInt8], privateKeyPEM: String, publicKeys: [String: String]) -> (signature: String, keyID: String)? {
+        guard let key = try? _RSA.Signing.PrivateKey(pemRepresentation: privateKeyPEM),
+            let signature = try? key.signature(for: bytes, padding: .insecurePKCS1v1_5)
+        else { return nil }
+        let own = key.publicKey.derRepresentation
+        let ids = publicKeys.keys.sorted()
+        let keyID = ids.first { id in
+            publicKeys[id].flatMap { try? _RSA.Signing.PublicKey(pemRepresentation: $0) }?.derRepresentation == own
+        } ?? ids.first ?? "dev"
+        return (DigestCoding.base64String(Array(signature.rawRepresentation)), keyID)
+    }
+
     /// The compact `payload` span of `body`, or `nil` when the body is not a JSON object with one.
     static func signedBytes(of body: [UInt8]) -> [UInt8]? {
         guard let (_, spans) = try? JSONParser.parseWithSpans(body),

@@ -3,7 +3,8 @@ import Crypto
 
 /// Koywe order events and its validation callback (seed 003).
 ///
-/// A `Koywe-Signature` header, when present, alone decides: hex HMAC-SHA256 of the raw body.
+/// A `Koywe-Signature` header, when present, alone decides: hex HMAC-SHA256 of the raw body,
+/// bare or written `sha256=<hex>`.
 /// Otherwise the body carries `signature`, hex HMAC-SHA256 of `{eventName, orderId, timeStamp}`
 /// as Node serializes it (``KoyweSignedFields``). `timeStamp` is the event time and repeats on
 /// retries, so it is checked against the clock only when the source sets `toleranceSeconds`.
@@ -20,7 +21,22 @@ public struct KoyweAdapter: ProviderAdapter {
         ("crypto.tx.failed", nil), ("fiat.sent", "in_progress"), ("fiat.delivered", "delivered"),
     ]
 
-    public static let catalog: [CatalogEvent] = statuses.map { CatalogEvent(name: $0.event, entityKind: "order") }
+    /// The order lifecycle of Koywe's current API (`{id, type, data}` bodies): event → the
+    /// order status it reports when `data.status` is absent.
+    static let orderLifecycle: [(event: String, status: String)] = [
+        ("order.created", "created"), ("order.pending", "pending"), ("order.approved", "approved"),
+        ("order.processing", "processing"), ("order.paid", "paid"), ("order.completed", "completed"),
+        ("order.failed", "failed"), ("order.expired", "expired"), ("order.cancelled", "cancelled"),
+        ("order.refunded", "refunded"),
+    ]
+
+    /// Spellings that name the same event, normalized to one: Koywe's docs write both
+    /// `order.canceled` and `order.cancelled`; Hookway publishes `order.cancelled`.
+    static let synonyms: [String: String] = ["order.canceled": "order.cancelled"]
+
+    public static let catalog: [CatalogEvent] =
+        statuses.map { CatalogEvent(name: $0.event, entityKind: "order") }
+        + orderLifecycle.map { CatalogEvent(name: $0.event, entityKind: "order") }
 
     public func handle(_ request: WebhookRequest, source: SourceConfig) throws(WebhookError) -> AdapterOutcome {
         var warnings: [IntakeWarning] = []
@@ -75,7 +91,8 @@ public struct KoyweAdapter: ProviderAdapter {
         return .event(try Self.normalize(payload, request: request, source: source))
     }
 
-    static func decodeSignature(_ text: String, what: String) throws(WebhookError) -> [UInt8] {
+    static func decodeSignature(_ value: String, what: String) throws(WebhookError) -> [UInt8] {
+        let text = value.hasPrefix("sha256=") ? String(value.dropFirst(7)) : value
         guard let digest = DigestCoding.hex(text), digest.count == SHA256.byteCount else {
             throw .invalidSignature("\(what) is not 64 hex digits")
         }
@@ -98,20 +115,41 @@ public struct KoyweAdapter: ProviderAdapter {
         }
         // Koywe's newer API: `{id, type, data}` with the order in `data.orderId`.
         guard payload["type"] != nil else { throw .malformedPayload("required field \"eventName\" (or \"type\") is missing") }
-        let event = try Payload.requiredString(payload, "type").lowercased()
+        let sent = try Payload.requiredString(payload, "type").lowercased()
+        let event = synonyms[sent] ?? sent
         let record = payload["data"] ?? .null
         let first = EventNaming.firstSegment(event)
         let entityID = Payload.identifier(record["orderId"]) ?? Payload.identifier(record["id"])
+        let status = Payload.status(record, "status").map { $0 == "canceled" ? "cancelled" : $0 }
         let data = EventData(
             provider: kind.rawValue, source: source.name, event: event,
             entity: entityID.map { EntityRef(kind: first.isEmpty ? "order" : first, id: $0) },
-            status: Payload.status(record, "status"), payload: payload)
+            status: status ?? orderLifecycle.first(where: { $0.event == event })?.status,
+            amount: ExactDecimal.amountText(from: record["amount"]), currency: Payload.string(record, "currency"),
+            payload: payload)
         let id = Payload.identifier(payload["id"]).map { "koywe:\($0)" } ?? EventID.fallback(source: source.name, body: request.body)
         return Event(id: id, data: data, authMethod: .signature, receivedAt: request.receivedAt)
     }
 
-    /// A body-embedded-signature delivery, as the seed shows it.
+    /// A body-embedded-signature delivery, as the seed shows it; the order lifecycle events as
+    /// the current API sends them (`{id, type, data}`, `Koywe-Signature: sha256=<hex>`).
     public func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool) -> SampleDelivery? {
+        if let entry = Self.orderLifecycle.first(where: { $0.event == event }) {
+            let orderID = SampleSupport.uuid("koywe order \(now.millisecondsSinceEpoch)")
+            let body = SampleSupport.json([
+                ("id", .string("evt_" + SampleSupport.hexID("koywe \(event) \(now.millisecondsSinceEpoch)").prefix(24))),
+                ("type", .string(event)), ("createdAt", .string(now.rfc3339)),
+                ("data", .object([
+                    JSONMember("orderId", .string(orderID)), JSONMember("status", .string(entry.status)),
+                    JSONMember("amount", .string("150000")), JSONMember("currency", .string("CLP")),
+                    JSONMember("symbolIn", .string("CLP")), JSONMember("symbolOut", .string("USDC")),
+                ])),
+            ])
+            let mac = MessageAuthentication.hmac(SHA256.self, key: SampleSupport.signingKey(source, tampered: tampered), parts: [body])
+            return SampleDelivery(
+                pathSuffix: SampleSupport.pathSuffix(source, wrong: false),
+                headers: [("Content-Type", "application/json"), (Self.header, "sha256=" + DigestCoding.hexString(mac))], body: body)
+        }
         let eventName = event.replacingDots(with: "_")
         guard !eventName.isEmpty else { return nil }
         let fields: [(String, JSONValue)] = [

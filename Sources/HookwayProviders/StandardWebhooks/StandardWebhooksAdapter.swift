@@ -1,11 +1,14 @@
 public import HookwayCore
 import Crypto
+import Foundation
 
 /// Any sender following the Standard Webhooks spec (Svix and others).
 ///
 /// `webhook-signature` lists space-separated `v1,<base64 HMAC-SHA256>` entries over
 /// `{webhook-id}.{webhook-timestamp}.{body}`, keyed with the base64 decoding of the secret
-/// minus its `whsec_` prefix; other versions are ignored and any match verifies. Svix's
+/// minus its `whsec_` prefix, and `v1a,<base64 ed25519 signature>` entries over the same
+/// bytes, verified with the source's `publicKeys` (`whpk_…`); other versions are ignored and
+/// any match of either kind verifies. Svix's
 /// `svix-*` header names are accepted too. Tolerance ±300 s. The event name and the `data`
 /// fields come from the source's `eventField` and `fields` paths.
 public struct StandardWebhooksAdapter: ProviderAdapter {
@@ -30,16 +33,21 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
         guard let signedAt = SigningTime.milliseconds(from: timestamp) else {
             throw .invalidSignature("webhook-timestamp is not an integer")
         }
-        guard let candidates = Self.v1Signatures(signatures) else {
+        guard let candidates = Self.signatures(signatures) else {
             throw .invalidSignature("webhook-signature lists more than \(Self.maxSignatureEntries) signatures")
         }
-        // One HMAC per configured secret, whatever the header lists: the cost of a request
-        // before it is authenticated must not grow with what the sender wrote.
+        let signedPrefix = Array("\(messageID).\(timestamp).".utf8)
+        // One HMAC per configured secret, whatever the header lists, and one ed25519 check per
+        // (public key, listed v1a entry) — at most keys × 8: the cost of a request before it
+        // is authenticated must not grow with what the sender wrote beyond that bound.
         let keys = source.secrets.map { Self.key(from: $0) }
-        let parts = [Array("\(messageID).\(timestamp).".utf8), request.body]
-        let expected = keys.map { MessageAuthentication.hmac(SHA256.self, key: $0, parts: parts) }
-        guard MessageAuthentication.anyMatches(expected, candidates: candidates) else {
-            throw .invalidSignature("no v1 signature verifies with a configured secret")
+        let expected = keys.map { MessageAuthentication.hmac(SHA256.self, key: $0, parts: [signedPrefix, request.body]) }
+        var verified = MessageAuthentication.anyMatches(expected, candidates: candidates.v1)
+        if !candidates.v1a.isEmpty, !source.ed25519PublicKeys.isEmpty {
+            verified = Self.anyEd25519Verifies(candidates.v1a, keys: source.ed25519PublicKeys, message: signedPrefix + request.body) || verified
+        }
+        guard verified else {
+            throw .invalidSignature("no v1 signature verifies with a configured secret and no v1a signature with a configured public key")
         }
         let tolerance = source.toleranceSeconds ?? Self.defaultToleranceSeconds
         guard SigningTime.isWithinTolerance(signedAtMilliseconds: signedAt, now: request.receivedAt, toleranceSeconds: tolerance)
@@ -76,18 +84,44 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
     /// lists two or three; more is an attempt to multiply the verifier's work.
     public static let maxSignatureEntries = 8
 
-    /// The decoded digests of the header's `v1,` entries (malformed entries and other
-    /// versions are skipped); `nil` when the header lists more than ``maxSignatureEntries``.
-    static func v1Signatures(_ header: String) -> [[UInt8]]? {
-        var digests: [[UInt8]] = []
+    /// The decoded `v1,` digests and `v1a,` ed25519 signatures the header lists (malformed
+    /// entries and other versions are skipped); `nil` when it lists more than
+    /// ``maxSignatureEntries``.
+    static func signatures(_ header: String) -> (v1: [[UInt8]], v1a: [[UInt8]])? {
+        var v1: [[UInt8]] = []
+        var v1a: [[UInt8]] = []
         var entries = 0
         for entry in header.split(separator: " ") {
             entries += 1
             if entries > maxSignatureEntries { return nil }
-            guard entry.hasPrefix("v1,"), entry.utf8.count <= 128 else { continue }
-            if let digest = DigestCoding.base64(String(entry.dropFirst(3))), digest.count == SHA256.byteCount { digests.append(digest) }
+            guard entry.utf8.count <= 128 else { continue }
+            if entry.hasPrefix("v1,") {
+                if let digest = DigestCoding.base64(String(entry.dropFirst(3))), digest.count == SHA256.byteCount { v1.append(digest) }
+            } else if entry.hasPrefix("v1a,") {
+                if let signature = DigestCoding.base64(String(entry.dropFirst(4))), signature.count == 64 { v1a.append(signature) }
+            }
         }
-        return digests
+        return (v1, v1a)
+    }
+
+    /// True when any listed signature verifies under any key; every pair is checked, so the
+    /// time taken does not say which matched.
+    static func anyEd25519Verifies(_ signatures: [[UInt8]], keys: [[UInt8]], message: [UInt8]) -> Bool {
+        var matched = false
+        for raw in keys {
+            guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else { continue }
+            for signature in signatures where key.isValidSignature(signature, for: message) { matched = true }
+        }
+        return matched
+    }
+
+    /// The signing key of a `whsk_<base64 seed>` value (the Standard Webhooks libraries' form;
+    /// the prefix is optional).
+    static func signingKey(from senderKey: Secret) -> Curve25519.Signing.PrivateKey? {
+        var text = senderKey.stringValue.trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.hasPrefix("whsk_") { text = String(text.dropFirst(5)) }
+        guard let seed = DigestCoding.base64(text), seed.count == 32 else { return nil }
+        return try? Curve25519.Signing.PrivateKey(rawRepresentation: seed)
     }
 
     /// The HMAC key: base64 of the secret after `whsec_`. A secret that is not base64 is used
@@ -99,7 +133,15 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
     }
 
     public func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool) -> SampleDelivery? {
+        sample(event: event, source: source, now: now, tampered: tampered, senderKey: nil)
+    }
+
+    /// Signs `v1` with the source's first secret and, given the sender's `whsk_` key, `v1a`
+    /// too; `nil` when it can sign neither.
+    public func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool, senderKey: Secret?) -> SampleDelivery? {
         guard !event.isEmpty, !source.eventField.isEmpty else { return nil }
+        let signer = senderKey.flatMap(Self.signingKey(from:))
+        guard !source.secrets.isEmpty || signer != nil else { return nil }
         func path(_ name: String) -> String? { source.fields[name] ?? Self.defaultPaths[name] }
         let seed = "standardwebhooks \(event) \(now.millisecondsSinceEpoch)"
         var root = JSONValue.object([])
@@ -117,15 +159,20 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
         let body = JSONWriter.encode(root)
         let messageID = "msg_" + SampleSupport.hexID(seed)
         let timestamp = String(now.seconds)
-        let key = source.secrets.first.map { Self.key(from: $0) } ?? []
-        let mac = MessageAuthentication.hmac(
-            SHA256.self, key: tampered ? key + Array("-tampered".utf8) : key,
-            parts: [Array("\(messageID).\(timestamp).".utf8), body])
+        let signed = Array("\(messageID).\(timestamp).".utf8) + body + (tampered ? Array("-tampered".utf8) : [])
+        var entries: [String] = []
+        if let secret = source.secrets.first {
+            let mac = MessageAuthentication.hmac(SHA256.self, key: Self.key(from: secret), parts: [signed])
+            entries.append("v1,\(DigestCoding.base64String(mac))")
+        }
+        if let signer, let signature = try? signer.signature(for: signed) {
+            entries.append("v1a,\(DigestCoding.base64String(Array(signature)))")
+        }
         return SampleDelivery(
             pathSuffix: SampleSupport.pathSuffix(source, wrong: false),
             headers: [
                 ("Content-Type", "application/json"), ("webhook-id", messageID), ("webhook-timestamp", timestamp),
-                ("webhook-signature", "v1,\(DigestCoding.base64String(mac))"),
+                ("webhook-signature", entries.joined(separator: " ")),
             ], body: body)
     }
 }

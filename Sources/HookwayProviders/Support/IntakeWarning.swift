@@ -9,6 +9,9 @@ public struct IntakeWarning: Sendable, Hashable {
         /// Members the signature does not cover were dropped from `data.payload` (Koywe's
         /// body-embedded signature).
         public static let unsignedMembersDropped = Code(rawValue: "unsigned_members_dropped")
+        /// `data.amount` was left out: the payload gave only minor units (`centAmount`) of a
+        /// currency Hookway does not know, or not as an integer.
+        public static let amountNotDerived = Code(rawValue: "amount_not_derived")
         public var description: String { rawValue }
     }
 

@@ -25,9 +25,19 @@ public protocol ProviderAdapter: Sendable {
     /// With `tampered: true` the same request carries a wrong signature (or a wrong token when
     /// the source signs nothing).
     func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool) -> SampleDelivery?
+
+    /// ``sample(event:source:now:tampered:)`` signed with the sender's private key as well, for
+    /// sources that verify public-key signatures (Bitso's RSA PEM, a Standard Webhooks `whsk_`
+    /// key): Hookway never holds those keys, so `hookway simulate --signing-key` passes one.
+    /// Adapters without public-key schemes keep the default, which ignores `senderKey`.
+    func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool, senderKey: Secret?) -> SampleDelivery?
 }
 
 extension ProviderAdapter {
+    public func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool, senderKey: Secret?) -> SampleDelivery? {
+        sample(event: event, source: source, now: now, tampered: tampered)
+    }
+
     public func handle(_ request: WebhookRequest, source: SourceConfig, warnings: inout [IntakeWarning]) throws(WebhookError) -> AdapterOutcome {
         try handle(request, source: source)
     }

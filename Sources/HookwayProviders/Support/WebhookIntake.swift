@@ -58,6 +58,7 @@ public struct WebhookIntake: Sendable {
             let digits = ExactDecimal.significantDigitCount(ofPlain: amount)
             if digits > limits.maxAmountDigits {
                 event.data.amount = nil
+                event.data.amountSource = nil
                 warnings.append(IntakeWarning(
                     .amountTooLong, "the amount has \(digits) significant digits (limits.maxAmountDigits is \(limits.maxAmountDigits)); data.amount left out"))
             }

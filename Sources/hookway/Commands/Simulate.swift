@@ -18,6 +18,11 @@ struct Simulate: AsyncParsableCommand {
     @Option(help: "Base URL of the ingress.") var url: String = "http://127.0.0.1:8080"
     @Flag(help: "List sources and their events instead of sending.") var list = false
     @Flag(help: "Send a wrongly signed (or wrongly tokened) delivery.") var tamper = false
+    @Option(
+        name: .customLong("signing-key"),
+        help: ArgumentHelp(
+            "The sender's private key, as env:NAME or file:PATH, for sources that verify public-key signatures: Bitso's RSA PEM (publicKeys), a Standard Webhooks whsk_ key (v1a). Default: $HOOKWAY_SIGNING_KEY_<SOURCE>.",
+            valueName: "ref")) var signingKey: String?
 
     func run() async throws {
         let routes = try config.load()
@@ -36,10 +41,16 @@ struct Simulate: AsyncParsableCommand {
             printError("no source named \"\(sourceName)\" in \(config.path); sources: \(routes.sourceNames.joined(separator: ", "))")
             throw ExitCode(1)
         }
+        let senderKey = try senderKey(for: sourceName)
         guard let adapter = ProviderRegistry.adapter(named: sourceConfig.provider),
-              let sample = adapter.sample(event: eventName, source: sourceConfig, now: .now(), tampered: tamper)
+              let sample = adapter.sample(event: eventName, source: sourceConfig, now: .now(), tampered: tamper, senderKey: senderKey)
         else {
-            printError("no sample for event \"\(eventName)\" of \(sourceConfig.provider); see `hookway simulate --list`")
+            if !sourceConfig.publicKeys.isEmpty || (sourceConfig.secrets.isEmpty && !sourceConfig.ed25519PublicKeys.isEmpty) {
+                printError(
+                    "source \"\(sourceName)\" verifies public-key signatures: pass the sender's private key with --signing-key env:NAME|file:PATH (or set \(Self.signingKeyVariable(sourceName)))\(senderKey == nil ? "" : "; \(senderKey?.reference ?? "") is not a key this source's scheme can sign with")")
+            } else {
+                printError("no sample for event \"\(eventName)\" of \(sourceConfig.provider); see `hookway simulate --list`")
+            }
             throw ExitCode(1)
         }
         var target = url.hasSuffix("/") ? String(url.dropLast()) : url
@@ -66,5 +77,30 @@ struct Simulate: AsyncParsableCommand {
         }
         try await client.shutdown()
         if !(200..<300).contains(status) { throw ExitCode(1) }
+    }
+
+    /// `HOOKWAY_SIGNING_KEY_BITSO` for source `bitso` (`-` and `.` become `_`).
+    static func signingKeyVariable(_ source: String) -> String {
+        "HOOKWAY_SIGNING_KEY_" + String(source.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
+    }
+
+    /// The sender key reference from `--signing-key` or the source's variable, resolved.
+    func senderKey(for source: String) throws -> Secret? {
+        let environment = ProcessInfo.processInfo.environment
+        guard let text = signingKey ?? environment[Self.signingKeyVariable(source)] else { return nil }
+        guard let reference = SecretReference(text) else {
+            printError("--signing-key takes env:NAME or file:PATH, not the key itself")
+            throw ExitCode(1)
+        }
+        let value: String?
+        switch reference {
+        case .environment(let name): value = environment[name]
+        case .file(let path): value = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+        }
+        guard let value, !value.isEmpty else {
+            printError("cannot read the signing key \(reference.text)")
+            throw ExitCode(1)
+        }
+        return Secret(reference: reference.text, bytes: Array(value.utf8))
     }
 }

@@ -15,13 +15,17 @@ struct DeployFilesTests {
     @Test func composeFileIsValid() throws {
         let result = try Self.run("""
             tmp=$(mktemp -d); cp -r docker-compose.yml deploy Dockerfile "$tmp"/; cp deploy/secrets.env.example "$tmp"/deploy/secrets.env
+            cp deploy/keys/bitso-webhook-keys.json.example "$tmp"/deploy/keys/bitso-webhook-keys.json
             cd "$tmp" && if docker compose version >/dev/null 2>&1; then docker compose config -q; else docker-compose config -q; fi
             """)
         #expect(result.status == 0, "\(result.output)")
     }
 
     @Test func composeRoutesFileValidates() throws {
-        let result = try Self.run("set -a; . deploy/secrets.env.example; set +a; .build/debug/hookway routes check --config deploy/routes.json")
+        let result = try Self.run("""
+            tmp=$(mktemp -d); cp -r deploy "$tmp"/; cp deploy/keys/bitso-webhook-keys.json.example "$tmp"/deploy/keys/bitso-webhook-keys.json
+            set -a; . deploy/secrets.env.example; set +a; .build/debug/hookway routes check --config "$tmp"/deploy/routes.json
+            """)
         #expect(result.status == 0, "\(result.output)")
     }
 
