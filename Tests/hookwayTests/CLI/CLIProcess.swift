@@ -12,7 +12,10 @@ enum CLI {
         let text = (try? String(contentsOf: root.appendingPathComponent("config/dev.env"), encoding: .utf8)) ?? ""
         for line in text.split(separator: "\n") where !line.hasPrefix("#") {
             let parts = line.split(separator: "=", maxSplits: 1)
-            if parts.count == 2 { env[String(parts[0])] = String(parts[1]) }
+            guard parts.count == 2 else { continue }
+            // dev.env's file: references are relative to the repository, like `make run`'s.
+            let value = parts[1].hasPrefix("file:") && !parts[1].hasPrefix("file:/") ? "file:\(root.path)/\(parts[1].dropFirst(5))" : String(parts[1])
+            env[String(parts[0])] = value
         }
         env["HOOKWAY_LOG_FORMAT"] = "json"
         return env

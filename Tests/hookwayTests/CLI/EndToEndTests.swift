@@ -42,6 +42,7 @@ struct EndToEndTests {
         let crmPort = try TansuBroker.unusedPort()
         // The repository's routes.json, pointed at this test's broker and CRM, sinks quick to retry.
         var text = try String(contentsOf: CLI.root.appendingPathComponent("routes.json"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"file:config/", with: "\"file:\(CLI.root.path)/config/")
         text = text.replacingOccurrences(of: "http://127.0.0.1:8090/crm/contacts", with: "http://127.0.0.1:\(crmPort)/crm/contacts")
         text = text.replacingOccurrences(of: #""attempts": 8, "backoffMs": 1000, "maxBackoffMs": 60000"#, with: #""attempts": 3, "backoffMs": 100, "maxBackoffMs": 500"#)
         if ledger == "postgres" {
@@ -84,10 +85,10 @@ struct EndToEndTests {
         #expect(tampered.status == 1)
         #expect(tampered.stdout.hasPrefix("401 "))
 
-        // A large Bitso withdrawal (token-authenticated) for the alert e-mail.
+        // A large Bitso withdrawal (signed, and with the URL token) for the alert e-mail.
+        let payload = #"{"wid":"w-large-1","status":"complete","amount":"15000.00","currency":"mxn","method":"sp","details":{"clave_rastreo":"TRK1"}}"#
         let withdrawal = try await Self.post(
-            stack, path: "/webhooks/bitso/t0k3n",
-            body: #"{"event":"withdrawal","payload":{"wid":"w-large-1","status":"complete","amount":"15000.00","currency":"mxn","method":"sp","details":{"clave_rastreo":"TRK1"}}}"#)
+            stack, path: "/webhooks/bitso/t0k3n", body: #"{"event":"withdrawal","payload":\#(payload)}"#, bitsoPayload: payload)
         #expect(withdrawal.hasPrefix("200"), "\(withdrawal)")
 
         let metricsPort = try TansuBroker.unusedPort()
@@ -206,8 +207,16 @@ struct EndToEndTests {
         try CLI.run(["-s", "http://127.0.0.1:\(port)\(path)"], environment: ProcessInfo.processInfo.environment, executable: "/usr/bin/curl").stdout
     }
 
-    static func post(_ stack: Stack, path: String, body: String, bitnob: Bool = false) async throws -> String {
+    /// `bitsoPayload`: the compact `payload` member of `body`, which the development RSA key
+    /// (config/dev/bitso-signing-key.pem) signs as Bitso would.
+    static func post(_ stack: Stack, path: String, body: String, bitnob: Bool = false, bitsoPayload: String? = nil) async throws -> String {
         var args = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST", "-H", "Content-Type: application/json", "--data-binary", body]
+        if let bitsoPayload {
+            let key = CLI.root.appendingPathComponent("config/dev/bitso-signing-key.pem").path
+            let sig = try CLI.run(["-c", "printf '%s' \"$BODY\" | openssl dgst -sha256 -sign \"$KEY\" | base64 -w0"],
+                                  environment: ["BODY": bitsoPayload, "KEY": key, "PATH": "/usr/bin:/bin"], shell: true).stdout
+            args += ["-H", "x-bitso-webhook-event-signature: \(sig)", "-H", "x-bitso-key-id: dev-2026-12"]
+        }
         if bitnob {
             let sig = try CLI.run(["-c", "printf '%s' \"$BODY\" | openssl dgst -sha512 -hmac bitnob_test_secret -hex | sed 's/^.*= //'"],
                                   environment: ["BODY": body, "PATH": "/usr/bin:/bin"], shell: true).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
