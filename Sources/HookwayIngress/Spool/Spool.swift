@@ -73,6 +73,23 @@ public actor Spool {
     static let healthGauge = Gauge(label: "hookway_spool_healthy")
 
     /// Opens the spool directory; segments left by a previous run are kept for draining.
+    /// Throws when `directory` cannot be created or written by this process (checked by
+    /// creating and removing a probe file, which also catches read-only mounts).
+    public static func checkWritable(_ directory: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw SpoolError(message: "\(directory) cannot be created by this process (uid \(getuid())): \(error.localizedDescription)", isFull: false)
+        }
+        let probe = "\(directory)/.probe-\(getpid())"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw SpoolError(message: "\(directory) is not writable by this process (uid \(getuid())): \(String(cString: strerror(errno)))", isFull: false)
+        }
+        Glibc.close(fd)
+        unlink(probe)
+    }
+
     public init(settings: SpoolSettings, segmentBytes: Int64 = 64 << 20, logger: Logger = Logger(label: "hookway.spool")) throws {
         directory = settings.path
         quarantineDirectory = settings.path + "/quarantine"

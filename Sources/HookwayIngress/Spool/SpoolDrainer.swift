@@ -68,6 +68,7 @@ public struct SpoolDrainer: Service {
             let headers = r.headers.map { KafkaHeader(key: $0.0, value: $0.1) }
             switch await publisher.sendAll(topics: r.topics, key: r.key, value: r.value, headers: headers, timeout: stuckAfter) {
             case .timedOut:
+                await reportStats()
                 if await admin.isReachable(timeout: .seconds(2)) {
                     publisher.replaceProducer(reason: "spool drain made no progress for \(stuckAfter) while the broker answers")
                 }
@@ -98,6 +99,9 @@ public struct SpoolDrainer: Service {
                 }
             case .outage(let error):
                 logger.debug("spool drain waiting for kafka", metadata: ["error": "\(error)"])
+                // An outage is when the spool grows and is watched: the gauges and the room
+                // readiness reports must follow it, not stay at the segment that was sealed.
+                await reportStats()
                 try? await Task.sleep(for: wait)
                 wait = min(wait * 2, .seconds(5))
             }

@@ -18,8 +18,25 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = LogSetup.bootstrap(label: "hookway.serve")
-        let routes = try config.load()
+        var loaded = try config.load()
         let env = ProcessInfo.processInfo.environment
+        // One spool per replica: a container or pod sets its own volume's path here, so replicas
+        // sharing one routes.json never share a spool directory.
+        if let spoolPath = env["HOOKWAY_SPOOL_PATH"], !spoolPath.isEmpty {
+            loaded.spool.path = spoolPath
+        }
+        let routes = loaded
+        // Checked before waiting for the brokers: a spool that cannot work is a configuration
+        // error (exit 1 naming the path), not a broker outage to wait out and restart on.
+        if routes.spool.enabled {
+            do {
+                try Spool.checkWritable(routes.spool.path)
+            } catch {
+                logger.critical("cannot start the ingress", metadata: ["code": "spool_unavailable", "error": "\(error)"])
+                printError("hookway serve: cannot open the spool at \(routes.spool.path): \(error)")
+                throw ExitCode(1)
+            }
+        }
         let options = IngressServer.Options(
             configPath: config.path,
             host: host ?? env["HOOKWAY_HOST"] ?? "0.0.0.0",

@@ -28,6 +28,17 @@ struct SpoolOutageTests {
         }
         let ready = try await ingress.send("/readyz", method: .GET)
         #expect(ready.status == 200, "ready while the spool has room")
+        // The spool gauge follows the outage (it once stayed at the first sealed segment's count
+        // until Kafka came back). Gauges are process-wide: wait until ours has reported all 20.
+        var gauge = 0
+        let deadline = ContinuousClock.now + .seconds(20)
+        while gauge < 20, ContinuousClock.now < deadline {
+            let metrics = try await ingress.send("/metrics", method: .GET).body
+            gauge = metrics.split(separator: "\n").first { $0.hasPrefix("hookway_spool_events ") }
+                .flatMap { $0.split(separator: " ").last }.flatMap { Double(String($0)) }.map { Int($0) } ?? 0
+            if gauge < 20 { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(gauge >= 20, "hookway_spool_events during the outage: \(gauge)")
         let spooled = try FileManager.default.contentsOfDirectory(atPath: spoolPath).filter { $0.hasSuffix(".seg") }
         #expect(!spooled.isEmpty)
 
