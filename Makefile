@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: run test build release bootstrap bench-kafka bench fuzz clean
+.PHONY: run test build release bootstrap bench-kafka bench fuzz clean image test-deploy
 
 bootstrap:
 	@scripts/bootstrap
@@ -15,6 +15,15 @@ release: bootstrap
 
 run: release
 	@scripts/run-local
+
+# The runtime image hookway:local, with podman or docker, no registry needed (scripts/image).
+image: bootstrap
+	@scripts/image
+
+# The image, the local stand-in images, and the compose stack run for real (scripts/compose-smoke).
+test-deploy: bootstrap
+	@scripts/image --stand-ins
+	@scripts/compose-smoke
 
 test: bootstrap
 	@scripts/test

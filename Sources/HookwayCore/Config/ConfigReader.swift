@@ -129,11 +129,22 @@ struct ConfigReader {
         var bytes: [UInt8]
         switch reference {
         case .environment(let name):
-            guard let v = environment[name] else {
+            if let v = environment[name] {
+                bytes = Array(v.utf8)
+            } else if let directory = environment["HOOKWAY_SECRETS_DIR"], !directory.isEmpty, !name.contains("/"), name != ".." {
+                // Secrets mounted as files (a Kubernetes Secret volume): `env:NAME` reads
+                // `$HOOKWAY_SECRETS_DIR/NAME` when the variable is unset, and is watched.
+                let full = "\(directory)/\(name)"
+                if !filesRead.contains(full) { filesRead.append(full) }
+                guard let contents = readFile(full) else {
+                    error(path, "environment variable \(name) is not set and \(full) cannot be read (\(reference.text))")
+                    return nil
+                }
+                bytes = contents
+            } else {
                 error(path, "environment variable \(name) is not set (\(reference.text))")
                 return nil
             }
-            bytes = Array(v.utf8)
         case .file(let p):
             let full = p.hasPrefix("/") ? p : "\(baseDirectory)/\(p)"
             if !filesRead.contains(full) { filesRead.append(full) }

@@ -27,9 +27,9 @@ public struct ConfigWatcher: Service {
     }
 
     struct Fingerprint: Equatable {
-        var modified: Date?
+        var modifiedNanoseconds: Int?
         var size: Int?
-        var inode: Int?
+        var inode: UInt?
     }
 
     /// By path; a file that became referenced by the last reload is not itself a change.
@@ -43,13 +43,15 @@ public struct ConfigWatcher: Service {
         now.contains { file, print in last[file].map { $0 != print } ?? false }
     }
 
+    /// `stat`, which follows symbolic links: Kubernetes updates a mounted ConfigMap or Secret by
+    /// swapping the `..data` link its files point through, which changes nothing about the
+    /// links themselves.
     static func fingerprint(of path: String) -> Fingerprint {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        var info = stat()
+        guard stat(path, &info) == 0 else { return Fingerprint() }
         return Fingerprint(
-            modified: attributes?[.modificationDate] as? Date,
-            size: (attributes?[.size] as? NSNumber)?.intValue,
-            inode: (attributes?[.systemFileNumber] as? NSNumber)?.intValue
-        )
+            modifiedNanoseconds: Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec),
+            size: Int(info.st_size), inode: UInt(info.st_ino))
     }
 
     public func run() async throws {

@@ -29,10 +29,18 @@ struct DeployFilesTests {
         #expect(result.status == 0, "\(result.output)")
     }
 
+    /// The Kubernetes manifests and the compose file, parsed: a StatefulSet with a spool claim per
+    /// replica, ConfigMap-directory config, Secrets as files, probes, requests, budgets.
+    @Test func kubernetesManifestsAndComposeVolumesHoldTogether() throws {
+        let result = try Self.run(".tools/venv/bin/python Tests/HookwayIngressTests/Deploy/check_deploy_manifests.py .")
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains(#""problems": 0"#), "\(result.output)")
+    }
+
     /// Every package the image's runtime stage installs exists in the distribution's index.
     @Test func dockerfileRuntimePackagesExist() throws {
         let result = try Self.run("""
-            pkgs=$(awk '/^FROM ubuntu/{rt=1} rt && /apt-get install/{f=1} f{print} f && !/\\\\$/{f=0}' Dockerfile \
+            pkgs=$(awk '/^FROM /{rt=1} rt && /apt-get install/{f=1} f{print} f && !/\\\\$/{f=0}' Dockerfile \
               | tr ' \\\\' '\\n\\n' | grep -E '^[a-z0-9][a-z0-9.+-]+$' | grep -vE '^(apt-get|install|rm|useradd|DEBIAN_FRONTEND.*)$' | sort -u)
             [ -n "$pkgs" ] || { echo "no packages parsed"; exit 1; }
             for p in $pkgs; do apt-cache show "$p" >/dev/null 2>&1 || { echo "missing package: $p"; exit 1; }; done
