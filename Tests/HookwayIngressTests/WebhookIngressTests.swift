@@ -187,13 +187,28 @@ struct WebhookIngressTests {
             of: #"{ "name": "all", "match": {}, "to": ["\#(topic)"] }"#,
             with: #"{ "name": "all", "match": {}, "to": ["\#(topic)"] }, { "name": "new", "match": {}, "to": ["\#(topic).new"] }"#)
         try edited.write(toFile: ingress.configPath, atomically: true, encoding: .utf8)
-        try await Task.sleep(for: .milliseconds(2500))
-        var body = Bodies.bitnob()
-        var answer = try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(body))], body: body)
+        // The effect is the event: deliveries start going to the new route's topic.
+        var answer = IngressHarness.Answer(status: 0, headers: [], body: "")
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            let body = Bodies.bitnob()
+            answer = try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(body))], body: body)
+            if answer.json?["topics"]?.jsonText.contains("\(topic).new") == true { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
         #expect(answer.json?["topics"]?.jsonText.contains("\(topic).new") == true, "\(answer.body)")
+        // An invalid file is refused (counted) and the config in force stays.
+        func failedReloads() async throws -> Double {
+            let metrics = try await ingress.send("/metrics", method: .GET).body
+            return metrics.split(separator: "\n").first { $0.hasPrefix(#"hookway_config_reloads_total{result="failed"}"#) }
+                .flatMap { $0.split(separator: " ").last }.flatMap { Double(String($0)) } ?? 0
+        }
+        let refusedBefore = try await failedReloads()
         try "{ \"version\": 1, \"sources\": 7 }".write(toFile: ingress.configPath, atomically: true, encoding: .utf8)
-        try await Task.sleep(for: .milliseconds(2500))
-        body = Bodies.bitnob()
+        let refusedBy = ContinuousClock.now + .seconds(10)
+        while try await failedReloads() <= refusedBefore, ContinuousClock.now < refusedBy { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(try await failedReloads() > refusedBefore, "the invalid file was never refused")
+        let body = Bodies.bitnob()
         answer = try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(body))], body: body)
         #expect(answer.status == 200)
         #expect(answer.json?["topics"]?.jsonText.contains("\(topic).new") == true)

@@ -1,3 +1,4 @@
+import Foundation
 import HookwayCore
 import Crypto
 import _CryptoExtras
@@ -31,7 +32,7 @@ enum BitsoSignature {
         }
         let signature = _RSA.Signing.RSASignature(rawRepresentation: signatureBytes)
         for pem in candidates {
-            guard let key = try? _RSA.Signing.PublicKey(pemRepresentation: pem) else { continue }
+            guard let key = RSAKeyCache.shared.key(pem) else { continue }
             if key.isValidSignature(signature, for: signed, padding: .insecurePKCS1v1_5) { return }
         }
         throw .invalidSignature("no configured Bitso key verifies the signature")
@@ -85,5 +86,28 @@ enum BitsoSignature {
             }
         }
         return out
+    }
+}
+
+/// Parsed RSA public keys by PEM text, so a delivery costs one verification, not a PEM parse
+/// per configured key. Keyed only by configured keys (a request cannot add entries: it can only
+/// pick among the source's), and emptied when it outgrows what any routes file configures.
+final class RSAKeyCache: @unchecked Sendable {
+    // @unchecked Sendable: `keys` is only read or written while `lock` is held.
+    private let lock = NSLock()
+    private var keys: [String: _RSA.Signing.PublicKey] = [:]
+    static let shared = RSAKeyCache()
+    static let capacity = 256
+
+    /// The parsed key, or `nil` when `pem` is not an RSA public key (not cached: configs are
+    /// validated, so this is rare, and a later reload may fix it).
+    func key(_ pem: String) -> _RSA.Signing.PublicKey? {
+        if let cached = lock.withLock({ keys[pem] }) { return cached }
+        guard let parsed = try? _RSA.Signing.PublicKey(pemRepresentation: pem) else { return nil }
+        lock.withLock {
+            if keys.count >= Self.capacity { keys.removeAll() }
+            keys[pem] = parsed
+        }
+        return parsed
     }
 }

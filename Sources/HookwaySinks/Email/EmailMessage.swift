@@ -26,7 +26,7 @@ struct EmailMessage: Sendable {
 
     /// Builds the message for `event` from rendered templates; a bad address is permanent.
     init(event: Event, rendered: EmailTemplates.Rendered, date: Timestamp = .now()) throws(SinkError) {
-        idHash = SHA256.hex(event.id)
+        idHash = EventIDDigest.hex(event.id)
         eventID = event.id
         eventType = event.type
         self.date = date

@@ -1,4 +1,4 @@
-public import HookwayCore
+import HookwayCore
 public import Logging
 import NIOConcurrencyHelpers
 import PostgresNIO

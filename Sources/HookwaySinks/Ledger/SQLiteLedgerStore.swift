@@ -1,5 +1,5 @@
 import Foundation
-public import HookwayCore
+import HookwayCore
 import NIOPosix
 
 /// The ledger in SQLite (WAL). Amounts are exact decimal TEXT, never REAL; balances are

@@ -32,7 +32,7 @@ struct DeployFilesTests {
     /// The Kubernetes manifests and the compose file, parsed: a StatefulSet with a spool claim per
     /// replica, ConfigMap-directory config, Secrets as files, probes, requests, budgets.
     @Test func kubernetesManifestsAndComposeVolumesHoldTogether() throws {
-        let result = try Self.run(".tools/venv/bin/python Tests/HookwayIngressTests/Deploy/check_deploy_manifests.py .")
+        let result = try Self.run(".tools/venv/bin/python scripts/checks/deploy-manifests.py .")
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains(#""problems": 0"#), "\(result.output)")
     }

@@ -67,6 +67,29 @@ struct EmailOptionsValidationTests {
         #expect("\(options?.smtp?.password as Any)".contains("<secret env:SMTP_PASS>"))
     }
 
+    /// `{path}` (the spelling of topics, accounts and CRM fields) works in `from`/`to`/`cc` too.
+    @Test(arguments: [
+        ("{data.payload.data.customerEmail}", "{{data.payload.data.customerEmail}}"),
+        ("Customer <{data.payload.data.customerEmail}>", "Customer <{{data.payload.data.customerEmail}}>"),
+        ("{{data.payload.data.customerEmail}}", "{{data.payload.data.customerEmail}}"),
+        ("ops+{subject}@example.com", "ops+{{subject}}@example.com"),
+        ("{weird}@example.com", "{weird}@example.com"),
+    ])
+    func singleBracePathsAreTemplatesInAddresses(_ written: String, _ template: String) throws {
+        let sink = #"{ "kind": "email", \#(Self.valid.replacingOccurrences(of: #""to": ["ops@example.com"]"#, with: #""to": ["\#(written)"]"#)) }"#
+        #expect(routesCheckProblems(sinkName: "ops-email", sink) == [])
+        let (options, problems) = EmailOptions.parse(sinkConfig("ops-email", kind: .email, sink, baseDirectory: "/srv/hookway"), environment: [:])
+        #expect(problems.isEmpty)
+        #expect(options?.to == [template])
+    }
+
+    @Test func anAddressWithBracesThatIsNoPathExplainsBothSpellings() {
+        let sink = #"{ "kind": "email", \#(Self.valid.replacingOccurrences(of: #""to": ["ops@example.com"]"#, with: #""to": ["{customer}"]"#)) }"#
+        let problems = routesCheckProblems(sinkName: "ops-email", sink)
+        #expect(problems.count == 1)
+        #expect(problems.first?.contains(#"(or Mustache "{{data.payload.…}}")"#) == true, "\(problems)")
+    }
+
     @Test func repositoryRoutesFileValidatesWithTheDevelopmentEnvironment() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         var environment: [String: String] = [:]

@@ -98,7 +98,7 @@ extension ConfigReader {
             error("\(path).smtp", "missing; name an SMTP server, or set \"outbox\" to write .eml files instead")
         }
         if let v = value["from"] {
-            if let s = mustacheTemplate(v, at: "\(path).from") {
+            if let s = mustacheTemplate(Self.singleBracesAsMustache(v), at: "\(path).from") {
                 options.from = s
                 addressCheck(s, at: "\(path).from")
             }
@@ -181,7 +181,7 @@ extension ConfigReader {
         var out: [String] = []
         for (i, s) in list.enumerated() {
             let p = value.stringValue != nil ? path : "\(path)[\(i)]"
-            guard let t = mustacheTemplate(.string(s), at: p) else { continue }
+            guard let t = mustacheTemplate(Self.singleBracesAsMustache(.string(s)), at: p) else { continue }
             if t.isEmpty { error(p, "must not be empty"); continue }
             addressCheck(t, at: p)
             out.append(t)
@@ -196,9 +196,46 @@ extension ConfigReader {
             let address = String(part).trimmingWhitespace
             let spec = address.firstIndex(of: "<").flatMap { open in address[open...].firstIndex(of: ">").map { String(address[address.index(after: open)..<$0]) } } ?? address
             if !spec.contains("@") || spec.contains(" ") || spec.hasPrefix("@") || spec.hasSuffix("@") {
-                error(path, "\"\(address)\" is not an email address")
+                var message = "\"\(address)\" is not an email address"
+                if address.contains("{") {
+                    message += "; an address from the event is \"{data.payload.…}\" (or Mustache \"{{data.payload.…}}\") with a CloudEvent path: id, type, subject, source, time, data.…"
+                }
+                error(path, message)
             }
         }
+    }
+
+    /// CloudEvent attributes a `{path}` may start with.
+    static let eventPathRoots: Set<Substring> = ["id", "source", "type", "subject", "time", "data", "authmethod", "receivedat", "specversion"]
+
+    /// Single values (`from`, `to`, `cc`) take the `{path}` spelling the rest of routes.json
+    /// uses as well as Mustache's `{{path}}`: `{data.payload.data.customerEmail}` becomes
+    /// `{{data.payload.data.customerEmail}}`. Only a brace pair around a CloudEvent path is
+    /// read as a placeholder, so an address with other braces stays literal.
+    static func singleBracesAsMustache(_ value: JSONValue) -> JSONValue {
+        guard case .string(let text) = value, text.contains("{") else { return value }
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            let afterOpen = rest.index(after: open)
+            if afterOpen < rest.endIndex, rest[afterOpen] == "{" {
+                // Already Mustache: copy through its closing braces.
+                guard let close = rest[afterOpen...].range(of: "}}") else { out += rest[open...]; return .string(out) }
+                out += rest[open..<close.upperBound]
+                rest = rest[close.upperBound...]
+                continue
+            }
+            guard let close = rest[afterOpen...].firstIndex(of: "}") else { out += rest[open...]; return .string(out) }
+            let path = rest[afterOpen..<close]
+            let root = path.split(separator: ".", maxSplits: 1).first ?? ""
+            let isPath = !path.isEmpty && eventPathRoots.contains(root)
+                && path.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" }
+            out += isPath ? "{{\(path)}}" : String(rest[open...close])
+            rest = rest[rest.index(after: close)...]
+        }
+        out += rest
+        return .string(out)
     }
 
     /// `inline` (a template) or `file` (a path relative to the routes file holding one); not both.
