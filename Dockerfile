@@ -51,9 +51,10 @@ COPY --from=runtime-packages /rootfs/ /
 COPY routes.json /etc/hookway/routes.json
 USER 10001
 WORKDIR /var/lib/hookway
-# The spool and the ledger/outbox live under /var/lib/hookway: mount volumes there and the root
-# filesystem can be read-only (nothing else is written).
-VOLUME ["/var/lib/hookway/spool", "/var/lib/hookway/var"]
+# The spool (/var/lib/hookway/spool) and the ledger/outbox (/var/lib/hookway/var) are the only
+# places written: mount volumes there and the root filesystem can be read-only. No VOLUME line:
+# it would leave an anonymous volume behind every container that does not mount both, and a
+# read-only `serve` without a spool volume refuses to start (exit 1, naming the path) instead.
 ENV HOOKWAY_CONFIG=/etc/hookway/routes.json \
     HOOKWAY_SPOOL_PATH=/var/lib/hookway/spool \
     HOOKWAY_LOG_FORMAT=json \
