@@ -103,7 +103,7 @@ public struct IngressServer: Sendable {
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
-        let watcher = ConfigWatcher(path: options.configPath, logger: logger) { config in
+        let watcher = ConfigWatcher(path: options.configPath, watching: store.current.config.referencedFiles, logger: logger) { config in
             store.replace(with: config)
             publisher.updateTopicSettings(.init(
                 autoCreate: config.kafka.autoCreate, partitions: config.kafka.partitions,

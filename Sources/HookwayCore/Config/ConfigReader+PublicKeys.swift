@@ -13,8 +13,11 @@ extension ConfigReader {
         switch value {
         case .string:
             guard let list = secret(value, at: path) else { return [:] }
-            guard let root = try? JSONParser.parse(list.bytes) else {
-                error(path, "\(list.reference) is not JSON; expected Bitso's webhook public key list")
+            let root: JSONValue
+            do {
+                root = try JSONParser.parse(list.bytes)
+            } catch let failure {
+                error(path, "\(list.reference) is not JSON (\(failure)); expected Bitso's webhook public key list")
                 return [:]
             }
             guard let entries = Self.keyListEntries(root) else {

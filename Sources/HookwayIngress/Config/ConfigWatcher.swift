@@ -19,7 +19,13 @@ public struct ConfigWatcher: Service {
     /// The referenced files of the config in force, watched beside `path`.
     let referencedFiles = NIOLockedValueBox<[String]>([])
 
-    public init(path: String, interval: Duration = .seconds(1), logger: Logger, apply: @escaping @Sendable (RoutesConfig) -> Void) {
+    /// `watching` are the referenced files of the config the caller started with
+    /// (`RoutesConfig.referencedFiles`).
+    public init(
+        path: String, watching files: [String] = [], interval: Duration = .seconds(1), logger: Logger,
+        apply: @escaping @Sendable (RoutesConfig) -> Void
+    ) {
+        referencedFiles.withLockedValue { $0 = files }
         self.path = path
         self.interval = interval
         self.logger = logger
@@ -56,8 +62,6 @@ public struct ConfigWatcher: Service {
 
     public func run() async throws {
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        let files = RoutesConfigLoader.load(path: path).config?.referencedFiles ?? []
-        referencedFiles.withLockedValue { $0 = files }
         let initial = fingerprint()
         try await withThrowingTaskGroup(of: Void.self) { group in
             let reloadRequests = AsyncStream<String>.makeStream()

@@ -39,7 +39,7 @@ struct Consume: AsyncParsableCommand {
         let supervisor = SinkSupervisor(config: routes, brokers: brokerList, only: sinks, producer: producer, logger: logger) { sink, logger in
             try SinkCatalog.make(sink, logger: logger)
         }
-        let watcher = ConfigWatcher(path: config.path, logger: logger) { supervisor.apply($0) }
+        let watcher = ConfigWatcher(path: config.path, watching: routes.referencedFiles, logger: logger) { supervisor.apply($0) }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: ProducerLifetime(producer: producer)), .init(service: watcher), .init(service: supervisor),
         ]
