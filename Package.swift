@@ -69,9 +69,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -94,10 +92,27 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // What `serve` and `consume` share: the routes schema of every provider and sink kind,
+        // config watching, the metrics/health server, log setup.
+        .target(
+            name: "HookwayRuntime",
+            dependencies: [
+                "HookwayCore", "HookwayProviders", "HookwaySinks",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "hookway",
             dependencies: [
-                "HookwayCore", "HookwayProviders", "HookwayKafka", "HookwayIngress", "HookwaySinks",
+                "HookwayCore", "HookwayProviders", "HookwayKafka", "HookwayIngress", "HookwaySinks", "HookwayRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -139,16 +154,17 @@ let package = Package(
             dependencies: ["HookwayKafka", "HookwayTesting", "CRdKafka", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "HookwayCoreTests", dependencies: ["HookwayCore"], swiftSettings: swiftSettings),
+        // The loader's tests read whole routes files, so they use the shipped schema.
+        .testTarget(name: "HookwayCoreTests", dependencies: ["HookwayCore", "HookwayProviders", "HookwayRuntime"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HookwayProvidersTests",
-            dependencies: ["HookwayProviders", "HookwayCore", "HookwayTesting", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
+            dependencies: ["HookwayProviders", "HookwayCore", "HookwayRuntime", "HookwayTesting", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HookwayIngressTests",
             dependencies: [
-                "HookwayIngress", "HookwayTesting", "HookwayProviders", "HookwayKafka", "HookwayCore",
+                "HookwayIngress", "HookwayRuntime", "HookwayTesting", "HookwayProviders", "HookwayKafka", "HookwayCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -163,7 +179,8 @@ let package = Package(
         .testTarget(
             name: "HookwaySinksTests",
             dependencies: [
-                "HookwaySinks", "HookwayTesting", "HookwayKafka", "HookwayCore",
+                "HookwaySinks", "HookwayRuntime", "HookwayTesting", "HookwayKafka", "HookwayCore",
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -176,7 +193,7 @@ let package = Package(
         ),
         .testTarget(
             name: "hookwayTests",
-            dependencies: ["hookway", "HookwayTesting", "HookwayCore", "HookwayKafka", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["hookway", "HookwayRuntime", "HookwayTesting", "HookwayCore", "HookwayKafka", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
     ],

@@ -4,8 +4,9 @@ public import Hummingbird
 public import Logging
 public import ServiceLifecycle
 
-/// `hookway serve`: the HTTP ingress plus the services it needs (config watcher, broker health),
-/// assembled for one `ServiceGroup`.
+/// `hookway serve`: the HTTP ingress plus the services it needs (producer, broker health,
+/// spool drainer), assembled for one `ServiceGroup`. The caller watches the routes file and
+/// hands each valid reload to ``apply(_:)``.
 public struct IngressServer: Sendable {
     public struct Options: Sendable {
         public var configPath: String
@@ -26,20 +27,23 @@ public struct IngressServer: Sendable {
     public let spool: Spool?
     let options: Options
     let logger: Logger
-    let metrics: MetricsEndpoint
+    let metrics: @Sendable () -> [UInt8]
 
     /// Why the ingress could not be assembled: the spool (a local, operator-fixable problem:
     /// exit 1) or the Kafka producer (exit 2).
-    public struct StartError: Error, CustomStringConvertible {
-        public enum Code: String, Sendable { case spoolUnavailable = "spool_unavailable", producerUnavailable = "producer_unavailable" }
-        public var code: Code
+    public struct StartError: HookwayError {
+        /// `spool_unavailable` or `producer_unavailable`.
+        public var code: ErrorCode
         public var message: String
+        /// A producer may be creatable later (exit 2, restart); a spool needs the operator.
+        public var isRetriable: Bool { code == .producerUnavailable }
         public var description: String { message }
     }
 
     /// Builds the producer and publisher for `config`; nothing runs until ``makeServices(onServerRunning:)``.
-    /// `admin` is the process's one admin client (a new one when `nil`).
-    public init(config: RoutesConfig, options: Options, metrics: MetricsEndpoint, admin: KafkaAdmin? = nil, logger: Logger) throws(StartError) {
+    /// `admin` is the process's one admin client (a new one when `nil`); `metrics` renders the
+    /// process's Prometheus exposition for `GET /metrics`.
+    public init(config: RoutesConfig, options: Options, metrics: @escaping @Sendable () -> [UInt8], admin: KafkaAdmin? = nil, logger: Logger) throws(StartError) {
         self.options = options
         self.logger = logger
         self.metrics = metrics
@@ -63,7 +67,7 @@ public struct IngressServer: Sendable {
             do {
                 spool = try Spool(settings: config.spool, logger: logger)
             } catch {
-                throw StartError(code: .spoolUnavailable, message: "cannot open the spool at \(config.spool.path): \(error)")
+                throw StartError(code: .spoolUnavailable, message: "cannot open the spool at \(config.spool.path): \((error as? SpoolError)?.message ?? "\(error)")")
             }
         } else {
             spool = nil
@@ -103,18 +107,27 @@ public struct IngressServer: Sendable {
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
         )
-        let watcher = ConfigWatcher(path: options.configPath, watching: store.current.config.referencedFiles, logger: logger) { config in
-            store.replace(with: config)
-            publisher.updateTopicSettings(.init(
-                autoCreate: config.kafka.autoCreate, partitions: config.kafka.partitions,
-                replicationFactor: config.kafka.replicationFactor
-            ))
-        }
         let health = BrokerHealthMonitor(admin: admin) { publisher.markBrokerAnswered() }
-        var services: [any Service] = [ProducerService(publisher: publisher, spool: spool, logger: logger), health, watcher]
+        var services: [any Service] = [ProducerService(publisher: publisher, spool: spool, logger: logger), health]
         if let spool { services.append(SpoolDrainer(spool: spool, publisher: publisher, admin: admin, logger: logger)) }
         services.append(app)
         return services
+    }
+}
+
+extension ErrorCode {
+    /// The Kafka producer could not be created.
+    public static let producerUnavailable: ErrorCode = "producer_unavailable"
+}
+
+extension IngressServer {
+    /// Puts a reloaded, already validated routes file in force: requests after this see it.
+    public func apply(_ config: RoutesConfig) {
+        store.replace(with: config)
+        publisher.updateTopicSettings(.init(
+            autoCreate: config.kafka.autoCreate, partitions: config.kafka.partitions,
+            replicationFactor: config.kafka.replicationFactor
+        ))
     }
 }
 

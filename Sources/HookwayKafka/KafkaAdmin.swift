@@ -21,6 +21,11 @@ public final class KafkaAdmin: Sendable {
 
     private let worker: AdminWorker
     private let probe = NIOLockedValueBox<[CheckedContinuation<Bool, Never>]?>(nil)
+    private let probeFailure = NIOLockedValueBox<KafkaError?>(nil)
+
+    /// Why the last ``isReachable(timeout:)`` probe failed (`nil` after one that succeeded), so
+    /// readiness and start-up messages can say why the brokers are unreachable.
+    public var lastProbeError: KafkaError? { probeFailure.withLockedValue { $0 } }
 
     /// Creates an admin for the given cluster; nothing connects until the first call.
     public init(bootstrapServers: String, properties: [String: String] = [:]) {
@@ -84,8 +89,10 @@ public final class KafkaAdmin: Sendable {
         do {
             _ = try await metadata(timeout: timeout)
             reachable = true
+            probeFailure.withLockedValue { $0 = nil }
         } catch {
             reachable = false
+            probeFailure.withLockedValue { $0 = error }
         }
         let waiting = probe.withLockedValue { waiting in
             defer { waiting = nil }

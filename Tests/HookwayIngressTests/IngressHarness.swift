@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HookwayCore
+import HookwayRuntime
 import HookwayIngress
 import HookwayKafka
 import HookwayTesting
@@ -83,10 +84,11 @@ final class IngressHarness: Sendable {
         logger.logLevel = .warning
         let server = try IngressServer(
             config: config, options: .init(configPath: path, host: host, port: 0, brokers: bootstrap),
-            metrics: .shared, logger: logger
+            metrics: MetricsEndpoint.shared.render, logger: logger
         )
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
-        let services = server.makeServices { port in portContinuation.yield(port) }
+        var services = server.makeServices { port in portContinuation.yield(port) }
+        services.insert(ConfigWatcher(path: path, watching: config.referencedFiles, logger: logger) { server.apply($0) }, at: 0)
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
         let task = Task { try await group.run() }
         var port = 0

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HookwayCore
+import HookwayRuntime
 import HookwayKafka
 import HookwayProviders
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import HookwayCore
+import HookwayRuntime
 import HookwayKafka
 import HookwayProviders
 import HookwayTesting

@@ -17,6 +17,7 @@ struct AdminTests {
         #expect(metadata.topic(named: topic)?.partitionCount == 4)
         #expect(metadata.brokers.contains { $0.port == Int32(broker.port) })
         #expect(await admin.isReachable(timeout: .seconds(2)))
+        #expect(admin.lastProbeError == nil)
     }
 
     @Test("isReachable answers false for a dead port within its timeout")
@@ -27,5 +28,8 @@ struct AdminTests {
         let elapsed = ContinuousClock.now - start
         // One second of timeout plus scheduling slack on a loaded 2-core machine.
         #expect(elapsed < .seconds(3), "took \(elapsed)")
+        // Readiness and `serve` at start say why, from this.
+        let why = try #require(admin.lastProbeError)
+        #expect(!why.message.isEmpty && !why.code.name.isEmpty)
     }
 }

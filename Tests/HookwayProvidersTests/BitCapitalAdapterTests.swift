@@ -57,7 +57,7 @@ import Testing
 
     @Test func signedPathOverridesTheReceivedPath() throws {
         var proxied = source
-        proxied.signedPath = "/hooks/bc"
+        proxied.options = BitCapitalOptions(signedPath: "/hooks/bc")
         let sig = signed(target: "/hooks/bc?domain=main", ts: "1700000000", body: Self.txBody)
         let req = request(target: "/webhooks/bitcapital?domain=main", ts: "1700000000", body: Self.txBody, signature: sig, now: at(seconds: 1_700_000_000))
         #expect(event { () throws(WebhookError) in try adapter.handle(req, source: proxied) } != nil)

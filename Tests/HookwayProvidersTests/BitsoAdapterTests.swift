@@ -30,7 +30,7 @@ import _CryptoExtras
 
     var signedSource: SourceConfig {
         var s = source
-        s.publicKeys = ["test-key": Self.key.publicKey.pemRepresentation, "other-key": Self.otherKey.publicKey.pemRepresentation]
+        s.options = BitsoOptions(publicKeys: ["test-key": Self.key.publicKey.pemRepresentation, "other-key": Self.otherKey.publicKey.pemRepresentation])
         return s
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HookwayCore
+import HookwayRuntime
 import Testing
 import _CryptoExtras
 
@@ -37,7 +38,7 @@ import _CryptoExtras
 
     @Test func keyListFromBitsoVerifiesBySignedKeyID() throws {
         let src = try Self.source(keyList: Self.keyList([("k-old", Self.otherKey), ("k-new", Self.key)]))
-        #expect(Set(src.publicKeys.keys) == ["k-old", "k-new"])
+        #expect(Set(src.bitso.publicKeys.keys) == ["k-old", "k-new"])
         let sample = try #require(adapter.sample(
             event: "funding.complete", source: src, now: at(seconds: 1_700_000_000), tampered: false, senderKey: Self.senderKey))
         #expect(sample.headers.contains { $0.name == "x-bitso-key-id" && $0.value == "k-new" })

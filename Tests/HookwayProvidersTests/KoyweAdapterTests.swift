@@ -143,7 +143,7 @@ import Testing
 
     var validating: SourceConfig {
         var s = source
-        s.validation = ValidationCallbackConfig(bearer: secret("superJWT"), allowEmails: ["ana@example.com", "*@trusted.io"])
+        s.options = KoyweOptions(validation: ValidationCallbackConfig(bearer: secret("superJWT"), allowEmails: ["ana@example.com", "*@trusted.io"]))
         return s
     }
 

@@ -42,7 +42,7 @@ import Testing
         let req = request(body, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", ts: "1614265330", signature: sig, now: 1_614_265_330)
         #expect(code(req) == .malformedPayload)
         var custom = source
-        custom.eventField = "test"
+        custom.options = StandardWebhooksOptions(eventField: "test")
         #expect(code(req, custom) == .malformedPayload)  // a number is not an event name
         let typed = #"{"type":"test.event","test": 2432232314}"#
         #expect(handle(request(typed, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", ts: "1614265330", now: 1_614_265_330))?.id == "msg_p5jXN8AQM9LWM0D4loKWxJek")
@@ -100,11 +100,10 @@ import Testing
 
     @Test func configuredFields() throws {
         var custom = source
-        custom.eventField = "event.name"
-        custom.fields = [
+        custom.options = StandardWebhooksOptions(eventField: "event.name", fields: [
             "entityId": "object.ref", "entityKind": "object.kind", "status": "object.state", "amount": "object.value",
             "currency": "object.ccy", "reference": "object.trace", "time": "sentAt",
-        ]
+        ])
         let body = #"{"event":{"name":"Charge.Settled"},"sentAt":1714557600123,"object":{"ref":42,"kind":"Charge","state":"SETTLED","value":1.5e3,"ccy":"EUR","trace":"T-1"}}"#
         let e = try #require(handle(request(body), custom))
         #expect(e.data.event == "charge.settled")
@@ -132,8 +131,7 @@ import Testing
 
     @Test func sampleHonoursCustomPaths() {
         var custom = source
-        custom.eventField = "event.name"
-        custom.fields = ["entityId": "object.ref", "entityKind": "object.kind"]
+        custom.options = StandardWebhooksOptions(eventField: "event.name", fields: ["entityId": "object.ref", "entityKind": "object.kind"])
         checkSampleRoundTrip(adapter, CatalogEvent(name: "charge.settled", entityKind: "charge"), source: custom)
     }
 

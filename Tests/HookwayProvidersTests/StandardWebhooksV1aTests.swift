@@ -23,7 +23,7 @@ import Testing
     static func source(keys: [Curve25519.Signing.PublicKey], secrets: [Secret] = []) -> SourceConfig {
         SourceConfig(
             name: "acme", provider: "standardwebhooks", secrets: secrets,
-            ed25519PublicKeys: keys.map { Array($0.rawRepresentation) })
+            options: StandardWebhooksOptions(ed25519PublicKeys: keys.map { Array($0.rawRepresentation) }))
     }
 
     static func sign(_ key: Curve25519.Signing.PrivateKey, id: String, ts: String, body: String) -> String {

@@ -1,5 +1,6 @@
 import Crypto
 import HookwayCore
+import HookwayRuntime
 import Testing
 
 @testable import HookwayProviders
@@ -90,12 +91,14 @@ import Testing
         #expect(outcome(req, src).0?.authMethod == .token)
     }
 
-    @Test func registryCoversEveryKind() {
-        for kind in ProviderKind.allCases {
-            #expect(type(of: ProviderRegistry.adapter(for: kind)).kind == kind)
-            #expect(ProviderRegistry.adapter(named: kind.rawValue) != nil)
+    @Test func registryCoversEveryProvider() {
+        #expect(Set(ProviderRegistry.names).count == ProviderRegistry.all.count, "provider names are unique")
+        for provider in ProviderRegistry.all {
+            #expect(ProviderRegistry.adapter(named: provider.name) != nil)
+            #expect(!type(of: provider.adapter).catalog.isEmpty, "\(provider.name) lists its events")
         }
         #expect(ProviderRegistry.adapter(named: "stripe") == nil)
+        #expect(RoutesSchema.hookway.providerNames == ProviderRegistry.names)
     }
 
     @Test func headerLookupIsCaseInsensitiveFirstValueTrimmed() {

@@ -12,4 +12,49 @@ import Testing
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains(", 0 undeclared imports"), "\(result.stdout)")
     }
+
+    /// A provider is one folder: outside `Sources/HookwayProviders/<Name>/` and the registry,
+    /// no Swift source spells a provider's name as a string (issue 19's grep).
+    @Test func providerNamesLiveInTheirFolders() throws {
+        let sources = CLI.root.appendingPathComponent("Sources")
+        let providers = sources.appendingPathComponent("HookwayProviders").path + "/"
+        let names = ["bitcapital", "bitpowr", "bitso", "koywe", "bitnob", "standardwebhooks"]
+        var offenders: [String] = []
+        let files = FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String } ?? []
+        #expect(files.count > 50, "found the sources")
+        for relative in files where relative.hasSuffix(".swift") {
+            let path = sources.appendingPathComponent(relative).path
+            let inFolder = path.hasPrefix(providers) && relative.split(separator: "/").count == 3 && !relative.hasPrefix("HookwayProviders/Support/")
+            if inFolder || relative == "HookwayProviders/ProviderRegistry.swift" { continue }
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            for name in names where text.contains("\"\(name)\"") { offenders.append("\(relative): \"\(name)\"") }
+        }
+        #expect(offenders == [])
+    }
+
+    /// Every product error has the one shape (``HookwayError``: code, message, retriable).
+    /// Exempt: HookwayKafka's `KafkaError` (same three parts, its own code type: that module
+    /// depends on nothing of ours), errors that never leave their file (a template parser's
+    /// message, the SMTP client's reply kinds, turned into ``SinkError`` where they are caught),
+    /// and test support and benchmarks.
+    @Test func everyProductErrorHasACode() throws {
+        let sources = CLI.root.appendingPathComponent("Sources")
+        let exempt: Set<String> = ["KafkaError", "Message", "SMTPClientError"]
+        let skippedModules = ["HookwayTesting/", "BenchBare/", "BenchKafka/"]
+        var offenders: [String] = []
+        let files = FileManager.default.enumerator(atPath: sources.path)?.compactMap { $0 as? String } ?? []
+        for relative in files where relative.hasSuffix(".swift") && !skippedModules.contains(where: relative.hasPrefix) {
+            let text = try String(contentsOfFile: sources.appendingPathComponent(relative).path, encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                let words = line.split(whereSeparator: { $0 == " " || $0 == ":" || $0 == "," || $0 == "{" })
+                guard let index = words.firstIndex(where: { $0 == "struct" || $0 == "enum" || $0 == "class" }), index + 1 < words.count else { continue }
+                let name = String(words[index + 1])
+                let conformances = words[(index + 2)...]
+                if conformances.contains("Error"), !conformances.contains("HookwayError"), !exempt.contains(name) {
+                    offenders.append("\(relative): \(name)")
+                }
+            }
+        }
+        #expect(offenders == [])
+    }
 }

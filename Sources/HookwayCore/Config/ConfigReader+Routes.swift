@@ -57,7 +57,7 @@ extension ConfigReader {
         return problems[before...].contains(where: { $0.severity == .error }) ? nil : route
     }
 
-    mutating func globs(_ value: JSONValue, at path: String) -> [Glob] {
+    public mutating func globs(_ value: JSONValue, at path: String) -> [Glob] {
         guard let list = stringList(value, at: path) else { return [] }
         var out: [Glob] = []
         for (i, pattern) in list.enumerated() {

@@ -81,7 +81,7 @@ extension ConfigReader {
 
 extension ConfigReader {
     /// A list of CIDR blocks (`allowFrom`, `trustedProxies`).
-    mutating func cidrBlocks(_ value: JSONValue, at path: String) -> [CIDRBlock] {
+    public mutating func cidrBlocks(_ value: JSONValue, at path: String) -> [CIDRBlock] {
         guard case .array(let items) = value else {
             error(path, "expected a list of CIDR blocks, found \(Self.typeName(value))")
             return []

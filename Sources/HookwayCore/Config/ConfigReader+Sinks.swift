@@ -1,7 +1,7 @@
 extension ConfigReader {
     static let commonSinkKeys: Set<String> = ["kind", "topics", "group", "retry", "deadLetterTopic", "maxInFlight", "$comment"]
 
-    mutating func sinks(_ value: JSONValue, at path: String) -> ([String: SinkConfig], [String]) {
+    mutating func sinks(_ value: JSONValue, at path: String, schema: RoutesSchema) -> ([String: SinkConfig], [String]) {
         guard let members = object(value, at: path) else { return ([:], []) }
         var out: [String: SinkConfig] = [:]
         var names: [String] = []
@@ -11,7 +11,7 @@ extension ConfigReader {
                 error(p, "sink names are used in group and topic names; use letters, digits, '.', '_' or '-'")
                 continue
             }
-            if let sink = sink(name: m.key, m.value, at: p) {
+            if let sink = sink(name: m.key, m.value, at: p, schema: schema) {
                 out[m.key] = sink
                 names.append(m.key)
             }
@@ -19,24 +19,26 @@ extension ConfigReader {
         return (out, names)
     }
 
-    mutating func sink(name: String, _ value: JSONValue, at path: String) -> SinkConfig? {
+    mutating func sink(name: String, _ value: JSONValue, at path: String, schema: RoutesSchema) -> SinkConfig? {
         guard case .object = value else {
             _ = object(value, at: path)
             return nil
         }
-        var kind: SinkKind?
+        let known = schema.sinkKinds.joined(separator: ", ")
+        var descriptor: (any SinkDescriptor)?
         if let kv = value["kind"] {
             if let s = string(kv, at: "\(path).kind") {
-                kind = SinkKind(rawValue: s)
-                if kind == nil { error("\(path).kind", "unknown sink kind \"\(s)\"; known: \(SinkKind.allCases.map(\.rawValue).joined(separator: ", "))") }
+                descriptor = schema.sinks[s]
+                if descriptor == nil { error("\(path).kind", "unknown sink kind \"\(s)\"; known: \(known)") }
             }
         } else {
-            error("\(path).kind", "missing; one of \(SinkKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            error("\(path).kind", "missing; one of \(known)")
         }
-        let allowed = Self.commonSinkKeys.union(kind?.optionKeys ?? SinkKind.allCases.reduce(into: Set<String>()) { $0.formUnion($1.optionKeys) })
+        let allowed = Self.commonSinkKeys.union(
+            descriptor?.optionKeys ?? schema.sinks.values.reduce(into: Set<String>()) { $0.formUnion($1.optionKeys) })
         guard let members = object(value, at: path, allowed: allowed) else { return nil }
         let before = problems.count
-        var sink = SinkConfig(name: name, kind: kind ?? .email, topics: [], options: value, baseDirectory: baseDirectory)
+        var sink = SinkConfig(name: name, kind: descriptor?.kind ?? SinkKind(rawValue: ""), topics: [], options: value, baseDirectory: baseDirectory)
         if value["topics"] == nil { error("\(path).topics", "missing; list the topics this sink consumes") }
         for m in members {
             let p = Self.child(path, m.key)
@@ -58,17 +60,12 @@ extension ConfigReader {
             default: break
             }
         }
-        switch kind {
-        case .accounting: _ = ledgerOptions(value, at: path, baseDirectory: baseDirectory)
-        case .email: _ = emailOptions(value, at: path, baseDirectory: baseDirectory)
-        case .crm: _ = crmOptions(value, at: path)
-        case .none: break
-        }
-        if kind == nil || problems[before...].contains(where: { $0.severity == .error }) { return nil }
+        descriptor?.validateOptions(value, sink: sink, at: path, reader: &self)
+        if descriptor == nil || hasErrors(since: before) { return nil }
         return sink
     }
 
-    mutating func retry(_ value: JSONValue, at path: String) -> RetryPolicy {
+    public mutating func retry(_ value: JSONValue, at path: String) -> RetryPolicy {
         var r = RetryPolicy()
         guard let members = object(value, at: path, allowed: ["attempts", "backoffMs", "maxBackoffMs"]) else { return r }
         for m in members {

@@ -1,17 +1,39 @@
+import Foundation
+
 /// Walks a routes.json tree collecting every problem with its JSON path, so validation reports
 /// all of them at once instead of stopping at the first.
-struct ConfigReader {
-    var problems: [ConfigProblem] = []
+///
+/// Providers and sinks validate their own keys with it (``ProviderDescriptor``,
+/// ``SinkDescriptor``), so every message has the same shape: `$.path: what is wrong`.
+public struct ConfigReader {
+    public private(set) var problems: [ConfigProblem] = []
     /// Every `file:` reference read, as the full path (the config watcher watches them too).
-    var filesRead: [String] = []
-    let environment: [String: String]
-    let baseDirectory: String
-    let readFile: (String) -> [UInt8]?
+    public private(set) var filesRead: [String] = []
+    public let environment: [String: String]
+    /// Directory of the routes file: `file:` references and relative paths resolve from it.
+    public let baseDirectory: String
+    private let readFileBytes: (String) -> [UInt8]?
 
-    mutating func error(_ path: String, _ message: String) { problems.append(ConfigProblem(path, message)) }
-    mutating func warning(_ path: String, _ message: String) { problems.append(ConfigProblem(path, message, severity: .warning)) }
+    /// The bytes of the file at `path` (already resolved), or `nil` when it cannot be read.
+    public func readFile(_ path: String) -> [UInt8]? { readFileBytes(path) }
 
-    static func typeName(_ v: JSONValue) -> String {
+    /// A reader resolving `env:` from `environment` and `file:` relative to `baseDirectory`
+    /// (read with `readFile`; the file system when `nil`).
+    public init(environment: [String: String], baseDirectory: String, readFile: ((String) -> [UInt8]?)? = nil) {
+        self.environment = environment
+        self.baseDirectory = baseDirectory
+        self.readFileBytes = readFile ?? { FileManager.default.contents(atPath: $0).map(Array.init) }
+    }
+
+    /// True when an error (not a warning) was reported since `mark` (a ``problems`` count).
+    public func hasErrors(since mark: Int = 0) -> Bool {
+        problems[mark...].contains { $0.severity == .error }
+    }
+
+    public mutating func error(_ path: String, _ message: String) { problems.append(ConfigProblem(path, message)) }
+    public mutating func warning(_ path: String, _ message: String) { problems.append(ConfigProblem(path, message, severity: .warning)) }
+
+    public static func typeName(_ v: JSONValue) -> String {
         switch v {
         case .null: return "null"
         case .bool: return "a boolean"
@@ -23,7 +45,7 @@ struct ConfigReader {
     }
 
     /// The members of an object; reports keys outside `allowed` with a did-you-mean.
-    mutating func object(_ value: JSONValue, at path: String, allowed: Set<String>? = nil) -> [JSONMember]? {
+    public mutating func object(_ value: JSONValue, at path: String, allowed: Set<String>? = nil) -> [JSONMember]? {
         guard case .object(let members) = value else {
             error(path, "expected an object, found \(Self.typeName(value))")
             return nil
@@ -40,7 +62,7 @@ struct ConfigReader {
         return members
     }
 
-    mutating func string(_ value: JSONValue, at path: String) -> String? {
+    public mutating func string(_ value: JSONValue, at path: String) -> String? {
         guard case .string(let s) = value else {
             error(path, "expected a string, found \(Self.typeName(value))")
             return nil
@@ -48,13 +70,13 @@ struct ConfigReader {
         return s
     }
 
-    mutating func nonEmptyString(_ value: JSONValue, at path: String) -> String? {
+    public mutating func nonEmptyString(_ value: JSONValue, at path: String) -> String? {
         guard let s = string(value, at: path) else { return nil }
         if s.isEmpty { error(path, "must not be empty") ; return nil }
         return s
     }
 
-    mutating func bool(_ value: JSONValue, at path: String) -> Bool? {
+    public mutating func bool(_ value: JSONValue, at path: String) -> Bool? {
         guard case .bool(let b) = value else {
             error(path, "expected true or false, found \(Self.typeName(value))")
             return nil
@@ -62,7 +84,7 @@ struct ConfigReader {
         return b
     }
 
-    mutating func integer(_ value: JSONValue, at path: String, min: Int, max: Int = Int.max) -> Int? {
+    public mutating func integer(_ value: JSONValue, at path: String, min: Int, max: Int = Int.max) -> Int? {
         guard case .number(let literal) = value else {
             error(path, "expected a whole number, found \(Self.typeName(value))")
             return nil
@@ -79,7 +101,7 @@ struct ConfigReader {
     }
 
     /// A string or a list of strings.
-    mutating func stringList(_ value: JSONValue, at path: String) -> [String]? {
+    public mutating func stringList(_ value: JSONValue, at path: String) -> [String]? {
         switch value {
         case .string(let s): return [s]
         case .array(let items):
@@ -95,7 +117,7 @@ struct ConfigReader {
     }
 
     /// Librdkafka pass-through properties: string values only.
-    mutating func properties(_ value: JSONValue, at path: String, owned: Set<String>) -> [String: String] {
+    public mutating func properties(_ value: JSONValue, at path: String, owned: Set<String>) -> [String: String] {
         guard let members = object(value, at: path) else { return [:] }
         var out: [String: String] = [:]
         for m in members {
@@ -116,7 +138,7 @@ struct ConfigReader {
 
     /// Resolves an `env:`/`file:` reference; a literal is refused. The value never appears in
     /// a message.
-    mutating func secret(_ value: JSONValue, at path: String) -> Secret? {
+    public mutating func secret(_ value: JSONValue, at path: String) -> Secret? {
         guard let text = string(value, at: path) else { return nil }
         guard let reference = SecretReference(text) else {
             error(path, "literal secret; use \"env:NAME\" or \"file:PATH\"")
@@ -125,7 +147,7 @@ struct ConfigReader {
         return resolve(reference, at: path)
     }
 
-    mutating func resolve(_ reference: SecretReference, at path: String) -> Secret? {
+    public mutating func resolve(_ reference: SecretReference, at path: String) -> Secret? {
         var bytes: [UInt8]
         switch reference {
         case .environment(let name):
@@ -162,13 +184,13 @@ struct ConfigReader {
         return Secret(reference: reference.text, bytes: bytes)
     }
 
-    static func child(_ path: String, _ key: String) -> String {
+    public static func child(_ path: String, _ key: String) -> String {
         let simple = !key.isEmpty && key.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
         return simple ? "\(path).\(key)" : "\(path)[\"\(key)\"]"
     }
 
     /// The closest allowed key within a small edit distance.
-    static func suggestion(for key: String, among allowed: Set<String>) -> String? {
+    public static func suggestion(for key: String, among allowed: Set<String>) -> String? {
         var best: (String, Int)?
         for candidate in allowed.sorted() {
             let d = editDistance(key.lowercased(), candidate.lowercased())

@@ -118,19 +118,12 @@ public struct SpoolSettings: Sendable, Hashable {
     public init() {}
 }
 
-/// The sink modules Hookway ships.
-public enum SinkKind: String, Sendable, CaseIterable {
-    case email, crm, accounting
-
-    /// Kind-specific option keys (beside the common ones), validated by `routes check`.
-    public var optionKeys: Set<String> {
-        switch self {
-        case .email: return ["smtp", "from", "to", "cc", "subject", "body", "html", "bodyFile", "htmlFile", "outbox", "strict", "sentLog"]
-        case .crm: return ["url", "method", "headers", "body", "timeoutMs", "successStatus"]
-        case .accounting:
-            return ["database", "postings", "reversals", "amountField", "currencyField", "defaultCurrency", "batchSize", "maxAmountDigits"]
-        }
-    }
+/// A sink's `kind` (`email`); the kinds themselves are declared next to their sinks.
+public struct SinkKind: RawRepresentable, Hashable, Sendable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { self.rawValue = value }
+    public var description: String { rawValue }
 }
 
 /// `retry` of a sink.

@@ -3,7 +3,7 @@ import Foundation
 /// Reads, validates and compiles routes.json.
 ///
 /// ```swift
-/// let result = RoutesConfigLoader.load(path: "routes.json")
+/// let result = RoutesConfigLoader.load(path: "routes.json", schema: schema)
 /// guard let config = result.config else { result.errors.forEach { print($0) }; exit(1) }
 /// ```
 public enum RoutesConfigLoader {
@@ -17,18 +17,19 @@ public enum RoutesConfigLoader {
 
     static let topLevelKeys: Set<String> = ["version", "kafka", "limits", "spool", "sources", "routes", "sinks", "$comment"]
 
-    /// Loads the file at `path`; `environment` resolves `env:` references.
-    public static func load(path: String, environment: [String: String]? = nil) -> Result {
+    /// Loads the file at `path`; `schema` names the providers and sink kinds it may use,
+    /// `environment` resolves `env:` references.
+    public static func load(path: String, schema: RoutesSchema, environment: [String: String]? = nil) -> Result {
         guard let data = FileManager.default.contents(atPath: path) else {
             return Result(config: nil, problems: [ConfigProblem("$", "cannot read \(path)")])
         }
         let base = (path as NSString).deletingLastPathComponent
-        return parse(Array(data), baseDirectory: base.isEmpty ? "." : base, environment: environment ?? ProcessInfo.processInfo.environment)
+        return parse(Array(data), schema: schema, baseDirectory: base.isEmpty ? "." : base, environment: environment ?? ProcessInfo.processInfo.environment)
     }
 
     /// Validates routes.json text. `file:` references resolve relative to `baseDirectory`.
     public static func parse(
-        _ bytes: [UInt8], baseDirectory: String = ".", environment: [String: String]? = nil
+        _ bytes: [UInt8], schema: RoutesSchema, baseDirectory: String = ".", environment: [String: String]? = nil
     ) -> Result {
         let root: JSONValue
         do {
@@ -37,9 +38,7 @@ public enum RoutesConfigLoader {
         } catch {
             return Result(config: nil, problems: [ConfigProblem("$", "not valid JSON: \(error)")])
         }
-        var reader = ConfigReader(environment: environment ?? ProcessInfo.processInfo.environment, baseDirectory: baseDirectory) { path in
-            FileManager.default.contents(atPath: path).map(Array.init)
-        }
+        var reader = ConfigReader(environment: environment ?? ProcessInfo.processInfo.environment, baseDirectory: baseDirectory)
         guard let members = reader.object(root, at: "$", allowed: topLevelKeys) else {
             return Result(config: nil, problems: reader.problems)
         }
@@ -60,12 +59,12 @@ public enum RoutesConfigLoader {
             case "limits": config.limits = reader.limits(m.value, at: "$.limits")
             case "spool": config.spool = reader.spool(m.value, at: "$.spool")
             case "sources":
-                let (sources, names) = reader.sources(m.value, at: "$.sources")
+                let (sources, names) = reader.sources(m.value, at: "$.sources", schema: schema)
                 config.sources = sources
                 config.sourceNames = names
             case "routes": config.routes = reader.routes(m.value, at: "$.routes")
             case "sinks":
-                let (sinks, names) = reader.sinks(m.value, at: "$.sinks")
+                let (sinks, names) = reader.sinks(m.value, at: "$.sinks", schema: schema)
                 config.sinks = sinks
                 config.sinkNames = names
             default: break

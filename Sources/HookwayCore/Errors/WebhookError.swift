@@ -1,28 +1,8 @@
 /// An HTTP-facing failure with its contract code (CONTRACT.md §2). The JSON body
 /// `{"error":{"code":…,"message":…}}` is rendered from it in one place, the ingress.
-public struct WebhookError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// A stable, machine-readable error code.
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
-        public let rawValue: String
-        public var description: String { rawValue }
-        private init(_ rawValue: String) { self.rawValue = rawValue }
-
-        public static let malformedPayload = Code("malformed_payload")
-        public static let missingSignature = Code("missing_signature")
-        public static let invalidSignature = Code("invalid_signature")
-        public static let invalidToken = Code("invalid_token")
-        public static let staleTimestamp = Code("stale_timestamp")
-        public static let ipNotAllowed = Code("ip_not_allowed")
-        public static let unknownSource = Code("unknown_source")
-        public static let notFound = Code("not_found")
-        public static let methodNotAllowed = Code("method_not_allowed")
-        public static let payloadTooLarge = Code("payload_too_large")
-        public static let requestTimeout = Code("request_timeout")
-        public static let headersTooLarge = Code("headers_too_large")
-        public static let brokerUnavailable = Code("broker_unavailable")
-        public static let publishRejected = Code("publish_rejected")
-        public static let shuttingDown = Code("shutting_down")
-    }
+public struct WebhookError: HookwayError, Hashable {
+    /// The contract's codes (CONTRACT.md §2) are ``ErrorCode`` values.
+    public typealias Code = ErrorCode
 
     public var status: Int
     public var code: Code
@@ -39,6 +19,9 @@ public struct WebhookError: Error, Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(status) \(code): \(message)" }
+
+    /// A 503: the provider's retry will find Kafka (or the spool) back.
+    public var isRetriable: Bool { status == 503 }
 
     public static func malformedPayload(_ message: String) -> WebhookError { .init(status: 400, code: .malformedPayload, message: message) }
     public static func missingSignature(_ message: String) -> WebhookError { .init(status: 401, code: .missingSignature, message: message) }
@@ -79,4 +62,23 @@ public struct WebhookError: Error, Sendable, Hashable, CustomStringConvertible {
         w.appendRaw(Array("}}".utf8))
         return w.bytes
     }
+}
+
+extension ErrorCode {
+    // The HTTP answers' codes (CONTRACT.md §2).
+    public static let malformedPayload = ErrorCode(rawValue: "malformed_payload")
+    public static let missingSignature = ErrorCode(rawValue: "missing_signature")
+    public static let invalidSignature = ErrorCode(rawValue: "invalid_signature")
+    public static let invalidToken = ErrorCode(rawValue: "invalid_token")
+    public static let staleTimestamp = ErrorCode(rawValue: "stale_timestamp")
+    public static let ipNotAllowed = ErrorCode(rawValue: "ip_not_allowed")
+    public static let unknownSource = ErrorCode(rawValue: "unknown_source")
+    public static let notFound = ErrorCode(rawValue: "not_found")
+    public static let methodNotAllowed = ErrorCode(rawValue: "method_not_allowed")
+    public static let payloadTooLarge = ErrorCode(rawValue: "payload_too_large")
+    public static let requestTimeout = ErrorCode(rawValue: "request_timeout")
+    public static let headersTooLarge = ErrorCode(rawValue: "headers_too_large")
+    public static let brokerUnavailable = ErrorCode(rawValue: "broker_unavailable")
+    public static let publishRejected = ErrorCode(rawValue: "publish_rejected")
+    public static let shuttingDown = ErrorCode(rawValue: "shutting_down")
 }

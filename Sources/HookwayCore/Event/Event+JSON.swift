@@ -1,7 +1,16 @@
 /// Why bytes read from a topic are not a Hookway CloudEvent.
-public struct EventDecodingError: Error, Sendable, CustomStringConvertible {
+public struct EventDecodingError: HookwayError {
+    public var code: ErrorCode { .eventMalformed }
     public var message: String
+    public var isRetriable: Bool { false }
     public var description: String { message }
+
+    public init(message: String) { self.message = message }
+}
+
+extension ErrorCode {
+    /// Bytes read from a topic are not a Hookway CloudEvent.
+    public static let eventMalformed: ErrorCode = "event_malformed"
 }
 
 extension Event {

@@ -1,9 +1,17 @@
 /// Why a document is not the JSON we accept, and where.
-public struct JSONParseError: Error, Sendable, CustomStringConvertible {
+public struct JSONParseError: HookwayError {
     /// Byte offset of the problem in the input.
     public var offset: Int
     public var reason: String
-    public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+    public var code: ErrorCode { .jsonInvalid }
+    public var message: String { "invalid JSON at byte \(offset): \(reason)" }
+    public var isRetriable: Bool { false }
+    public var description: String { message }
+}
+
+extension ErrorCode {
+    /// A document is not the strict JSON Hookway accepts.
+    public static let jsonInvalid: ErrorCode = "json_invalid"
 }
 
 /// A strict RFC 8259 parser over raw bytes that never turns a number into a `Double`.

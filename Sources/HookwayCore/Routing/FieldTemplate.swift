@@ -1,4 +1,4 @@
-/// Text with `{path}` references into a CloudEvent: `assets:{provider}:{data.currency}`,
+/// Text with `{path}` (or `{{path}}`) references into a CloudEvent: `assets:{provider}:{data.currency}`,
 /// `liabilities:customers:{data.payload.data.customerEmail}`. Short names `source`,
 /// `provider`, `event` mean the `data` fields; anything else is a dotted CloudEvent path.
 public struct FieldTemplate: Sendable, Hashable, CustomStringConvertible {
@@ -14,12 +14,16 @@ public struct FieldTemplate: Sendable, Hashable, CustomStringConvertible {
         while i < text.endIndex {
             let c = text[i]
             if c == "{" {
-                guard let close = text[i...].firstIndex(of: "}") else { return nil }
-                let name = String(text[text.index(after: i)..<close]).trimmingWhitespace
+                // `{{path}}` reads as `{path}` (TemplateSyntax).
+                let double = text[text.index(after: i)...].first == "{"
+                let open = text.index(i, offsetBy: double ? 2 : 1)
+                guard let close = text[open...].firstIndex(of: "}") else { return nil }
+                if double, text[text.index(after: close)...].first != "}" { return nil }
+                let name = String(text[open..<close]).trimmingWhitespace
                 if name.isEmpty || name.contains("{") { return nil }
                 if !literal.isEmpty { pieces.append(.literal(literal)); literal = "" }
                 pieces.append(.path(name))
-                i = text.index(after: close)
+                i = text.index(close, offsetBy: double ? 2 : 1)
             } else if c == "}" {
                 return nil
             } else {

@@ -19,7 +19,7 @@ public struct MatchRule: Sendable, Hashable {
 }
 
 extension ConfigReader {
-    mutating func matchRule(_ value: JSONValue, at path: String) -> MatchRule {
+    public mutating func matchRule(_ value: JSONValue, at path: String) -> MatchRule {
         var rule = MatchRule()
         guard let match = object(value, at: path, allowed: ["source", "type", "where"]) else { return rule }
         for m in match {
@@ -34,10 +34,10 @@ extension ConfigReader {
         return rule
     }
 
-    mutating func fieldTemplate(_ value: JSONValue, at path: String) -> FieldTemplate? {
+    public mutating func fieldTemplate(_ value: JSONValue, at path: String) -> FieldTemplate? {
         guard let s = nonEmptyString(value, at: path) else { return nil }
         guard let t = FieldTemplate(s) else {
-            error(path, "bad template \"\(s)\": unbalanced braces or an empty {reference}")
+            error(path, "bad template \"\(s)\": unbalanced braces or an empty {reference}; \(TemplateSyntax.hint)")
             return nil
         }
         return t

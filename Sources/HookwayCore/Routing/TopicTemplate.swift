@@ -34,17 +34,22 @@ public struct TopicTemplate: Sendable, Hashable, CustomStringConvertible {
         while i < text.endIndex {
             let c = text[i]
             if c == "{" {
-                guard let close = text[i...].firstIndex(of: "}") else { return .failure(Message(text: "unclosed '{' in \"\(text)\"")) }
-                let name = String(text[text.index(after: i)..<close])
+                // `{{name}}` reads as `{name}` (TemplateSyntax).
+                let double = text[text.index(after: i)...].first == "{"
+                let open = text.index(i, offsetBy: double ? 2 : 1)
+                guard let close = text[open...].firstIndex(of: "}"), !double || text[text.index(after: close)...].first == "}" else {
+                    return .failure(Message(text: "unclosed '{' in \"\(text)\"; \(TemplateSyntax.hint)"))
+                }
+                let name = String(text[open..<close]).trimmingWhitespace
                 guard let v = Variable(rawValue: name) else {
                     let known = Variable.allCases.map { "{\($0.rawValue)}" }.joined(separator: ", ")
                     return .failure(Message(text: "unknown template variable {\(name)}; use \(known)"))
                 }
                 if !literal.isEmpty { pieces.append(.literal(literal)); literal = "" }
                 pieces.append(.variable(v))
-                i = text.index(after: close)
+                i = text.index(close, offsetBy: double ? 2 : 1)
             } else if c == "}" {
-                return .failure(Message(text: "unmatched '}' in \"\(text)\""))
+                return .failure(Message(text: "unmatched '}' in \"\(text)\"; \(TemplateSyntax.hint)"))
             } else {
                 literal.append(c)
                 i = text.index(after: i)

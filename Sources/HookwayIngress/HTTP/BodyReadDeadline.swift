@@ -1,11 +1,15 @@
+import HookwayCore
 import NIOCore
 import NIOHTTPTypes
 
 /// Thrown into a request's body stream when the body did not arrive in time (slow-body,
 /// slowloris-style clients); the responder answers 408 `request_timeout`.
-struct BodyReadTimeout: Error, CustomStringConvertible {
+struct BodyReadTimeout: HookwayError {
     var timeout: TimeAmount
-    var description: String { "the body did not arrive within \(timeout.nanoseconds / 1_000_000) ms" }
+    var code: ErrorCode { .requestTimeout }
+    var message: String { "the body did not arrive within \(timeout.nanoseconds / 1_000_000) ms" }
+    var isRetriable: Bool { false }
+    var description: String { message }
 }
 
 /// Bounds how long a request's body may take, from its head to its end, with a timer on the

@@ -13,18 +13,19 @@ public struct WebhookResponder: HTTPResponder {
 
     let store: ConfigStore
     let publisher: any EventPublisher
-    let metrics: MetricsEndpoint
+    /// The Prometheus exposition of the process's metrics, for `GET /metrics`.
+    let renderMetrics: @Sendable () -> [UInt8]
     let readiness: @Sendable () -> Readiness
     let intake = WebhookIntake()
     let topicAdmission: TopicAdmission
 
     public init(
-        store: ConfigStore, publisher: any EventPublisher, metrics: MetricsEndpoint, topicAdmission: TopicAdmission = TopicAdmission(),
+        store: ConfigStore, publisher: any EventPublisher, metrics: @escaping @Sendable () -> [UInt8], topicAdmission: TopicAdmission = TopicAdmission(),
         readiness: @escaping @Sendable () -> Readiness
     ) {
         self.store = store
         self.publisher = publisher
-        self.metrics = metrics
+        self.renderMetrics = metrics
         self.topicAdmission = topicAdmission
         self.readiness = readiness
     }
@@ -48,7 +49,7 @@ public struct WebhookResponder: HTTPResponder {
             guard request.method == .get || request.method == .head else { return Self.error(.methodNotAllowed(request.method.rawValue)) }
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: metrics.render()))
+                body: .init(byteBuffer: ByteBuffer(bytes: renderMetrics()))
             )
         default:
             break
@@ -142,9 +143,9 @@ public struct WebhookResponder: HTTPResponder {
                 "limit": "\(snapshot.config.kafka.maxAutoCreated)", "id": "\(LogSafe.text(accepted?.event.id ?? "-"))",
             ])
         }
-        // Bitso drops an event after any 4xx: make those loud.
+        // A provider that drops an event after any 4xx: make those loud.
         let level: Logger.Level
-        if status >= 400 && status < 500 && snapshot.config.sources[sourceName]?.provider == "bitso" {
+        if status >= 400 && status < 500 && snapshot.config.sources[sourceName]?.traits.dropsEventOn4xx == true {
             level = .error
         } else if status >= 400 {
             level = .warning
@@ -172,8 +173,8 @@ public struct WebhookResponder: HTTPResponder {
         return response
     }
 
-    /// Bitso retries only 5xx and timeouts after 5 s: answer before that.
+    /// A provider that stops waiting (Bitso after 5 s) gets its answer before that.
     static func defaultAckTimeout(_ source: SourceConfig, _ config: RoutesConfig) -> Int {
-        source.provider == "bitso" ? min(config.kafka.ackTimeoutMs, 4000) : config.kafka.ackTimeoutMs
+        source.traits.answerDeadlineMs.map { min(config.kafka.ackTimeoutMs, $0) } ?? config.kafka.ackTimeoutMs
     }
 }

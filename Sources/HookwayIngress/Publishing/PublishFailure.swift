@@ -37,3 +37,4 @@ public enum PublishFailure: Sendable, Equatable {
         return false
     }
 }
+

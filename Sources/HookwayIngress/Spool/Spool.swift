@@ -8,13 +8,32 @@ import Glibc
 #endif
 
 /// Why the spool did not take (or give back) a record.
-public struct SpoolError: Error, Sendable, CustomStringConvertible {
+public struct SpoolError: HookwayError {
+    /// `spool_full`, `spool_write_failed`, `spool_read_failed` or `spool_unavailable` (the
+    /// directory cannot be created, written or locked).
+    public var code: ErrorCode
     public var message: String
-    /// The spool is at `maxBytes`: answer 503 and let the provider retry.
+    /// The spool is at `maxBytes` (or its disk is): answer 503 and let the provider retry.
     public var isFull: Bool
     /// A write or fsync failed: what was written is not known to be on disk.
-    public var isDurabilityFailure: Bool = false
+    public var isDurabilityFailure: Bool
+    /// Every spool failure may clear (space freed, a disk back, a sync that succeeds).
+    public var isRetriable: Bool { true }
     public var description: String { message }
+
+    public init(code: ErrorCode? = nil, message: String, isFull: Bool = false, isDurabilityFailure: Bool = false) {
+        self.code = code ?? (isFull ? .spoolFull : isDurabilityFailure ? .spoolWriteFailed : .spoolUnavailable)
+        self.message = message
+        self.isFull = isFull
+        self.isDurabilityFailure = isDurabilityFailure
+    }
+}
+
+extension ErrorCode {
+    public static let spoolFull: ErrorCode = "spool_full"
+    public static let spoolWriteFailed: ErrorCode = "spool_write_failed"
+    public static let spoolReadFailed: ErrorCode = "spool_read_failed"
+    public static let spoolUnavailable: ErrorCode = "spool_unavailable"
 }
 
 /// The local, append-only, checksummed log that makes an event durable while Kafka does not
@@ -75,7 +94,7 @@ public actor Spool {
     /// Opens the spool directory; segments left by a previous run are kept for draining.
     /// Throws when `directory` cannot be created or written by this process (checked by
     /// creating and removing a probe file, which also catches read-only mounts).
-    public static func checkWritable(_ directory: String) throws {
+    public static func checkWritable(_ directory: String) throws(SpoolError) {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -343,7 +362,7 @@ public actor Spool {
         do {
             outcome = try await NIOThreadPool.singleton.runIfActive { () -> Result<[SpoolRecord], SpoolError> in
                 guard let data = FileManager.default.contents(atPath: path) else {
-                    return .failure(SpoolError(message: "cannot read \(path): \(String(cString: strerror(errno)))", isFull: false))
+                    return .failure(SpoolError(code: .spoolReadFailed, message: "cannot read \(path): \(String(cString: strerror(errno)))", isFull: false))
                 }
                 let bytes = Array(data)
                 let scanned = SpoolRecord.scan(bytes)
@@ -351,7 +370,7 @@ public actor Spool {
                 for gap in scanned.gaps {
                     // Not copied, not deleted: the segment stays until its bytes are safe.
                     guard Self.quarantine(bytes[gap], name: "\(name)-\(gap.lowerBound).corrupt", in: quarantine, logger: logger) else {
-                        return .failure(SpoolError(message: "cannot quarantine corrupt bytes of \(path)", isFull: false))
+                        return .failure(SpoolError(code: .spoolReadFailed, message: "cannot quarantine corrupt bytes of \(path)", isFull: false))
                     }
                     Self.corruptCounter.increment()
                     logger.error("corrupt spool bytes moved to quarantine", metadata: [
@@ -361,7 +380,7 @@ public actor Spool {
                 return .success(scanned.records.map(\.record))
             }
         } catch {
-            outcome = .failure(SpoolError(message: "cannot read \(path): \(error)", isFull: false))
+            outcome = .failure(SpoolError(code: .spoolReadFailed, message: "cannot read \(path): \(error)", isFull: false))
         }
         return try outcome.get()
     }
@@ -416,7 +435,7 @@ public actor Spool {
                 guard let base = buffer.baseAddress else { return true }
                 return write(fd, base, buffer.count) == buffer.count
             }
-            guard ok, fsync(fd) == 0 else { throw SpoolError(message: "cannot write \(path)", isFull: false) }
+            guard ok, fsync(fd) == 0 else { throw SpoolError(code: .spoolWriteFailed, message: "cannot write \(path)", isFull: false) }
             syncDirectory(directory)
             return true
         } catch {

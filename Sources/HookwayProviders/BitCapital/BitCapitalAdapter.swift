@@ -8,7 +8,6 @@ import Crypto
 /// source's `signedPath`), and `X-Request-Timestamp` is in seconds or, from the SDKs,
 /// milliseconds. Tolerance ±30 s.
 public struct BitCapitalAdapter: ProviderAdapter {
-    public static let kind = ProviderKind.bitcapital
     static let defaultToleranceSeconds = 30
 
     public init() {}
@@ -33,7 +32,7 @@ public struct BitCapitalAdapter: ProviderAdapter {
         guard let signedAt = SigningTime.milliseconds(from: timestampText) else {
             throw .invalidSignature("X-Request-Timestamp is not an integer")
         }
-        let target = Self.signedTarget(received: request.target, signedPath: source.signedPath)
+        let target = Self.signedTarget(received: request.target, signedPath: source.bitCapital.signedPath)
         let parts = Self.signedParts(target: target, timestamp: timestampText, body: request.body)
         guard MessageAuthentication.anyKeyVerifies(SHA256.self, keys: source.secrets.map(\.bytes), parts: parts, expected: signature)
         else { throw .invalidSignature("no configured secret verifies X-Request-Signature") }
@@ -46,7 +45,7 @@ public struct BitCapitalAdapter: ProviderAdapter {
         let kind = try Payload.requiredString(payload, "entity").lowercased()
         let status = try Payload.requiredString(payload, "status").lowercased()
         let data = EventData(
-            provider: Self.kind.rawValue, source: source.name, event: "\(kind).\(status)",
+            provider: BitCapitalProvider.name, source: source.name, event: "\(kind).\(status)",
             entity: EntityRef(kind: kind, id: id), status: status, payload: payload)
         // No event time in the payload: the timestamp header dates this attempt's signing.
         return .event(Event(id: "bitcapital:\(kind):\(id):\(status)", data: data, authMethod: .signature, receivedAt: request.receivedAt))
@@ -76,7 +75,7 @@ public struct BitCapitalAdapter: ProviderAdapter {
         ])
         // The SDKs send milliseconds.
         let timestamp = String(now.millisecondsSinceEpoch)
-        let target = Self.signedTarget(received: received, signedPath: source.signedPath)
+        let target = Self.signedTarget(received: received, signedPath: source.bitCapital.signedPath)
         let mac = MessageAuthentication.hmac(
             SHA256.self, key: SampleSupport.signingKey(source, tampered: tampered),
             parts: Self.signedParts(target: target, timestamp: timestamp, body: body))

@@ -9,7 +9,6 @@ import Crypto
 /// Either may be written `sha256=<hex>` (Bitnob's stablecoin docs) or `sha512=<hex>`.
 /// The event name is the body's `event`, else the `X-Bitnob-Event` header newer senders add.
 public struct BitnobAdapter: ProviderAdapter {
-    public static let kind = ProviderKind.bitnob
     static let signatureHeader = "x-bitnob-signature"
     static let timestampHeader = "X-Bitnob-Timestamp"
     static let eventHeader = "X-Bitnob-Event"
@@ -90,7 +89,7 @@ public struct BitnobAdapter: ProviderAdapter {
             }
         }
         let data = EventData(
-            provider: Self.kind.rawValue, source: source.name, event: event,
+            provider: BitnobProvider.name, source: source.name, event: event,
             entity: entityID.map { EntityRef(kind: Self.entityKind(of: event), id: $0) },
             status: Payload.status(record, "status") ?? Self.statusFromName(event),
             amount: amount, amountSource: amountSource, currency: currency,

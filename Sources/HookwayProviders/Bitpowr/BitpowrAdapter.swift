@@ -7,7 +7,6 @@ public import HookwayCore
 /// `token`. The secret is optional at Bitpowr: a source without `secrets` relies on its URL
 /// token or `allowFrom`, and then the header is not needed.
 public struct BitpowrAdapter: ProviderAdapter {
-    public static let kind = ProviderKind.bitpowr
     static let header = "x-webhook-secret"
 
     public init() {}
@@ -33,7 +32,7 @@ public struct BitpowrAdapter: ProviderAdapter {
         let record = try Payload.requiredObject(payload, "data")
         let entityID = Payload.identifier(record["uid"]) ?? Payload.identifier(record["id"])
         let data = EventData(
-            provider: Self.kind.rawValue, source: source.name, event: event,
+            provider: BitpowrProvider.name, source: source.name, event: event,
             entity: entityID.map { EntityRef(kind: BitpowrEvents.entityKind(of: event), id: $0) },
             status: Payload.status(record, "status"),
             amount: ExactDecimal.amountText(from: record["amount"]),

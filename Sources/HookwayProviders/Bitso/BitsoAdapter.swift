@@ -10,7 +10,6 @@ public import HookwayCore
 /// a body that is not JSON or lacks `event`/`payload` is refused with 400; anything else
 /// normalizes, with the fallback id when it names no record.
 public struct BitsoAdapter: ProviderAdapter {
-    public static let kind = ProviderKind.bitso
 
     public init() {}
 
@@ -25,8 +24,8 @@ public struct BitsoAdapter: ProviderAdapter {
 
     public func handle(_ request: WebhookRequest, source: SourceConfig) throws(WebhookError) -> AdapterOutcome {
         var authMethod = AuthMethod.none
-        if !source.publicKeys.isEmpty {
-            try BitsoSignature.verify(request, publicKeys: source.publicKeys)
+        if !source.bitso.publicKeys.isEmpty {
+            try BitsoSignature.verify(request, publicKeys: source.bitso.publicKeys)
             authMethod = .signature
         }
 
@@ -37,7 +36,7 @@ public struct BitsoAdapter: ProviderAdapter {
         let entityID = Self.recordID(record, event: name)
         let details = record["details"] ?? .null
         let data = EventData(
-            provider: Self.kind.rawValue, source: source.name, event: status.map { "\(name).\($0)" } ?? name,
+            provider: BitsoProvider.name, source: source.name, event: status.map { "\(name).\($0)" } ?? name,
             entity: entityID.map { EntityRef(kind: name, id: $0) }, status: status,
             amount: ExactDecimal.amountText(from: record["amount"]),
             currency: Payload.string(record, "currency"),
@@ -63,6 +62,8 @@ public struct BitsoAdapter: ProviderAdapter {
         }
         return nil
     }
+
+    public func needsSenderKey(source: SourceConfig) -> Bool { !source.bitso.publicKeys.isEmpty }
 
     public func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool) -> SampleDelivery? {
         sample(event: event, source: source, now: now, tampered: tampered, senderKey: nil)
@@ -101,10 +102,10 @@ public struct BitsoAdapter: ProviderAdapter {
         let payload = JSONValue.object(record.map { JSONMember($0.0, $0.1) })
         let body = SampleSupport.json([("event", .string(kind)), ("payload", payload)])
         var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
-        if !source.publicKeys.isEmpty {
+        if !source.bitso.publicKeys.isEmpty {
             guard let senderKey, let signed = BitsoSignature.sign(
                 JSONWriter.encode(payload) + (tampered ? Array("-tampered".utf8) : []), privateKeyPEM: senderKey.stringValue,
-                publicKeys: source.publicKeys)
+                publicKeys: source.bitso.publicKeys)
             else { return nil }
             headers += [(BitsoSignature.signatureHeader, signed.signature), (BitsoSignature.keyIDHeader, signed.keyID)]
             return SampleDelivery(pathSuffix: SampleSupport.pathSuffix(source, wrong: false), headers: headers, body: body)

@@ -9,7 +9,6 @@ import Crypto
 /// as Node serializes it (``KoyweSignedFields``). `timeStamp` is the event time and repeats on
 /// retries, so it is checked against the clock only when the source sets `toleranceSeconds`.
 public struct KoyweAdapter: ProviderAdapter {
-    public static let kind = ProviderKind.koywe
     static let header = "Koywe-Signature"
 
     public init() {}
@@ -105,7 +104,7 @@ public struct KoyweAdapter: ProviderAdapter {
             guard !event.isEmpty else { throw .malformedPayload("eventName has no name in it") }
             let orderID = Payload.identifier(payload["orderId"])
             let data = EventData(
-                provider: kind.rawValue, source: source.name, event: event,
+                provider: KoyweProvider.name, source: source.name, event: event,
                 entity: orderID.map { EntityRef(kind: "order", id: $0) },
                 status: statuses.first(where: { $0.event == event })?.status, payload: payload)
             let id = orderID.map { "koywe:\($0):\(event)" } ?? EventID.fallback(source: source.name, body: request.body)
@@ -122,7 +121,7 @@ public struct KoyweAdapter: ProviderAdapter {
         let entityID = Payload.identifier(record["orderId"]) ?? Payload.identifier(record["id"])
         let status = Payload.status(record, "status").map { $0 == "canceled" ? "cancelled" : $0 }
         let data = EventData(
-            provider: kind.rawValue, source: source.name, event: event,
+            provider: KoyweProvider.name, source: source.name, event: event,
             entity: entityID.map { EntityRef(kind: first.isEmpty ? "order" : first, id: $0) },
             status: status ?? orderLifecycle.first(where: { $0.event == event })?.status,
             amount: ExactDecimal.amountText(from: record["amount"]), currency: Payload.string(record, "currency"),

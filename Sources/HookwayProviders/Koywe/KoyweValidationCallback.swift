@@ -13,7 +13,7 @@ enum KoyweValidationCallback {
     /// Authenticates the call (`Authorization: Bearer <bearer>` or the source's URL token) and
     /// answers 200 with JSON `true` or `false`.
     static func answer(_ request: WebhookRequest, payload: JSONValue, source: SourceConfig) throws(WebhookError) -> AdapterOutcome {
-        guard let config = source.validation else {
+        guard let config = source.koywe.validation else {
             throw .missingSignature("validation callback received but the source has no \"validation\" config")
         }
         guard isAuthorized(request, bearer: config.bearer, token: source.token) else {

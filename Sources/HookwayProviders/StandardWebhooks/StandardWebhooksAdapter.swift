@@ -12,7 +12,6 @@ import Foundation
 /// `svix-*` header names are accepted too. Tolerance ±300 s. The event name and the `data`
 /// fields come from the source's `eventField` and `fields` paths.
 public struct StandardWebhooksAdapter: ProviderAdapter {
-    public static let kind = ProviderKind.standardwebhooks
     static let defaultToleranceSeconds = 300
 
     /// `fields` entries and their default payload paths (`entityKind` and `reference` have none).
@@ -25,6 +24,10 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
 
     /// Events are sender-defined; this is the spec's example.
     public static let catalog: [CatalogEvent] = [CatalogEvent(name: "invoice.paid", entityKind: "invoice")]
+
+    public func needsSenderKey(source: SourceConfig) -> Bool {
+        source.secrets.isEmpty && !source.standardWebhooks.ed25519PublicKeys.isEmpty
+    }
 
     public func handle(_ request: WebhookRequest, source: SourceConfig) throws(WebhookError) -> AdapterOutcome {
         guard let messageID = Self.header(request, "id"), let timestamp = Self.header(request, "timestamp"),
@@ -43,8 +46,8 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
         let keys = source.secrets.map { Self.key(from: $0) }
         let expected = keys.map { MessageAuthentication.hmac(SHA256.self, key: $0, parts: [signedPrefix, request.body]) }
         var verified = MessageAuthentication.anyMatches(expected, candidates: candidates.v1)
-        if !candidates.v1a.isEmpty, !source.ed25519PublicKeys.isEmpty {
-            verified = Self.anyEd25519Verifies(candidates.v1a, keys: source.ed25519PublicKeys, message: signedPrefix + request.body) || verified
+        if !candidates.v1a.isEmpty, !source.standardWebhooks.ed25519PublicKeys.isEmpty {
+            verified = Self.anyEd25519Verifies(candidates.v1a, keys: source.standardWebhooks.ed25519PublicKeys, message: signedPrefix + request.body) || verified
         }
         guard verified else {
             throw .invalidSignature("no v1 signature verifies with a configured secret and no v1a signature with a configured public key")
@@ -54,15 +57,15 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
         else { throw .staleTimestamp("webhook-timestamp is more than \(tolerance) s from now") }
 
         let payload = try Payload.object(request.body)
-        let event = try Payload.requiredString(payload, source.eventField).lowercased()
+        let event = try Payload.requiredString(payload, source.standardWebhooks.eventField).lowercased()
         func field(_ name: String) -> JSONValue? {
-            guard let path = source.fields[name] ?? Self.defaultPaths[name], !path.isEmpty else { return nil }
+            guard let path = source.standardWebhooks.fields[name] ?? Self.defaultPaths[name], !path.isEmpty else { return nil }
             return payload.value(atPath: path)
         }
         let kind = field("entityKind")?.stringValue.map { $0.lowercased() } ?? EventNaming.firstSegment(event)
         let status: String? = field("status")?.stringValue.flatMap { $0.isEmpty ? nil : $0.lowercased() }
         let data = EventData(
-            provider: Self.kind.rawValue, source: source.name, event: event,
+            provider: StandardWebhooksProvider.name, source: source.name, event: event,
             entity: Payload.identifier(field("entityId")).map { EntityRef(kind: kind, id: $0) },
             status: status, amount: ExactDecimal.amountText(from: field("amount")),
             currency: field("currency")?.stringValue, reference: field("reference")?.stringValue, payload: payload)
@@ -139,13 +142,13 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
     /// Signs `v1` with the source's first secret and, given the sender's `whsk_` key, `v1a`
     /// too; `nil` when it can sign neither.
     public func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool, senderKey: Secret?) -> SampleDelivery? {
-        guard !event.isEmpty, !source.eventField.isEmpty else { return nil }
+        guard !event.isEmpty, !source.standardWebhooks.eventField.isEmpty else { return nil }
         let signer = senderKey.flatMap(Self.signingKey(from:))
         guard !source.secrets.isEmpty || signer != nil else { return nil }
-        func path(_ name: String) -> String? { source.fields[name] ?? Self.defaultPaths[name] }
+        func path(_ name: String) -> String? { source.standardWebhooks.fields[name] ?? Self.defaultPaths[name] }
         let seed = "standardwebhooks \(event) \(now.millisecondsSinceEpoch)"
         var root = JSONValue.object([])
-        root = JSONPathWriter.setting(root, path: source.eventField, to: .string(event))
+        root = JSONPathWriter.setting(root, path: source.standardWebhooks.eventField, to: .string(event))
         let values: [(String, JSONValue)] = [
             ("time", .string(now.rfc3339)),
             ("entityId", .string("\(EventNaming.firstSegment(event).prefix(3))_\(SampleSupport.hexID(seed).prefix(12))")),

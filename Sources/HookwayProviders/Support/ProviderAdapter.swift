@@ -6,9 +6,6 @@ public import HookwayCore
 /// Adapters never see the IP allow-list or the URL token; ``WebhookIntake`` checks those
 /// first and then calls ``handle(_:source:)``.
 public protocol ProviderAdapter: Sendable {
-    /// The `provider` value of the sources this adapter serves.
-    static var kind: ProviderKind { get }
-
     /// Verifies on the raw bytes, then parses, normalizes and derives the id.
     /// Throws ``WebhookError`` with the contract code (401 codes before any 400).
     func handle(_ request: WebhookRequest, source: SourceConfig) throws(WebhookError) -> AdapterOutcome
@@ -31,34 +28,20 @@ public protocol ProviderAdapter: Sendable {
     /// key): Hookway never holds those keys, so `hookway simulate --signing-key` passes one.
     /// Adapters without public-key schemes keep the default, which ignores `senderKey`.
     func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool, senderKey: Secret?) -> SampleDelivery?
+
+    /// True when `source` is authenticated by a public-key signature only, so a sample needs
+    /// the sender's private key (`hookway simulate --signing-key`).
+    func needsSenderKey(source: SourceConfig) -> Bool
 }
 
 extension ProviderAdapter {
+    public func needsSenderKey(source: SourceConfig) -> Bool { false }
+
     public func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool, senderKey: Secret?) -> SampleDelivery? {
         sample(event: event, source: source, now: now, tampered: tampered)
     }
 
     public func handle(_ request: WebhookRequest, source: SourceConfig, warnings: inout [IntakeWarning]) throws(WebhookError) -> AdapterOutcome {
         try handle(request, source: source)
-    }
-}
-
-/// Finds the adapter for a source's `provider`.
-public enum ProviderRegistry {
-    /// The adapter for `kind`.
-    public static func adapter(for kind: ProviderKind) -> any ProviderAdapter {
-        switch kind {
-        case .bitcapital: return BitCapitalAdapter()
-        case .bitpowr: return BitpowrAdapter()
-        case .bitso: return BitsoAdapter()
-        case .koywe: return KoyweAdapter()
-        case .bitnob: return BitnobAdapter()
-        case .standardwebhooks: return StandardWebhooksAdapter()
-        }
-    }
-
-    /// The adapter for a `provider` string (`"bitnob"`), or `nil` when Hookway has none.
-    public static func adapter(named provider: String) -> (any ProviderAdapter)? {
-        ProviderKind(rawValue: provider).map { adapter(for: $0) }
     }
 }

@@ -46,10 +46,10 @@ public struct WebhookIntake: Sendable {
         } else if request.urlToken != nil {
             throw .invalidToken("this source has no URL token; call /webhooks/\(source.name)")
         }
-        guard let kind = ProviderKind(rawValue: source.provider) else {
+        guard let adapter = ProviderRegistry.adapter(named: source.provider) else {
             throw WebhookError(status: 404, code: .unknownSource, message: "no adapter for provider \"\(source.provider)\"")
         }
-        let outcome = try ProviderRegistry.adapter(for: kind).handle(request, source: source, warnings: &warnings)
+        let outcome = try adapter.handle(request, source: source, warnings: &warnings)
         guard case .event(var event) = outcome else { return outcome }
         if event.authMethod == .none {
             event.authMethod = tokenChecked ? .token : ipChecked ? .ip : .none

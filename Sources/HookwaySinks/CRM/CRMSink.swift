@@ -19,7 +19,7 @@ public struct CRMSink: Sink {
     public static func make(_ config: SinkConfig, environment: [String: String]? = nil, logger: Logger = Logger(label: "hookway.sink.crm")) throws(SinkError) -> CRMSink {
         let (options, problems) = CRMOptions.parse(config, environment: environment)
         guard let options else {
-            throw .permanent(problems.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))
+            throw .permanent(.sinkConfigInvalid, problems.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))
         }
         return CRMSink(options: options, logger: logger)
     }
@@ -43,7 +43,7 @@ public struct CRMSink: Sink {
         } catch {
             // A secret in the URL's path or userinfo (or echoed by the server) must not reach
             // the log or the dead-letter header.
-            throw SinkError(scrubber.scrub(error.message), permanent: error.isPermanent, retryAfter: error.retryAfter)
+            throw SinkError(code: error.code, scrubber.scrub(error.message), permanent: error.isPermanent, retryAfter: error.retryAfter)
         }
     }
 
@@ -55,7 +55,7 @@ public struct CRMSink: Sink {
         do {
             response = try await client.execute(request, timeout: .milliseconds(Int64(options.timeoutMs)))
         } catch {
-            throw .transient("\(options.method) \(Self.redacted(request.url)) failed: \(error)")
+            throw .transient(.destinationUnavailable, "\(options.method) \(Self.redacted(request.url)) failed: \(error)")
         }
         let status = Int(response.status.code)
         let snippet = await Self.bodySnippet(response)
@@ -66,9 +66,9 @@ public struct CRMSink: Sink {
         let message = "\(options.method) \(Self.redacted(request.url)) answered \(status)\(snippet.isEmpty ? "" : ": \(snippet)")"
         logger.trace("CRM error response", metadata: ["event.id": "\(event.id)", "status": "\(status)", "body": "\(snippet)"])
         if [408, 425, 429].contains(status) || status >= 500 {
-            throw .transient(message, retryAfter: response.headers.first(name: "retry-after").flatMap(Self.retryAfter))
+            throw .transient(.destinationUnavailable, message, retryAfter: response.headers.first(name: "retry-after").flatMap(Self.retryAfter))
         }
-        throw .permanent(message)
+        throw .permanent(.destinationRejected, message)
     }
 
     public func shutdown() async {
@@ -79,7 +79,7 @@ public struct CRMSink: Sink {
     func request(for event: Event) throws(SinkError) -> HTTPClientRequest {
         let url = renderURL(event)
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
-            throw .permanent("url renders to \"\(Self.redacted(url))\", not an http(s) URL (event \(event.id))")
+            throw .permanent(.renderInvalid, "url renders to \"\(Self.redacted(url))\", not an http(s) URL (event \(event.id))")
         }
         var request = HTTPClientRequest(url: url)
         switch options.method {

@@ -31,7 +31,7 @@ struct EmailMessage: Sendable {
         eventType = event.type
         self.date = date
         guard let from = MailAddress(rendered.from) else {
-            throw .permanent("from renders to \"\(MailAddress.clean(rendered.from))\", not an email address (event \(event.id))")
+            throw .permanent(.renderInvalid, "from renders to \"\(MailAddress.clean(rendered.from))\", not an email address (event \(event.id))")
         }
         self.from = from
         func addresses(_ entries: [String], field: String) throws(SinkError) -> [MailAddress] {
@@ -39,7 +39,7 @@ struct EmailMessage: Sendable {
             for entry in entries {
                 for part in MailAddress.list(entry) {
                     guard let address = MailAddress(part) else {
-                        throw .permanent("\(field) renders to \"\(part)\", not an email address (event \(event.id))")
+                        throw .permanent(.renderInvalid, "\(field) renders to \"\(part)\", not an email address (event \(event.id))")
                     }
                     out.append(address)
                 }
@@ -49,7 +49,7 @@ struct EmailMessage: Sendable {
         to = try addresses(rendered.to, field: "to")
         cc = try addresses(rendered.cc, field: "cc")
         guard !to.isEmpty || !cc.isEmpty else {
-            throw .permanent("no recipients: every to/cc template rendered empty for event \(event.id)")
+            throw .permanent(.renderInvalid, "no recipients: every to/cc template rendered empty for event \(event.id)")
         }
         subject = rendered.subject
         text = rendered.text

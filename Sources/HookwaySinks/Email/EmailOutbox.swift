@@ -13,7 +13,7 @@ struct EmailOutbox: Sendable {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw .permanent("cannot create the email outbox \(directory): \(error)")
+            throw .permanent(.storageFailed, "cannot create the email outbox \(directory): \(error)")
         }
     }
 
@@ -28,7 +28,7 @@ struct EmailOutbox: Sendable {
                 try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
             }
         } catch {
-            throw .transient("cannot write \(path): \(error)")
+            throw .transient(.storageFailed, "cannot write \(path): \(error)")
         }
     }
 }

@@ -21,7 +21,7 @@ struct EmailSentLog: Sendable {
                 )
                 """)
         } catch {
-            throw .permanent("cannot open the email sent-log \(path): \(error)")
+            throw .permanent(.storageFailed, "cannot open the email sent-log \(path): \(error)")
         }
     }
 
@@ -33,7 +33,7 @@ struct EmailSentLog: Sendable {
                 try database.read { try $0.query("SELECT message_id FROM email_sent WHERE event_id = ?", [.text(eventID)]).first?.first?.text }
             }
         } catch {
-            throw .transient("email sent-log read failed: \(error)")
+            throw .transient(.storageFailed, "email sent-log read failed: \(error)")
         }
     }
 
@@ -49,7 +49,7 @@ struct EmailSentLog: Sendable {
                 }
             }
         } catch {
-            throw .transient("email sent-log write failed: \(error)")
+            throw .transient(.storageFailed, "email sent-log write failed: \(error)")
         }
     }
 }

@@ -27,7 +27,7 @@ public struct EmailSink: Sink {
     public static func make(_ config: SinkConfig, environment: [String: String]? = nil, logger: Logger = Logger(label: "hookway.sink.email")) throws(SinkError) -> EmailSink {
         let (options, problems) = EmailOptions.parse(config, environment: environment)
         guard let options else {
-            throw .permanent(problems.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))
+            throw .permanent(.sinkConfigInvalid, problems.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))
         }
         return try EmailSink(options: options, logger: logger)
     }
@@ -41,7 +41,7 @@ public struct EmailSink: Sink {
         } else if let smtp = options.smtp {
             transport = .smtp(try SMTPClient(server: smtp, logger: logger))
         } else {
-            throw .permanent("an email sink needs smtp or outbox")
+            throw .permanent(.sinkConfigInvalid, "an email sink needs smtp or outbox")
         }
         sentLog = try EmailSentLog(path: options.sentLog)
     }
@@ -60,7 +60,7 @@ public struct EmailSink: Sink {
             do {
                 try await client.send(message)
             } catch {
-                throw error.isPermanent ? .permanent("\(error)") : .transient("\(error)")
+                throw error.isPermanent ? .permanent(.destinationRejected, "\(error)") : .transient(.destinationUnavailable, "\(error)")
             }
             logger.info("message sent", metadata: [
                 "event.id": "\(event.id)", "message.id": "\(message.messageID)", "recipients": "\(message.recipients.count)",

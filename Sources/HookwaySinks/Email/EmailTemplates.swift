@@ -46,9 +46,9 @@ struct EmailTemplates: Sendable {
     static func compile(_ source: String, name: String, html: Bool) throws(SinkError) -> Compiled {
         do {
             let template = try MustacheTemplate(string: html ? source : "{{% CONTENT_TYPE: TEXT}}" + source)
-            return Compiled(source: source, template: template, variables: MustacheTagScan(source).topLevelVariables)
+            return Compiled(source: source, template: template, variables: MustacheCheck.topLevelVariables(of: try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + source)))
         } catch {
-            throw .permanent("email template \(name) does not compile: \(error)")
+            throw .permanent(.sinkConfigInvalid, "email template \(name) does not compile: \(error)")
         }
     }
 
@@ -62,7 +62,7 @@ struct EmailTemplates: Sendable {
                 }
             }
             if !missing.isEmpty {
-                throw .permanent("strict email template references missing field(s) \(missing.joined(separator: ", ")) in event \(event.id)")
+                throw .permanent(.eventUnusable, "strict email template references missing field(s) \(missing.joined(separator: ", ")) in event \(event.id)")
             }
         }
         let context = Self.mustacheValue(json) ?? [String: Any]()

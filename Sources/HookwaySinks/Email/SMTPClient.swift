@@ -35,7 +35,7 @@ actor SMTPClient {
             if let caFile = server.caFile { configuration.trustRoots = .file(caFile) }
             tlsContext = try NIOSSLContext(configuration: configuration)
         } catch {
-            throw .permanent("cannot set up TLS for \(server.host): \(error)")
+            throw .permanent(.sinkConfigInvalid, "cannot set up TLS for \(server.host): \(error)")
         }
     }
 

@@ -19,7 +19,7 @@ public struct LedgerSink: Sink {
     /// Opens the store named by the options (an `env:`/`file:` database is read now).
     public static func make(_ config: SinkConfig, logger: Logger = Logger(label: "hookway.ledger"), readOnly: Bool = false) throws -> LedgerSink {
         let (options, problems) = LedgerOptions.parse(config)
-        guard let options else { throw SinkError.permanent(problems.map(\.description).joined(separator: "; ")) }
+        guard let options else { throw SinkError.permanent(.sinkConfigInvalid, problems.map(\.description).joined(separator: "; ")) }
         return LedgerSink(options: options, store: try openStore(options.database, baseDirectory: config.baseDirectory, logger: logger, readOnly: readOnly))
     }
 
@@ -27,7 +27,7 @@ public struct LedgerSink: Sink {
         switch database {
         case .sqlite(let path):
             if readOnly, !FileManager.default.fileExists(atPath: path) {
-                throw LedgerStoreError("the ledger \(path) does not exist yet (nothing booked)")
+                throw LedgerStoreError("the ledger \(path) does not exist yet (nothing booked)", code: .ledgerMissing)
             }
             return try SQLiteLedgerStore(path: path, readOnly: readOnly)
         case .postgres(let url):
@@ -40,9 +40,9 @@ public struct LedgerSink: Sink {
             case .file(let path):
                 text = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
             }
-            guard let text, !text.isEmpty else { throw LedgerStoreError("the ledger database \(reference.text) is not set") }
+            guard let text, !text.isEmpty else { throw LedgerStoreError("the ledger database \(reference.text) is not set", code: .ledgerURLInvalid) }
             guard let resolved = LedgerOptions.Database.parse(text, baseDirectory: baseDirectory) else {
-                throw LedgerStoreError("the ledger database \(reference.text) holds neither sqlite:PATH nor a postgres:// URL")
+                throw LedgerStoreError("the ledger database \(reference.text) holds neither sqlite:PATH nor a postgres:// URL", code: .ledgerURLInvalid)
             }
             return try openStore(resolved, baseDirectory: baseDirectory, logger: logger, readOnly: readOnly)
         }
@@ -61,25 +61,25 @@ public struct LedgerSink: Sink {
         guard let rule = options.postings.first(where: { $0.match.matches(event) }) else { return nil }
         guard let amountText = event.field(atPath: rule.amountField)?.scalarText, let amount = ExactDecimal(amountText) else {
             let found = event.field(atPath: rule.amountField)?.jsonText ?? "none"
-            throw .permanent("posting rule needs a decimal at \(rule.amountField); event \(event.id) has \(LogSafe.text(found, limit: 64))")
+            throw .permanent(.eventUnusable, "posting rule needs a decimal at \(rule.amountField); event \(event.id) has \(LogSafe.text(found, limit: 64))")
         }
         guard amount.significantDigitCount <= options.maxAmountDigits else {
             throw .permanent(
-                "amount at \(rule.amountField) has \(amount.significantDigitCount) significant digits (maxAmountDigits is \(options.maxAmountDigits)); event \(event.id)")
+                .eventUnusable, "amount at \(rule.amountField) has \(amount.significantDigitCount) significant digits (maxAmountDigits is \(options.maxAmountDigits)); event \(event.id)")
         }
         guard amount.isPositive || rule.allowNegative else {
             throw .permanent(
-                "amount \(LogSafe.text(amount.plainText, limit: 48)) at \(rule.amountField) is not positive; undo a booking with a reversal rule, or set \"allowNegative\": true on the posting (event \(event.id))")
+                .eventUnusable, "amount \(LogSafe.text(amount.plainText, limit: 48)) at \(rule.amountField) is not positive; undo a booking with a reversal rule, or set \"allowNegative\": true on the posting (event \(event.id))")
         }
         guard let currency = event.field(atPath: rule.currencyField)?.scalarText ?? options.defaultCurrency, !currency.isEmpty else {
-            throw .permanent("no currency at \(rule.currencyField) and no defaultCurrency for event \(event.id)")
+            throw .permanent(.eventUnusable, "no currency at \(rule.currencyField) and no defaultCurrency for event \(event.id)")
         }
         var missing: [String] = []
         let resolveCurrency: (String) -> String? = { $0 == "data.currency" || $0 == "currency" ? currency : nil }
         let debit = rule.debit.render(event, resolve: resolveCurrency) { missing.append($0) }
         let credit = rule.credit.render(event, resolve: resolveCurrency) { missing.append($0) }
         guard missing.isEmpty else {
-            throw .permanent("account template references missing field(s) \(missing.joined(separator: ", ")) in event \(event.id)")
+            throw .permanent(.eventUnusable, "account template references missing field(s) \(missing.joined(separator: ", ")) in event \(event.id)")
         }
         return [
             LedgerEntry(account: debit, currency: currency, amount: amount),
@@ -92,12 +92,12 @@ public struct LedgerSink: Sink {
         do {
             _ = try await batcher.book(request)
         } catch let error as SQLiteError where error.isBusy {
-            throw .transient("ledger database busy: \(error)")
+            throw .transient(.storageBusy, "ledger database busy: \(error)")
         } catch {
             // A database that is down, a lost connection, a serialization failure: all clear up
             // on a later attempt; a poison booking fails alone (see LedgerBatcher) and reaches
             // the dead-letter topic after the retries.
-            throw .transient("ledger write failed: \(String(reflecting: error))")
+            throw .transient(.storageFailed, "ledger write failed: \(String(reflecting: error))")
         }
     }
 

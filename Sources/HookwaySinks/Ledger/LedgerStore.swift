@@ -83,8 +83,21 @@ extension LedgerStore {
 }
 
 /// A ledger store failure that is not the database's own error (a broken invariant, a bad URL).
-public struct LedgerStoreError: Error, Sendable, CustomStringConvertible {
+public struct LedgerStoreError: HookwayError {
+    /// `ledger_invariant` (the store broke its own rule), `ledger_url_invalid` or `ledger_missing`.
+    public var code: ErrorCode
     public var message: String
-    public init(_ message: String) { self.message = message }
+    public var isRetriable: Bool { false }
+    public init(_ message: String, code: ErrorCode = .ledgerInvariant) {
+        self.code = code
+        self.message = message
+    }
     public var description: String { message }
+}
+
+extension ErrorCode {
+    public static let ledgerInvariant: ErrorCode = "ledger_invariant"
+    public static let ledgerURLInvalid: ErrorCode = "ledger_url_invalid"
+    /// A read-only command found no ledger database (nothing was booked yet).
+    public static let ledgerMissing: ErrorCode = "ledger_missing"
 }

@@ -16,9 +16,9 @@ struct PostgresURL: Sendable, CustomStringConvertible {
 
     init(_ text: String) throws(LedgerStoreError) {
         guard let url = URLComponents(string: text), url.scheme == "postgres" || url.scheme == "postgresql" else {
-            throw LedgerStoreError("the ledger database is not a postgres:// URL")
+            throw LedgerStoreError("the ledger database is not a postgres:// URL", code: .ledgerURLInvalid)
         }
-        guard let host = url.host, !host.isEmpty else { throw LedgerStoreError("the ledger database URL has no host") }
+        guard let host = url.host, !host.isEmpty else { throw LedgerStoreError("the ledger database URL has no host", code: .ledgerURLInvalid) }
         self.host = host
         port = url.port ?? 5432
         username = url.percentEncodedUser.flatMap { $0.removingPercentEncoding } ?? "postgres"
@@ -27,7 +27,7 @@ struct PostgresURL: Sendable, CustomStringConvertible {
         database = path.isEmpty ? nil : path
         sslMode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
         guard ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"].contains(sslMode) else {
-            throw LedgerStoreError("the ledger database URL has sslmode=\(sslMode); expected disable, prefer, require, verify-ca or verify-full")
+            throw LedgerStoreError("the ledger database URL has sslmode=\(sslMode); expected disable, prefer, require, verify-ca or verify-full", code: .ledgerURLInvalid)
         }
     }
 

@@ -20,21 +20,48 @@ extension Sink {
 }
 
 /// Why a delivery failed, and whether trying again could help.
-public struct SinkError: Error, Sendable, CustomStringConvertible {
+public struct SinkError: HookwayError {
+    /// What failed, stably (`smtp_rejected`, `ledger_busy`, …): the `hookway_error_code`
+    /// header of a dead letter.
+    public var code: ErrorCode
     public var message: String
     /// A bad template, a 4xx, an unbalanced posting: retrying cannot help, dead-letter now.
     public var isPermanent: Bool
     /// The destination asked for a pause (HTTP `Retry-After`).
     public var retryAfter: Duration?
 
-    public init(_ message: String, permanent: Bool, retryAfter: Duration? = nil) {
+    public var isRetriable: Bool { !isPermanent }
+
+    public init(code: ErrorCode, _ message: String, permanent: Bool, retryAfter: Duration? = nil) {
+        self.code = code
         self.message = message
         self.isPermanent = permanent
         self.retryAfter = retryAfter
     }
 
-    public static func transient(_ message: String, retryAfter: Duration? = nil) -> SinkError { SinkError(message, permanent: false, retryAfter: retryAfter) }
-    public static func permanent(_ message: String) -> SinkError { SinkError(message, permanent: true) }
+    public static func transient(_ code: ErrorCode, _ message: String, retryAfter: Duration? = nil) -> SinkError {
+        SinkError(code: code, message, permanent: false, retryAfter: retryAfter)
+    }
+    public static func permanent(_ code: ErrorCode, _ message: String) -> SinkError { SinkError(code: code, message, permanent: true) }
 
-    public var description: String { "\(isPermanent ? "permanent" : "transient"): \(message)" }
+    public var description: String { "\(isPermanent ? "permanent" : "transient") \(code): \(message)" }
+}
+
+extension ErrorCode {
+    /// A sink's options are invalid (`routes check` names the path).
+    public static let sinkConfigInvalid: ErrorCode = "sink_config_invalid"
+    /// An event lacks what the sink needs (a field a template or posting reads, an amount).
+    public static let eventUnusable: ErrorCode = "event_unusable"
+    /// A template rendered to something the destination cannot take (an address, a URL).
+    public static let renderInvalid: ErrorCode = "render_invalid"
+    /// The destination refused the delivery (SMTP 5xx, HTTP 4xx).
+    public static let destinationRejected: ErrorCode = "destination_rejected"
+    /// The destination could not be reached or answered a retriable failure.
+    public static let destinationUnavailable: ErrorCode = "destination_unavailable"
+    /// The sink's own local storage (ledger database, sent-log, outbox) failed.
+    public static let storageFailed: ErrorCode = "storage_failed"
+    /// The ledger database is locked by another writer.
+    public static let storageBusy: ErrorCode = "storage_busy"
+    /// A sink's Kafka consumer failed for good; the sink restarts.
+    public static let consumerFailed: ErrorCode = "consumer_failed"
 }

@@ -7,8 +7,12 @@ extension SinkRunner {
     /// the message is done (delivered or acknowledged by the dead-letter topic), false when the
     /// task was cancelled first (the message must not be committed).
     func process(_ message: KafkaMessage) async -> Bool {
-        guard let value = message.value, let event = try? Event.decode(value) else {
-            return await deadLetter(message, error: "malformed", attempts: 0)
+        let event: Event
+        do throws(EventDecodingError) {
+            guard let value = message.value else { throw EventDecodingError(message: "the message has no value") }
+            event = try Event.decode(value)
+        } catch {
+            return await deadLetter(message, error: SinkError.permanent(error.code, "malformed: \(error.message)"), attempts: 0)
         }
         var attempt = 0
         while true {
@@ -25,15 +29,16 @@ extension SinkRunner {
                 error.message = scrubber.scrub(error.message)
                 if error.isPermanent || attempt >= config.retry.attempts {
                     logger.error("delivery failed; dead-lettering", metadata: [
-                        "event.id": "\(event.id)", "attempts": "\(attempt)", "error": "\(error.message)", "permanent": "\(error.isPermanent)",
+                        "event.id": "\(event.id)", "attempts": "\(attempt)", "code": "\(error.code)", "error": "\(error.message)",
+                        "permanent": "\(error.isPermanent)",
                     ])
-                    return await deadLetter(message, error: error.message, attempts: attempt)
+                    return await deadLetter(message, error: error, attempts: attempt)
                 }
                 counters.retried.increment()
                 var delay = config.retry.delay(afterAttempt: attempt)
                 if let asked = error.retryAfter, asked > delay { delay = min(asked, .milliseconds(config.retry.maxBackoffMs)) }
                 logger.warning("delivery failed; retrying", metadata: [
-                    "event.id": "\(event.id)", "attempt": "\(attempt)", "error": "\(error.message)", "delay": "\(delay)",
+                    "event.id": "\(event.id)", "attempt": "\(attempt)", "code": "\(error.code)", "error": "\(error.message)", "delay": "\(delay)",
                 ])
                 do {
                     try await Task.sleep(for: delay)
@@ -48,10 +53,12 @@ extension SinkRunner {
     /// waits for the acknowledgement (retrying until it comes: the offset must not be committed
     /// before the dead letter is durable).
     /// Returns false when cancelled before the dead letter was acknowledged.
-    func deadLetter(_ message: KafkaMessage, error: String, attempts: Int) async -> Bool {
+    func deadLetter(_ message: KafkaMessage, error: SinkError, attempts: Int) async -> Bool {
         var headers = message.headers.filter { !$0.key.hasPrefix("hookway_") }
         headers += [
-            KafkaHeader(key: "hookway_error", value: Array(error.utf8)),
+            KafkaHeader(key: "hookway_error", value: Array(error.message.utf8)),
+            KafkaHeader(key: "hookway_error_code", value: Array(error.code.rawValue.utf8)),
+            KafkaHeader(key: "hookway_error_permanent", value: Array((error.isPermanent ? "true" : "false").utf8)),
             KafkaHeader(key: "hookway_attempts", value: Array(String(attempts).utf8)),
             KafkaHeader(key: "hookway_sink", value: Array(config.name.utf8)),
             KafkaHeader(key: "hookway_failed_at", value: Array(Timestamp.now().rfc3339.utf8)),

@@ -83,10 +83,14 @@ public final class SinkRunner: Sendable {
 
     /// Why a run ended without ``stop()``: its consumer failed (a fatal error), so the sink
     /// must be restarted.
-    public struct ConsumerFailure: Error, CustomStringConvertible {
+    public struct ConsumerFailure: HookwayError {
         public let sink: String
         public let error: KafkaError
-        public var description: String { "sink \(sink): consumer failed: \(error)" }
+        public var code: ErrorCode { .consumerFailed }
+        public var message: String { "sink \(sink): consumer failed: \(error)" }
+        /// The supervisor restarts the sink with a new consumer.
+        public var isRetriable: Bool { true }
+        public var description: String { message }
     }
 
     /// Consumes until ``stop()`` or task cancellation; throws ``ConsumerFailure`` when the

@@ -1,13 +1,23 @@
 import CSQLite
+public import HookwayCore
 import NIOConcurrencyHelpers
 
 /// Why a SQLite call failed.
-public struct SQLiteError: Error, Sendable, CustomStringConvertible {
-    public var code: Int32
+public struct SQLiteError: HookwayError {
+    /// SQLite's result code (`SQLITE_BUSY`, …).
+    public var resultCode: Int32
     public var message: String
     /// SQLITE_BUSY / SQLITE_LOCKED: another writer holds the database; retrying helps.
-    public var isBusy: Bool { code == SQLITE_BUSY || code == SQLITE_LOCKED }
-    public var description: String { "sqlite error \(code): \(message)" }
+    public var isBusy: Bool { resultCode == SQLITE_BUSY || resultCode == SQLITE_LOCKED }
+    /// `storage_busy` while another writer holds the database, `storage_failed` otherwise.
+    public var code: ErrorCode { isBusy ? .storageBusy : .storageFailed }
+    public var isRetriable: Bool { isBusy }
+    public var description: String { "sqlite error \(resultCode): \(message)" }
+
+    init(code: Int32, message: String) {
+        self.resultCode = code
+        self.message = message
+    }
 }
 
 /// One SQLite connection. Every call runs under one lock (SQLite connections are not for

@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import HookwayCore
-import HookwayIngress
 import HookwayKafka
+import HookwayRuntime
 import HookwaySinks
 import Logging
 import ServiceLifecycle
@@ -33,11 +33,10 @@ struct Consume: AsyncParsableCommand {
         do {
             producer = try KafkaProducer(configuration: producerConfig, logger: logger)
         } catch {
-            logger.critical("cannot create the Kafka producer", metadata: ["error": "\(error)"])
-            throw ExitCode(2)
+            throw fail(error, logger: logger, context: "cannot create the Kafka producer", exitCode: 2)
         }
         let supervisor = SinkSupervisor(config: routes, brokers: brokerList, only: sinks, producer: producer, logger: logger) { sink, logger in
-            try SinkCatalog.make(sink, logger: logger)
+            try SinkRegistry.make(sink, logger: logger)
         }
         let watcher = ConfigWatcher(path: config.path, watching: routes.referencedFiles, logger: logger) { supervisor.apply($0) }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

@@ -77,7 +77,7 @@ struct DLQ: AsyncParsableCommand {
             _ = closing
             replayed = lastSeen.count
             if let error = lastSeen.failure {
-                printError("replay stopped after \(replayed) dead letters: \(error)")
+                printError("hookway dlq: replay stopped after \(replayed) dead letters: \(error)")
                 await producer.shutdown(timeout: .seconds(10))
                 throw ExitCode(2)
             }

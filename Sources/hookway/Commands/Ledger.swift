@@ -38,7 +38,8 @@ struct Ledger: AsyncParsableCommand {
             do {
                 ledger = try LedgerSink.make(sinkConfig, logger: Logger(label: "hookway.ledger", factory: { _ in SwiftLogNoOpLogHandler() }), readOnly: true)
             } catch {
-                printError("\(error)")
+                let failure = describe(error)
+                printError("hookway ledger: \(failure.message) [\(failure.code)]")
                 throw ExitCode(1)
             }
             let glob = account.map(Glob.init)
@@ -47,7 +48,8 @@ struct Ledger: AsyncParsableCommand {
                 all = try await ledger.store.balances()
             } catch {
                 await ledger.store.close()
-                printError("cannot read the ledger of sink \"\(name)\": \(String(reflecting: error))")
+                let failure = describe(error)
+                printError("hookway ledger: cannot read the ledger of sink \"\(name)\": \(failure.message) [\(failure.code)]")
                 throw ExitCode(1)
             }
             await ledger.store.close()

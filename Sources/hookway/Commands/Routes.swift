@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HookwayCore
+import HookwayRuntime
 
 /// `hookway routes …`.
 struct Routes: AsyncParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import HookwayCore
 import HookwayIngress
 import HookwayKafka
+import HookwayRuntime
 import Logging
 import ServiceLifecycle
 
@@ -32,9 +33,7 @@ struct Serve: AsyncParsableCommand {
             do {
                 try Spool.checkWritable(routes.spool.path)
             } catch {
-                logger.critical("cannot start the ingress", metadata: ["code": "spool_unavailable", "error": "\(error)"])
-                printError("hookway serve: cannot open the spool at \(routes.spool.path): \(error)")
-                throw ExitCode(1)
+                throw fail(error, logger: logger, context: "cannot start the ingress", exitCode: 1)
             }
         }
         let options = IngressServer.Options(
@@ -47,29 +46,25 @@ struct Serve: AsyncParsableCommand {
         let admin = KafkaAdmin(bootstrapServers: options.brokers)
         let deadline = ContinuousClock.now + .seconds(startupTimeout)
         while !(await admin.isReachable(timeout: .seconds(2))) {
+            let why = admin.lastProbeError.map { "\($0.message) [\($0.code)]" } ?? "no answer"
             if ContinuousClock.now >= deadline {
-                logger.critical("brokers unreachable at start", metadata: ["brokers": "\(options.brokers)", "waited_s": "\(startupTimeout)"])
+                logger.critical("brokers unreachable at start", metadata: ["brokers": "\(options.brokers)", "waited_s": "\(startupTimeout)", "error": "\(why)"])
+                printError("hookway serve: brokers \(options.brokers) unreachable for \(startupTimeout) s: \(why)")
                 throw ExitCode(2)
             }
-            logger.warning("waiting for brokers", metadata: ["brokers": "\(options.brokers)"])
+            logger.warning("waiting for brokers", metadata: ["brokers": "\(options.brokers)", "error": "\(why)"])
             try await Task.sleep(for: .seconds(1))
         }
         let server: IngressServer
         do {
-            server = try IngressServer(config: routes, options: options, metrics: metrics, admin: admin, logger: logger)
+            server = try IngressServer(config: routes, options: options, metrics: metrics.render, admin: admin, logger: logger)
         } catch {
-            logger.critical("cannot start the ingress", metadata: ["code": "\(error.code.rawValue)", "error": "\(error.message)"])
-            switch error.code {
-            case .spoolUnavailable:
-                printError("hookway serve: \(error.message)")
-                throw ExitCode(1)
-            case .producerUnavailable:
-                throw ExitCode(2)
-            }
+            throw fail(error, logger: logger, context: "cannot start the ingress", exitCode: error.code == .spoolUnavailable ? 1 : 2)
         }
-        let services = server.makeServices { port in
+        var services = server.makeServices { port in
             logger.info("listening", metadata: ["address": "\(options.host):\(port)", "config": "\(options.configPath)", "summary": "\(routes.summary)"])
         }
+        services.insert(ConfigWatcher(path: config.path, watching: routes.referencedFiles, logger: logger) { server.apply($0) }, at: 0)
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -45,7 +45,7 @@ struct Simulate: AsyncParsableCommand {
         guard let adapter = ProviderRegistry.adapter(named: sourceConfig.provider),
               let sample = adapter.sample(event: eventName, source: sourceConfig, now: .now(), tampered: tamper, senderKey: senderKey)
         else {
-            if !sourceConfig.publicKeys.isEmpty || (sourceConfig.secrets.isEmpty && !sourceConfig.ed25519PublicKeys.isEmpty) {
+            if let adapter = ProviderRegistry.adapter(named: sourceConfig.provider), adapter.needsSenderKey(source: sourceConfig) {
                 printError(
                     "source \"\(sourceName)\" verifies public-key signatures: pass the sender's private key with --signing-key env:NAME|file:PATH (or set \(Self.signingKeyVariable(sourceName)))\(senderKey == nil ? "" : "; \(senderKey?.reference ?? "") is not a key this source's scheme can sign with")")
             } else {
@@ -92,15 +92,12 @@ struct Simulate: AsyncParsableCommand {
             printError("--signing-key takes env:NAME or file:PATH, not the key itself")
             throw ExitCode(1)
         }
-        let value: String?
-        switch reference {
-        case .environment(let name): value = environment[name]
-        case .file(let path): value = FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
-        }
-        guard let value, !value.isEmpty else {
-            printError("cannot read the signing key \(reference.text)")
+        // Resolved like routes.json's references (HOOKWAY_SECRETS_DIR included).
+        var reader = ConfigReader(environment: environment, baseDirectory: FileManager.default.currentDirectoryPath)
+        guard let key = reader.resolve(reference, at: "--signing-key") else {
+            printError("cannot read the signing key \(reference.text): \(reader.problems.map(\.message).joined(separator: "; "))")
             throw ExitCode(1)
         }
-        return Secret(reference: reference.text, bytes: Array(value.utf8))
+        return key
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HookwayCore
+import HookwayRuntime
 
 /// `--config`, resolved as CONTRACT.md says: flag, then `HOOKWAY_CONFIG`, then `./routes.json`.
 struct ConfigOption: ParsableArguments {

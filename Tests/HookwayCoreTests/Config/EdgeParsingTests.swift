@@ -1,6 +1,7 @@
 import Testing
 
 @testable import HookwayCore
+import HookwayRuntime
 
 @Suite struct ForwardedForTests {
     let trusted = [CIDRBlock("10.0.0.0/8")!, CIDRBlock("fd00::/8")!]

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 
 @testable import HookwayCore
+import HookwayProviders
+import HookwayRuntime
 
 /// `Tests/Fixtures/routes`, found from this file so the tests run from any directory.
 enum RoutesFixtures {
@@ -263,31 +265,32 @@ struct RoutesValidationTests {
         let bitcapital = try #require(config.sources["bitcapital"])
         #expect(bitcapital.secrets.map(\.stringValue) == ["env-secret-DO_NOT_PRINT", "file-secret-DO_NOT_PRINT"])  // newline trimmed
         #expect(bitcapital.secrets.map(\.reference) == ["env:HOOKWAY_TEST_SECRET", "file:../secrets/bitnob.secret"])
-        #expect(bitcapital.signedPath == "/hooks/bitcapital")
+        #expect(bitcapital.options(as: BitCapitalOptions.self)?.signedPath == "/hooks/bitcapital")
         #expect(bitcapital.toleranceSeconds == 600)
         #expect(bitcapital.ackTimeoutMs == 1000)
 
         let bitso = try #require(config.sources["bitso"])
         #expect(bitso.token?.stringValue == "crlf-secret-DO_NOT_PRINT")  // CRLF trimmed
-        #expect(bitso.publicKeys["key-2024"]?.hasPrefix("-----BEGIN PUBLIC KEY-----") == true)
+        #expect(bitso.options(as: BitsoOptions.self)?.publicKeys["key-2024"]?.hasPrefix("-----BEGIN PUBLIC KEY-----") == true)
 
         let ip = try #require(config.sources["bitpowr-ip"])
         #expect(ip.allowFrom.map(\.description) == ["192.0.2.0/24", "2001:db8:0:0:0:0:0:0/32", "10.0.0.0/8", "203.0.113.7/32"])
 
-        let koywe = try #require(config.sources["koywe"]?.validation)
+        let koywe = try #require(config.sources["koywe"]?.options(as: KoyweOptions.self)?.validation)
         #expect(koywe.bearer?.stringValue == "env-token-DO_NOT_PRINT")
         #expect(koywe.allowEmails == ["alice@example.com", "*@trusted.example"])
         #expect(koywe.allows(" ALICE@example.com "))
         #expect(koywe.allows("bob@trusted.example"))
         #expect(!koywe.allows("@trusted.example"))
         #expect(!koywe.allows("bob@untrusted.example"))
-        #expect(config.sources["koywe_list"]?.validation?.allowEmails == ["ops@example.com", "*@example.org"])
+        #expect(config.sources["koywe_list"]?.options(as: KoyweOptions.self)?.validation?.allowEmails == ["ops@example.com", "*@example.org"])
 
         let acme = try #require(config.sources["acme"])
         #expect(acme.provider == "standardwebhooks")
-        #expect(acme.eventField == "event_type")
-        #expect(acme.fields["entityId"] == "data.id")
-        #expect(acme.fields.count == 7)
+        let acmeOptions = try #require(acme.options(as: StandardWebhooksOptions.self))
+        #expect(acmeOptions.eventField == "event_type")
+        #expect(acmeOptions.fields["entityId"] == "data.id")
+        #expect(acmeOptions.fields.count == 7)
 
         #expect(config.routes.map(\.name) == ["all", "every-operator", "string-forms", "sanitized"])
         #expect(config.routes[1].conditions.map(\.op) == [.eq, .ne, .in, .gt, .gte, .lt, .lte, .exists])

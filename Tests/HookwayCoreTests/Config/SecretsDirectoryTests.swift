@@ -1,5 +1,6 @@
 import Foundation
 import HookwayCore
+import HookwayRuntime
 import Testing
 
 /// `HOOKWAY_SECRETS_DIR`: `env:NAME` reads `$HOOKWAY_SECRETS_DIR/NAME` when the variable is

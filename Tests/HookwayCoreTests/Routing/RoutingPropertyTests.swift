@@ -1,6 +1,7 @@
 import Testing
 
 @testable import HookwayCore
+import HookwayRuntime
 
 /// Whatever a provider sends, routing never crashes and never drops an event: every event gets
 /// at least one valid, distinct Kafka topic.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HookwayCore
+import HookwayRuntime
 import HookwayProviders
 import NIOHTTP1
 import Testing

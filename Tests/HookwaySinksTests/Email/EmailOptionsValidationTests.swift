@@ -1,5 +1,7 @@
 import Foundation
 import HookwayCore
+import HookwaySinks
+import HookwayRuntime
 import Testing
 
 /// What `hookway routes check` reports for a routes file holding `sink` as `sinks.<name>`.
@@ -33,11 +35,11 @@ struct EmailOptionsValidationTests {
         (#"{ "kind": "email", \#(valid.replacingOccurrences(of: #""from": "hookway@example.com""#, with: #""from": "hookway""#)) }"#,
          #"$.sinks.ops-email.from: "hookway" is not an email address"#),
         (#"{ "kind": "email", \#(valid.replacingOccurrences(of: #""to": ["ops@example.com"]"#, with: #""to": ["ops@example.com", "{{data.email"]"#)) }"#,
-         #"$.sinks.ops-email.to[1]: bad Mustache template: unclosed tag "{{data.email""#),
+         #"$.sinks.ops-email.to[1]: bad Mustache template: unclosed tag at line 1, column 13; \#(TemplateSyntax.hint)"#),
         (#"{ "kind": "email", \#(valid.replacingOccurrences(of: #""to": ["ops@example.com"]"#, with: #""to": []"#)) }"#,
          "$.sinks.ops-email.to: empty; list at least one recipient"),
         (#"{ "kind": "email", \#(valid.replacingOccurrences(of: #""subject": "s""#, with: #""subject": "{{#data.status}}x""#)) }"#,
-         "$.sinks.ops-email.subject: bad Mustache template: section {{#data.status}} is never closed"),
+         "$.sinks.ops-email.subject: bad Mustache template: a section is never closed (line 1, column 18); \(TemplateSyntax.hint)"),
         (#"{ "kind": "email", \#(valid.replacingOccurrences(of: #""body": "b""#, with: #""bodyFile": "templates/nope.txt""#)) }"#,
          "$.sinks.ops-email.bodyFile: cannot read templates/nope.txt (relative to the routes file's directory)"),
         (#"{ "kind": "email", \#(valid), "bodyFile": "b.txt" }"#,
@@ -81,6 +83,15 @@ struct EmailOptionsValidationTests {
         let (options, problems) = EmailOptions.parse(sinkConfig("ops-email", kind: .email, sink, baseDirectory: "/srv/hookway"), environment: [:])
         #expect(problems.isEmpty)
         #expect(options?.to == [template])
+    }
+
+    /// Subject and body are Mustache; `{path}` there reads as `{{path}}` too (TemplateSyntax).
+    @Test func singleBracePathsWorkInSubjectAndBody() throws {
+        let sink = #"{ "kind": "email", \#(Self.valid.replacingOccurrences(of: #""subject": "s""#, with: #""subject": "{data.amount} {{data.currency}}""#).replacingOccurrences(of: #""body": "b""#, with: #""body": "id {id}; css { color: red }""#)) }"#
+        #expect(routesCheckProblems(sinkName: "ops-email", sink) == [])
+        let (options, _) = EmailOptions.parse(sinkConfig("ops-email", kind: .email, sink, baseDirectory: "/srv/hookway"), environment: [:])
+        #expect(options?.subject == "{{data.amount}} {{data.currency}}")
+        #expect(options?.text == "id {{id}}; css { color: red }")
     }
 
     @Test func anAddressWithBracesThatIsNoPathExplainsBothSpellings() {

@@ -27,8 +27,8 @@ final class RecordingSink: Sink {
             return a[event.id, default: 0]
         }
         if jitter { try? await Task.sleep(for: .milliseconds(Int.random(in: 0...3))) }
-        if failPermanently { throw .permanent("rejected by test") }
-        if n <= failTransiently { throw .transient("try again (\(n))") }
+        if failPermanently { throw .permanent(.destinationRejected, "rejected by test") }
+        if n <= failTransiently { throw .transient(.destinationUnavailable, "try again (\(n))") }
         delivered.withLockedValue { $0.append(event) }
     }
 }
@@ -116,6 +116,8 @@ struct SinkRunnerTests {
         let letters = try await KafkaTestReader.read([config.deadLetterTopic], count: 1, broker: broker)
         let headers = Dictionary(letters[0].headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) }, uniquingKeysWith: { a, _ in a })
         #expect(headers["hookway_error"] == "rejected by test")
+        #expect(headers["hookway_error_code"] == "destination_rejected")
+        #expect(headers["hookway_error_permanent"] == "true")
         #expect(headers["hookway_attempts"] == "1")
         #expect(headers["hookway_sink"] == config.name)
         #expect(headers["hookway_failed_at"] != nil)
@@ -134,7 +136,9 @@ struct SinkRunnerTests {
         let started = ContinuousClock.now
         try await SinkFixtures.run(config, sink: sink, broker: broker) { ContinuousClock.now - started > .seconds(10) }
         let letters = try await KafkaTestReader.read([config.deadLetterTopic], count: 1, broker: broker)
-        #expect(letters[0].headers.contains { $0.key == "hookway_error" && $0.value == Array("malformed".utf8) })
+        let headers = Dictionary(letters[0].headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) }, uniquingKeysWith: { a, _ in a })
+        #expect(headers["hookway_error"]?.hasPrefix("malformed: ") == true, "\(headers)")
+        #expect(headers["hookway_error_code"] == "event_malformed")
     }
 
     @Test func eventsOfOneKeyKeepOffsetOrderWithManyLanes() async throws {

@@ -1,3 +1,4 @@
+public import HookwayCore
 import Foundation
 
 /// Options of a `crm` sink: one HTTP request per event, built from templates.

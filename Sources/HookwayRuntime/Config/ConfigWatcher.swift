@@ -12,6 +12,7 @@ import UnixSignals
 /// refused and logged; the config in force stays.
 public struct ConfigWatcher: Service {
     let path: String
+    let schema: RoutesSchema
     let interval: Duration
     let logger: Logger
     let apply: @Sendable (RoutesConfig) -> Void
@@ -22,11 +23,12 @@ public struct ConfigWatcher: Service {
     /// `watching` are the referenced files of the config the caller started with
     /// (`RoutesConfig.referencedFiles`).
     public init(
-        path: String, watching files: [String] = [], interval: Duration = .seconds(1), logger: Logger,
+        path: String, schema: RoutesSchema = .hookway, watching files: [String] = [], interval: Duration = .seconds(1), logger: Logger,
         apply: @escaping @Sendable (RoutesConfig) -> Void
     ) {
         referencedFiles.withLockedValue { $0 = files }
         self.path = path
+        self.schema = schema
         self.interval = interval
         self.logger = logger
         self.apply = apply
@@ -91,7 +93,7 @@ public struct ConfigWatcher: Service {
 
     /// Validates the file and applies it, or keeps the old config.
     public func reload(reason: String) {
-        let result = RoutesConfigLoader.load(path: path)
+        let result = RoutesConfigLoader.load(path: path, schema: schema)
         if let config = result.config {
             referencedFiles.withLockedValue { $0 = config.referencedFiles }
             apply(config)

@@ -1,3 +1,4 @@
+public import HookwayCore
 /// Options of an `accounting` sink: where the ledger lives and how events become postings.
 ///
 /// ```json

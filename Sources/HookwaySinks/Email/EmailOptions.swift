@@ -1,3 +1,4 @@
+public import HookwayCore
 import Foundation
 
 /// Options of an `email` sink: where mail goes (an SMTP server or an outbox directory) and the
@@ -113,7 +114,7 @@ extension ConfigReader {
         }
         if let v = value["cc"] { options.cc = addressTemplates(v, at: "\(path).cc") }
         if let v = value["subject"] {
-            options.subject = mustacheTemplate(v, at: "\(path).subject") ?? ""
+            options.subject = mustacheTemplate(Self.singleBracesAsMustache(v), at: "\(path).subject") ?? ""
         } else {
             error("\(path).subject", "missing; a Mustache template such as \"{{type}} {{subject}}\"")
         }
@@ -166,11 +167,11 @@ extension ConfigReader {
         return server
     }
 
-    /// A string checked for balanced Mustache tags.
+    /// A string swift-mustache parses.
     mutating func mustacheTemplate(_ value: JSONValue, at path: String) -> String? {
         guard let s = string(value, at: path) else { return nil }
-        if let problem = MustacheTagScan(s).problem {
-            error(path, "bad Mustache template: \(problem)")
+        if let problem = MustacheCheck.problem(in: s) {
+            error(path, "bad Mustache template: \(problem); \(TemplateSyntax.hint)")
             return nil
         }
         return s
@@ -193,7 +194,7 @@ extension ConfigReader {
     mutating func addressCheck(_ text: String, at path: String) {
         guard !text.contains("{{") else { return }
         for part in text.split(separator: ",") {
-            let address = String(part).trimmingWhitespace
+            let address = String(part).trimmingCharacters(in: .whitespacesAndNewlines)
             let spec = address.firstIndex(of: "<").flatMap { open in address[open...].firstIndex(of: ">").map { String(address[address.index(after: open)..<$0]) } } ?? address
             if !spec.contains("@") || spec.contains(" ") || spec.hasPrefix("@") || spec.hasSuffix("@") {
                 var message = "\"\(address)\" is not an email address"
@@ -208,10 +209,11 @@ extension ConfigReader {
     /// CloudEvent attributes a `{path}` may start with.
     static let eventPathRoots: Set<Substring> = ["id", "source", "type", "subject", "time", "data", "authmethod", "receivedat", "specversion"]
 
-    /// Single values (`from`, `to`, `cc`) take the `{path}` spelling the rest of routes.json
-    /// uses as well as Mustache's `{{path}}`: `{data.payload.data.customerEmail}` becomes
-    /// `{{data.payload.data.customerEmail}}`. Only a brace pair around a CloudEvent path is
-    /// read as a placeholder, so an address with other braces stays literal.
+    /// Every email template (`from`, `to`, `cc`, `subject`, `body`, `html`) takes the `{path}`
+    /// spelling the rest of routes.json uses as well as Mustache's `{{path}}`:
+    /// `{data.payload.data.customerEmail}` becomes `{{data.payload.data.customerEmail}}`. Only a
+    /// brace pair around a CloudEvent path is read as a placeholder, so other braces (an
+    /// address's, a CSS rule's) stay literal.
     static func singleBracesAsMustache(_ value: JSONValue) -> JSONValue {
         guard case .string(let text) = value, text.contains("{") else { return value }
         var out = ""
@@ -244,7 +246,7 @@ extension ConfigReader {
             error("\(path).\(file)", "set either \"\(inline)\" or \"\(file)\", not both")
             return nil
         }
-        if let v = value[inline] { return mustacheTemplate(v, at: "\(path).\(inline)") }
+        if let v = value[inline] { return mustacheTemplate(Self.singleBracesAsMustache(v), at: "\(path).\(inline)") }
         guard let v = value[file], let s = nonEmptyString(v, at: "\(path).\(file)") else { return nil }
         let full = s.hasPrefix("/") ? s : "\(baseDirectory)/\(s)"
         guard let bytes = readFile(full) else {
@@ -255,69 +257,11 @@ extension ConfigReader {
             error("\(path).\(file)", "\(s) is not UTF-8 text")
             return nil
         }
-        if let problem = MustacheTagScan(text).problem {
-            error("\(path).\(file)", "bad Mustache template in \(s): \(problem)")
+        guard case .string(let template) = Self.singleBracesAsMustache(.string(text)) else { return nil }
+        if let problem = MustacheCheck.problem(in: template) {
+            error("\(path).\(file)", "bad Mustache template in \(s): \(problem); \(TemplateSyntax.hint)")
             return nil
         }
-        return text
-    }
-}
-
-/// A light reading of a Mustache template's tags (default `{{ }}` delimiters): enough for
-/// `routes check` to catch unclosed tags and sections without the renderer, and for strict
-/// rendering to know which top-level variables a template reads.
-public struct MustacheTagScan: Sendable {
-    /// What is wrong with the tags, if anything.
-    public private(set) var problem: String?
-    /// Variables (`{{a.b}}`, `{{{a.b}}}`, `{{&a.b}}`) outside every section, in order. Inside a
-    /// section names resolve against the section's value, so they are not listed.
-    public private(set) var topLevelVariables: [String] = []
-    /// False when the template changes delimiters (`{{=<% %>=}}`); nothing after that is read.
-    public private(set) var isComplete = true
-
-    public init(_ template: String) {
-        let s = Array(template.utf8)
-        var sections: [String] = []
-        var i = 0
-        func starts(_ text: String, at index: Int) -> Bool {
-            let t = Array(text.utf8)
-            return index + t.count <= s.count && Array(s[index..<index + t.count]) == t
-        }
-        func find(_ text: String, from index: Int) -> Int? {
-            var j = index
-            while j < s.count {
-                if starts(text, at: j) { return j }
-                j += 1
-            }
-            return nil
-        }
-        while let open = find("{{", from: i) {
-            let triple = starts("{{{", at: open)
-            let close = triple ? find("}}}", from: open + 3) : find("}}", from: open + 2)
-            guard let close else {
-                problem = "unclosed tag \"\(String(decoding: s[open..<min(s.count, open + 20)], as: UTF8.self))\""
-                return
-            }
-            let inner = String(decoding: s[(open + (triple ? 3 : 2))..<close], as: UTF8.self).trimmingWhitespace
-            i = close + (triple ? 3 : 2)
-            let sigil = inner.first
-            let name = (sigil.map { "#^/&!>%=<$".contains($0) } ?? false) ? String(inner.dropFirst()).trimmingWhitespace : inner
-            switch sigil {
-            case "!", ">", "%", "<", "$": continue
-            case "=":
-                isComplete = false
-                return
-            case "#", "^":
-                if name.isEmpty { problem = "empty section name"; return }
-                sections.append(name)
-            case "/":
-                guard let last = sections.popLast() else { problem = "{{/\(name)}} closes no open section"; return }
-                if last != name { problem = "{{/\(name)}} closes {{#\(last)}}"; return }
-            default:
-                if name.isEmpty { problem = "empty tag"; return }
-                if sections.isEmpty, name != ".", !name.contains("(") { topLevelVariables.append(name) }
-            }
-        }
-        if let open = sections.last { problem = "section {{#\(open)}} is never closed" }
+        return template
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import HookwayCore
+import HookwayRuntime
+@testable import HookwayProviders
 import Testing
 
 /// `publicKeys` per provider: Standard Webhooks' `whpk_` list, Bitso's key id map.
@@ -15,7 +17,7 @@ import Testing
     @Test func standardWebhooksKeysAloneAuthenticate() throws {
         let result = load(#"{"provider":"standardwebhooks","publicKeys":["\#(Self.whpk)","env:K"]}"#, environment: ["K": Self.whpk])
         let source = try #require(result.config?.sources["s"], "\(result.problems)")
-        #expect(source.ed25519PublicKeys == [Array(repeating: 7, count: 32), Array(repeating: 7, count: 32)])
+        #expect(source.standardWebhooks.ed25519PublicKeys == [Array(repeating: 7, count: 32), Array(repeating: 7, count: 32)])
         #expect(source.secrets.isEmpty)
     }
 
@@ -41,9 +43,9 @@ import Testing
         let pem = "-----BEGIN PUBLIC KEY-----\n\(der)\n-----END PUBLIC KEY-----"
         let result = load(#"{"provider":"bitso","publicKeys":{"a":"env:A","b":"env:B"}}"#, environment: ["A": pem, "B": der])
         let source = try #require(result.config?.sources["s"], "\(result.problems)")
-        #expect(source.publicKeys["a"] == pem)
-        #expect(source.publicKeys["b"]?.hasPrefix("-----BEGIN PUBLIC KEY-----\n") == true)
-        #expect(source.publicKeys["b"]?.split(separator: "\n").dropFirst().first?.count == 64)
+        #expect(source.bitso.publicKeys["a"] == pem)
+        #expect(source.bitso.publicKeys["b"]?.hasPrefix("-----BEGIN PUBLIC KEY-----\n") == true)
+        #expect(source.bitso.publicKeys["b"]?.split(separator: "\n").dropFirst().first?.count == 64)
     }
 
     @Test func referencedFilesAreListedForTheWatcher() throws {

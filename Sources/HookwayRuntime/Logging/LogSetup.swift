@@ -1,10 +1,11 @@
 import Foundation
-import Logging
+public import Logging
 
 /// Bootstraps swift-log once: level from `HOOKWAY_LOG_LEVEL` (default info), format from
 /// `HOOKWAY_LOG_FORMAT` (`text` on a terminal, `json` otherwise).
-enum LogSetup {
-    static func bootstrap(label: String) -> Logger {
+public enum LogSetup {
+    /// Bootstraps the logging system (once per process) and returns the process logger.
+    public static func bootstrap(label: String) -> Logger {
         let env = ProcessInfo.processInfo.environment
         let level = env["HOOKWAY_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
         let json: Bool

@@ -1,0 +1,13 @@
+public import HookwayCore
+
+/// Bitnob in routes.json: no keys of its own; every delivery is signed.
+public struct BitnobProvider: ProviderDescriptor {
+    public static let name = "bitnob"
+    public var name: String { Self.name }
+
+    public init() {}
+
+    public func checkAuthentication(of source: SourceConfig, at path: String, reader: inout ConfigReader) {
+        if source.secrets.isEmpty { reader.error("\(path).secrets", "\(name) signs every delivery; list at least one secret") }
+    }
+}

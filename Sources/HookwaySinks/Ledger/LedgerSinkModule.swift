@@ -1,0 +1,25 @@
+public import HookwayCore
+public import Logging
+
+extension SinkKind {
+    /// Double-entry postings in SQLite or PostgreSQL.
+    public static let accounting: SinkKind = "accounting"
+}
+
+/// The `accounting` kind in routes.json.
+public struct LedgerSinkModule: SinkModule {
+    public let kind = SinkKind.accounting
+    public let optionKeys: Set<String> = [
+        "database", "postings", "reversals", "amountField", "currencyField", "defaultCurrency", "batchSize", "maxAmountDigits",
+    ]
+
+    public init() {}
+
+    public func validateOptions(_ value: JSONValue, sink: SinkConfig, at path: String, reader: inout ConfigReader) {
+        _ = reader.ledgerOptions(value, at: path, baseDirectory: sink.baseDirectory)
+    }
+
+    public func make(_ config: SinkConfig, logger: Logger) throws -> any Sink {
+        try LedgerSink.make(config, logger: logger)
+    }
+}
