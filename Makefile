@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: run test build release bootstrap bench-kafka bench fuzz clean image test-deploy
+.PHONY: run test build release bootstrap bench-kafka bench fuzz clean image test-deploy format
 
 bootstrap:
 	@scripts/bootstrap
@@ -41,3 +41,7 @@ bench: bootstrap
 # Coverage-guided fuzzing (not part of `make test`).
 fuzz: bootstrap
 	@fuzz/run
+
+# Formats every Swift file with the repository's .swift-format (checked by make test).
+format:
+	swift-format format --parallel -i -r Sources Tests Package.swift

@@ -4,13 +4,16 @@ import PackageDescription
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    // Every warning is an error, in every build (make test included): a warning left today is
+    // the bug someone reads past tomorrow.
+    .unsafeFlags(["-warnings-as-errors"]),
 ]
 
 let package = Package(
     name: "hookway",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "hookway", targets: ["hookway"]),
+        .executable(name: "hookway", targets: ["hookway"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -158,7 +161,10 @@ let package = Package(
         .testTarget(name: "HookwayCoreTests", dependencies: ["HookwayCore", "HookwayProviders", "HookwayRuntime"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HookwayProvidersTests",
-            dependencies: ["HookwayProviders", "HookwayCore", "HookwayRuntime", "HookwayTesting", .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto")],
+            dependencies: [
+                "HookwayProviders", "HookwayCore", "HookwayRuntime", "HookwayTesting", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -193,7 +199,9 @@ let package = Package(
         ),
         .testTarget(
             name: "hookwayTests",
-            dependencies: ["hookway", "HookwayRuntime", "HookwayTesting", "HookwayCore", "HookwayKafka", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "hookway", "HookwayRuntime", "HookwayTesting", "HookwayCore", "HookwayKafka", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],

@@ -13,7 +13,8 @@ import Logging
 import NIOCore
 
 let environment = ProcessInfo.processInfo.environment
-let port = CommandLine.arguments.dropFirst().first.flatMap(Int.init)
+let port =
+    CommandLine.arguments.dropFirst().first.flatMap(Int.init)
     ?? environment["BENCH_BARE_PORT"].flatMap(Int.init) ?? 8081
 let host = environment["BENCH_BARE_HOST"] ?? "127.0.0.1"
 let key = SymmetricKey(data: Array((environment["BITNOB_WEBHOOK_SECRET"] ?? "bitnob_test_secret").utf8))

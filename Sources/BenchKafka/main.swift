@@ -40,7 +40,11 @@ switch arguments.command {
 case "create-topic":
     do {
         try await KafkaAdmin(bootstrapServers: bootstrap).createTopics(
-            [topic], partitions: Int32(arguments.int("partitions", default: 1)), replicationFactor: 1, timeout: .seconds(10))
+            [topic],
+            partitions: Int32(arguments.int("partitions", default: 1)),
+            replicationFactor: 1,
+            timeout: .seconds(10)
+        )
     } catch {
         fail("create-topic: \(error)")
     }
@@ -79,9 +83,16 @@ case "produce":
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     let delivered = count - failures
     // Same units as rdkafka_performance: msgs/s and MB/s with MB = 10^6 bytes.
-    print(String(
-        format: "swift: %d delivered (%d failed) in %d ms: %.0f msgs/s and %.2f MB/s",
-        delivered, failures, Int(seconds * 1000), Double(delivered) / seconds, Double(delivered * size) / seconds / 1e6))
+    print(
+        String(
+            format: "swift: %d delivered (%d failed) in %d ms: %.0f msgs/s and %.2f MB/s",
+            delivered,
+            failures,
+            Int(seconds * 1000),
+            Double(delivered) / seconds,
+            Double(delivered * size) / seconds / 1e6
+        )
+    )
     if failures > 0 { exit(2) }
 
 default:

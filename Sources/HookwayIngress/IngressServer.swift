@@ -1,6 +1,6 @@
 public import HookwayCore
 public import HookwayKafka
-public import Hummingbird
+import Hummingbird
 public import Logging
 public import ServiceLifecycle
 
@@ -43,7 +43,13 @@ public struct IngressServer: Sendable {
     /// Builds the producer and publisher for `config`; nothing runs until ``makeServices(onServerRunning:)``.
     /// `admin` is the process's one admin client (a new one when `nil`); `metrics` renders the
     /// process's Prometheus exposition for `GET /metrics`.
-    public init(config: RoutesConfig, options: Options, metrics: @escaping @Sendable () -> [UInt8], admin: KafkaAdmin? = nil, logger: Logger) throws(StartError) {
+    public init(
+        config: RoutesConfig,
+        options: Options,
+        metrics: @escaping @Sendable () -> [UInt8],
+        admin: KafkaAdmin? = nil,
+        logger: Logger
+    ) throws(StartError) {
         self.options = options
         self.logger = logger
         self.metrics = metrics
@@ -56,7 +62,9 @@ public struct IngressServer: Sendable {
         let messageMaxBytes = config.kafka.messageMaxBytes(for: config.limits)
         producerConfig.properties["message.max.bytes"] = String(messageMaxBytes)
         if messageMaxBytes > KafkaSettings.brokerDefaultMessageMaxBytes {
-            logger.notice("events up to \(messageMaxBytes) bytes: the brokers' message.max.bytes (or the topics' max.message.bytes) must allow that; Kafka's default is \(KafkaSettings.brokerDefaultMessageMaxBytes)")
+            logger.notice(
+                "events up to \(messageMaxBytes) bytes: the brokers' message.max.bytes (or the topics' max.message.bytes) must allow that; Kafka's default is \(KafkaSettings.brokerDefaultMessageMaxBytes)"
+            )
         }
         // A message still queued when we answered 503 may yet be delivered: keep librdkafka's own
         // timeout well beyond the HTTP wait so it is not reported failed while Kafka is merely slow.
@@ -67,7 +75,10 @@ public struct IngressServer: Sendable {
             do {
                 spool = try Spool(settings: config.spool, logger: logger)
             } catch {
-                throw StartError(code: .spoolUnavailable, message: "cannot open the spool at \(config.spool.path): \((error as? SpoolError)?.message ?? "\(error)")")
+                throw StartError(
+                    code: .spoolUnavailable,
+                    message: "cannot open the spool at \(config.spool.path): \((error as? SpoolError)?.message ?? "\(error)")"
+                )
             }
         } else {
             spool = nil
@@ -76,8 +87,14 @@ public struct IngressServer: Sendable {
             publisher = try KafkaEventPublisher(
                 makeProducer: { () throws(KafkaError) -> KafkaProducer in try KafkaProducer(configuration: producerConfiguration, logger: logger) },
                 admin: self.admin,
-                topics: .init(autoCreate: config.kafka.autoCreate, partitions: config.kafka.partitions, replicationFactor: config.kafka.replicationFactor),
-                spool: spool, messageMaxBytes: messageMaxBytes, logger: logger
+                topics: .init(
+                    autoCreate: config.kafka.autoCreate,
+                    partitions: config.kafka.partitions,
+                    replicationFactor: config.kafka.replicationFactor
+                ),
+                spool: spool,
+                messageMaxBytes: messageMaxBytes,
+                logger: logger
             )
         } catch {
             throw StartError(code: .producerUnavailable, message: "cannot create the Kafka producer: \(error)")
@@ -94,15 +111,21 @@ public struct IngressServer: Sendable {
             responder: responder,
             // Connection limits and PROXY protocol in front; the contract's JSON answer for
             // requests the HTTP parser refuses (431 headers_too_large); the body deadline.
-            server: .ingress(limits: { store.current.config.limits }, additionalChannelHandlers: {
-                [
-                    ParserErrorAnswerer { answer in
-                        RequestMetrics.shared.requests[.init(source: "-", code: answer.code.rawValue, status: answer.status)].increment()
-                        logger.info("request refused by the HTTP parser", metadata: ["status": "\(answer.status)", "code": "\(answer.code.rawValue)"])
-                    },
-                    BodyReadDeadline { .milliseconds(Int64(store.current.config.limits.readTimeoutMs)) },
-                ]
-            }),
+            server: .ingress(
+                limits: { store.current.config.limits },
+                additionalChannelHandlers: {
+                    [
+                        ParserErrorAnswerer { answer in
+                            RequestMetrics.shared.requests[.init(source: "-", code: answer.code.rawValue, status: answer.status)].increment()
+                            logger.info(
+                                "request refused by the HTTP parser",
+                                metadata: ["status": "\(answer.status)", "code": "\(answer.code.rawValue)"]
+                            )
+                        },
+                        BodyReadDeadline { .milliseconds(Int64(store.current.config.limits.readTimeoutMs)) },
+                    ]
+                }
+            ),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "hookway"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger
@@ -124,10 +147,13 @@ extension IngressServer {
     /// Puts a reloaded, already validated routes file in force: requests after this see it.
     public func apply(_ config: RoutesConfig) {
         store.replace(with: config)
-        publisher.updateTopicSettings(.init(
-            autoCreate: config.kafka.autoCreate, partitions: config.kafka.partitions,
-            replicationFactor: config.kafka.replicationFactor
-        ))
+        publisher.updateTopicSettings(
+            .init(
+                autoCreate: config.kafka.autoCreate,
+                partitions: config.kafka.partitions,
+                replicationFactor: config.kafka.replicationFactor
+            )
+        )
     }
 }
 

@@ -3,7 +3,11 @@ import CRdKafka
 /// The blocking librdkafka calls behind ``KafkaAdmin``; run on a dedicated thread.
 enum AdminOperations {
     static func createTopics(
-        _ rk: OpaquePointer, names: [String], partitions: Int32, replicationFactor: Int32, timeout: Duration
+        _ rk: OpaquePointer,
+        names: [String],
+        partitions: Int32,
+        replicationFactor: Int32,
+        timeout: Duration
     ) throws(KafkaError) {
         var errorText = [CChar](repeating: 0, count: 512)
         var newTopics: [OpaquePointer?] = []
@@ -60,7 +64,8 @@ enum AdminOperations {
             ClusterMetadata.Topic(
                 name: String(cString: $0.topic),
                 partitionCount: Int($0.partition_cnt),
-                error: $0.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError.Code(name: String(cString: rd_kafka_err2name($0.err))))
+                error: $0.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : KafkaError.Code(name: String(cString: rd_kafka_err2name($0.err)))
+            )
         }
         return ClusterMetadata(brokers: brokers, topics: topics.sorted { $0.name < $1.name })
     }

@@ -4,7 +4,10 @@ import Logging
 /// Forwards librdkafka's log lines (syslog levels) to the client's swift-log logger. Called
 /// from librdkafka's internal threads; the client opaque is a retained ``ClientLogging`` value.
 let clientLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
-    rk, level, facility, message in
+    rk,
+    level,
+    facility,
+    message in
     guard let rk, let opaque = rd_kafka_opaque(rk) else { return }
     let logger = Unmanaged<AnyObject>.fromOpaque(opaque).takeUnretainedValue()
     guard let logging = logger as? any ClientLogging else { return }

@@ -175,6 +175,10 @@ struct ConsumerStateMachine {
             closeWaiters.removeAll()
         }
         return FinishActions(
-            waiters: waiters.map(\.continuation), commits: commits, closeWaiters: closeWaiters, error: error)
+            waiters: waiters.map(\.continuation),
+            commits: commits,
+            closeWaiters: closeWaiters,
+            error: error
+        )
     }
 }

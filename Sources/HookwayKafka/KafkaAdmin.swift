@@ -42,15 +42,26 @@ public final class KafkaAdmin: Sendable {
     ///
     /// - Throws: the first per-topic error other than `TOPIC_ALREADY_EXISTS`, or `_TIMED_OUT`.
     public func createTopics(
-        _ names: [String], partitions: Int32, replicationFactor: Int16, timeout: Duration
+        _ names: [String],
+        partitions: Int32,
+        replicationFactor: Int16,
+        timeout: Duration
     ) async throws(KafkaError) {
         guard !names.isEmpty else { return }
         let deadline = ContinuousClock.now + timeout
         try await run { rk throws(KafkaError) in
             // The wait in the queue counts against the caller's timeout.
             let remaining = deadline - .now
-            guard remaining > .milliseconds(1) else { throw KafkaError(code: .timedOut, message: "admin operation waited out its timeout", isRetriable: true) }
-            try AdminOperations.createTopics(rk, names: names, partitions: partitions, replicationFactor: Int32(replicationFactor), timeout: remaining)
+            guard remaining > .milliseconds(1) else {
+                throw KafkaError(code: .timedOut, message: "admin operation waited out its timeout", isRetriable: true)
+            }
+            try AdminOperations.createTopics(
+                rk,
+                names: names,
+                partitions: partitions,
+                replicationFactor: Int32(replicationFactor),
+                timeout: remaining
+            )
         }
     }
 
@@ -59,7 +70,9 @@ public final class KafkaAdmin: Sendable {
         let deadline = ContinuousClock.now + timeout
         return try await run { rk throws(KafkaError) in
             let remaining = deadline - .now
-            guard remaining > .milliseconds(1) else { throw KafkaError(code: .timedOut, message: "admin operation waited out its timeout", isRetriable: true) }
+            guard remaining > .milliseconds(1) else {
+                throw KafkaError(code: .timedOut, message: "admin operation waited out its timeout", isRetriable: true)
+            }
             return try AdminOperations.metadata(rk, timeout: remaining)
         }
     }
@@ -108,8 +121,15 @@ public final class KafkaAdmin: Sendable {
                 continuation.resume(returning: client.flatMap { rk in Result { () throws(KafkaError) in try body(rk) } })
             }
             if !queued {
-                continuation.resume(returning: .failure(KafkaError(
-                    code: .queueFull, message: "more than \(Self.maxPendingOperations) admin operations waiting", isRetriable: true)))
+                continuation.resume(
+                    returning: .failure(
+                        KafkaError(
+                            code: .queueFull,
+                            message: "more than \(Self.maxPendingOperations) admin operations waiting",
+                            isRetriable: true
+                        )
+                    )
+                )
             }
         }
         return try result.get()

@@ -43,7 +43,8 @@ extension ConsumerPollLoop {
         if owned.count < request.offsets.count {
             core.logger.debug(
                 "dropping offsets of revoked partitions",
-                metadata: ["partitions": "\(Set(request.offsets.keys).subtracting(owned.keys).sorted())"])
+                metadata: ["partitions": "\(Set(request.offsets.keys).subtracting(owned.keys).sorted())"]
+            )
         }
         guard !owned.isEmpty else { return nil }
         guard let list = rd_kafka_topic_partition_list_new(Int32(owned.count)) else {

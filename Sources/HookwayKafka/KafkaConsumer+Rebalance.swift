@@ -4,17 +4,20 @@ import Logging
 /// librdkafka's rebalance callback, called on the consumer's poll thread from inside
 /// `rd_kafka_consumer_poll` (or `rd_kafka_consumer_close`). `opaque` is the retained
 /// ``ConsumerCore``.
-let rebalanceCallback: @convention(c) (
-    OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
-) -> Void = { rk, err, partitions, opaque in
-    guard let rk, let opaque else { return }
-    let core = Unmanaged<ConsumerCore>.fromOpaque(opaque).takeUnretainedValue()
-    core.rebalance(rk, err, partitions)
-}
+let rebalanceCallback:
+    @convention(c) (
+        OpaquePointer?, rd_kafka_resp_err_t, UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, UnsafeMutableRawPointer?
+    ) -> Void = { rk, err, partitions, opaque in
+        guard let rk, let opaque else { return }
+        let core = Unmanaged<ConsumerCore>.fromOpaque(opaque).takeUnretainedValue()
+        core.rebalance(rk, err, partitions)
+    }
 
 extension ConsumerCore {
     func rebalance(
-        _ rk: OpaquePointer, _ err: rd_kafka_resp_err_t, _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        _ rk: OpaquePointer,
+        _ err: rd_kafka_resp_err_t,
+        _ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
     ) {
         let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
         let partitions = Self.topicPartitions(list)

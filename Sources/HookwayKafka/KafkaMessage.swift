@@ -19,8 +19,13 @@ public struct KafkaMessage: Sendable, Hashable {
 
     /// Creates a message (useful in tests of code that consumes messages).
     public init(
-        topic: String, partition: Int32, offset: Int64, key: [UInt8]?, value: [UInt8]?,
-        headers: [KafkaHeader] = [], timestamp: Int64? = nil
+        topic: String,
+        partition: Int32,
+        offset: Int64,
+        key: [UInt8]?,
+        value: [UInt8]?,
+        headers: [KafkaHeader] = [],
+        timestamp: Int64? = nil
     ) {
         self.topic = topic
         self.partition = partition

@@ -5,15 +5,17 @@ import NIOConcurrencyHelpers
 /// which only the producer's poll thread calls; it records the report, and the poll thread
 /// settles the whole batch after the call returns (one lock, then resumes outside it).
 /// `opaque` is the retained ``ProducerCore``; the message opaque (`_private`) is the send's id.
-let deliveryReportCallback: @convention(c) (
-    OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?
-) -> Void = { _, message, opaque in
-    guard let message, let opaque else { return }
-    let core = Unmanaged<ProducerCore>.fromOpaque(opaque).takeUnretainedValue()
-    let raw = message.pointee
-    core.reportBatch.append(
-        .init(id: UInt64(UInt(bitPattern: raw._private)), partition: raw.partition, offset: raw.offset, error: raw.err))
-}
+let deliveryReportCallback:
+    @convention(c) (
+        OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?
+    ) -> Void = { _, message, opaque in
+        guard let message, let opaque else { return }
+        let core = Unmanaged<ProducerCore>.fromOpaque(opaque).takeUnretainedValue()
+        let raw = message.pointee
+        core.reportBatch.append(
+            .init(id: UInt64(UInt(bitPattern: raw._private)), partition: raw.partition, offset: raw.offset, error: raw.err)
+        )
+    }
 
 /// Delivery reports collected during one `rd_kafka_poll`/`rd_kafka_flush` call.
 ///

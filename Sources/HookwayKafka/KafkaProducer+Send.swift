@@ -13,7 +13,10 @@ extension KafkaProducer {
     /// - Returns: the partition and offset the message was written to.
     /// - Throws: the delivery error (`_MSG_TIMED_OUT`, ...), or ``KafkaError/Code/closed``.
     public func send(
-        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader] = []
+        topic: String,
+        key: [UInt8]?,
+        value: [UInt8]?,
+        headers: [KafkaHeader] = []
     ) async throws(KafkaError) -> DeliveryReport {
         var backoff = Duration.milliseconds(1)
         var waitedForQueue = Duration.zero
@@ -48,20 +51,32 @@ extension KafkaProducer {
     /// continuation, instead of a task per message. `onDelivery` must be quick and not block:
     /// it runs on the poll thread.
     public func send(
-        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader] = [],
+        topic: String,
+        key: [UInt8]?,
+        value: [UInt8]?,
+        headers: [KafkaHeader] = [],
         onDelivery: @escaping @Sendable (Result<DeliveryReport, KafkaError>) -> Void
     ) {
-        enqueueMessage({ outcome in
-            switch outcome {
-            case .delivered(let report): onDelivery(.success(report))
-            case .failed(let error), .notQueued(let error): onDelivery(.failure(error))
-            }
-        }, topic: topic, key: key, value: value, headers: headers)
+        enqueueMessage(
+            { outcome in
+                switch outcome {
+                case .delivered(let report): onDelivery(.success(report))
+                case .failed(let error), .notQueued(let error): onDelivery(.failure(error))
+                }
+            },
+            topic: topic,
+            key: key,
+            value: value,
+            headers: headers
+        )
     }
 
     private func enqueueMessage(
         _ completion: @escaping ProducerStateMachine.SendCompletion,
-        topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader]
+        topic: String,
+        key: [UInt8]?,
+        value: [UInt8]?,
+        headers: [KafkaHeader]
     ) {
         let id: UInt64
         switch core.state.withLockedValue({ $0.register(completion, topic: topic) }) {
@@ -72,9 +87,10 @@ extension KafkaProducer {
             id = registered
         }
         // Registered before producing: the delivery report may arrive before produceva returns.
-        let error = handle.withLease { rk in
-            Self.produce(rk: rk, id: id, topic: topic, key: key, value: value, headers: headers)
-        } ?? .closed("the producer")
+        let error =
+            handle.withLease { rk in
+                Self.produce(rk: rk, id: id, topic: topic, key: key, value: value, headers: headers)
+            } ?? .closed("the producer")
         if let error, let completion = core.state.withLockedValue({ $0.withdraw(id) }) {
             completion(.notQueued(error))
         }
@@ -87,7 +103,12 @@ extension KafkaProducer {
     /// makes librdkafka ≤ 2.8 free them twice when the produce fails after the message was built
     /// — an unknown topic, a topic it may not write (librdkafka#4627) — which crashes the process.
     static func produce(
-        rk: OpaquePointer, id: UInt64, topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader]
+        rk: OpaquePointer,
+        id: UInt64,
+        topic: String,
+        key: [UInt8]?,
+        value: [UInt8]?,
+        headers: [KafkaHeader]
     ) -> KafkaError? {
         var headerList: OpaquePointer?
         if !headers.isEmpty {
@@ -141,7 +162,8 @@ extension KafkaProducer {
     /// Calls `body` with a pointer and count for `bytes`: `nil` for `nil`, and a valid non-NULL
     /// pointer for an empty array (NULL would turn an empty value into a null one).
     private static func withBytes<Result>(
-        _ bytes: [UInt8]?, _ body: (UnsafeRawPointer?, Int) -> Result
+        _ bytes: [UInt8]?,
+        _ body: (UnsafeRawPointer?, Int) -> Result
     ) -> Result {
         guard let bytes else { return body(nil, 0) }
         if bytes.isEmpty {

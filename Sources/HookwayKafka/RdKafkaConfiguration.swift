@@ -39,5 +39,8 @@ enum RdKafkaConfiguration {
 /// A log callback that drops librdkafka's log lines, for short-lived internal clients
 /// (admin, mock cluster host) whose failures are reported through return values instead.
 let silentLogCallback: @convention(c) (OpaquePointer?, Int32, UnsafePointer<CChar>?, UnsafePointer<CChar>?) -> Void = {
-    _, _, _, _ in
+    _,
+    _,
+    _,
+    _ in
 }

@@ -1,5 +1,6 @@
 import CRdKafka
 import NIOConcurrencyHelpers
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

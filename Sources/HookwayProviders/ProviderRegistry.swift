@@ -27,7 +27,9 @@ public enum ProviderRegistry {
     public static var names: [String] { all.map(\.name) }
 
     private static let adapters: [String: any ProviderAdapter] = Dictionary(
-        all.map { ($0.name, $0.adapter) }, uniquingKeysWith: { first, _ in first })
+        all.map { ($0.name, $0.adapter) },
+        uniquingKeysWith: { first, _ in first }
+    )
 
     /// The adapter for a `provider` value (`"bitnob"`), or `nil` when Hookway has none.
     public static func adapter(named provider: String) -> (any ProviderAdapter)? {

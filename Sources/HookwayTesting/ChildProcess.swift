@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,7 +24,8 @@ enum ChildProcess {
 
     private static func spawnHere(_ executable: String, _ arguments: [String], logPath: String) throws -> pid_t {
         let setpriv = "/usr/bin/setpriv"
-        let argv: [String] = FileManager.default.isExecutableFile(atPath: setpriv)
+        let argv: [String] =
+            FileManager.default.isExecutableFile(atPath: setpriv)
             ? [setpriv, "--pdeathsig", "KILL", "--", executable] + arguments
             : [executable] + arguments
         var actions = posix_spawn_file_actions_t()

@@ -1,5 +1,6 @@
 import Foundation
 import HookwayKafka
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -62,7 +63,12 @@ public final class TansuBroker: Sendable {
 
     /// Stops the broker: SIGTERM, then SIGKILL if it has not exited within two seconds.
     public func stop() {
-        guard let pid = pid.withLock({ current in defer { current = nil }; return current }) else { return }
+        guard
+            let pid = pid.withLock({ current in
+                defer { current = nil }
+                return current
+            })
+        else { return }
         ChildProcess.signal(pid, SIGCONT)
         ChildProcess.signal(pid, SIGTERM)
         if !ChildProcess.waitForExit(pid, timeout: .seconds(2)) {
@@ -73,7 +79,12 @@ public final class TansuBroker: Sendable {
 
     /// Crashes the broker (SIGKILL); with memory storage its data is gone.
     public func kill() {
-        guard let pid = pid.withLock({ current in defer { current = nil }; return current }) else { return }
+        guard
+            let pid = pid.withLock({ current in
+                defer { current = nil }
+                return current
+            })
+        else { return }
         ChildProcess.signal(pid, SIGKILL)
         _ = ChildProcess.waitForExit(pid, timeout: .seconds(5))
     }
@@ -96,7 +107,8 @@ public final class TansuBroker: Sendable {
 
     /// Creates a UUID-named topic and passes its name to `body`.
     public func withTestTopic<Value>(
-        partitions: Int32 = 1, _ body: (String) async throws -> Value
+        partitions: Int32 = 1,
+        _ body: (String) async throws -> Value
     ) async throws -> Value {
         try await body(try await createTestTopic(partitions: partitions))
     }
@@ -112,12 +124,16 @@ public final class TansuBroker: Sendable {
     private func launch() async throws {
         let url = "tcp://127.0.0.1:\(port)"
         let newPID = try ChildProcess.spawn(
-            executable, ["broker", "--listener-url", url, "--advertised-listener-url", url], logPath: logPath)
+            executable,
+            ["broker", "--listener-url", url, "--advertised-listener-url", url],
+            logPath: logPath
+        )
         pid.withLock { $0 = newPID }
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if Self.acceptsConnections(port: port),
-               await KafkaAdmin(bootstrapServers: bootstrapServers).isReachable(timeout: .seconds(2)) {
+                await KafkaAdmin(bootstrapServers: bootstrapServers).isReachable(timeout: .seconds(2))
+            {
                 return
             }
             if ChildProcess.waitForExit(newPID, timeout: .zero) {

@@ -1,9 +1,9 @@
 import AsyncHTTPClient
 import Foundation
 import HookwayCore
-import HookwayRuntime
 import HookwayIngress
 import HookwayKafka
+import HookwayRuntime
 import HookwayTesting
 import Logging
 import NIOConcurrencyHelpers
@@ -83,8 +83,10 @@ final class IngressHarness: Sendable {
         var logger = Logger(label: "test.ingress")
         logger.logLevel = .warning
         let server = try IngressServer(
-            config: config, options: .init(configPath: path, host: host, port: 0, brokers: bootstrap),
-            metrics: MetricsEndpoint.shared.render, logger: logger
+            config: config,
+            options: .init(configPath: path, host: host, port: 0, brokers: bootstrap),
+            metrics: MetricsEndpoint.shared.render,
+            logger: logger
         )
         let (portStream, portContinuation) = AsyncStream<Int>.makeStream()
         var services = server.makeServices { port in portContinuation.yield(port) }
@@ -92,12 +94,16 @@ final class IngressHarness: Sendable {
         let group = ServiceGroup(configuration: .init(services: services.map { .init(service: $0) }, logger: logger))
         let task = Task { try await group.run() }
         var port = 0
-        for await p in portStream { port = p; break }
+        for await p in portStream {
+            port = p
+            break
+        }
         server.publisher.markBrokerAnswered()
         return IngressHarness(bootstrapServers: bootstrap, configPath: path, port: port, server: server, group: group, runTask: task)
     }
 
-    private init(bootstrapServers: String, configPath: String, port: Int, server: IngressServer, group: ServiceGroup, runTask: Task<Void, any Error>) {
+    private init(bootstrapServers: String, configPath: String, port: Int, server: IngressServer, group: ServiceGroup, runTask: Task<Void, any Error>)
+    {
         self.bootstrapServers = bootstrapServers
         self.configPath = configPath
         self.port = port
@@ -121,14 +127,20 @@ final class IngressHarness: Sendable {
     }
 
     func send(
-        _ path: String, method: HTTPMethod = .POST, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
+        _ path: String,
+        method: HTTPMethod = .POST,
+        headers: [(name: String, value: String)] = [],
+        body: [UInt8] = [],
         host: String = "127.0.0.1"
     ) async throws -> Answer {
         try await IngressClient(port: port).send(path, method: method, headers: headers, body: body, host: host)
     }
 
     func consume(
-        _ topics: [String], count: Int, timeout: Duration = .seconds(30), linger: Duration = .zero,
+        _ topics: [String],
+        count: Int,
+        timeout: Duration = .seconds(30),
+        linger: Duration = .zero,
         until: (@Sendable ([KafkaMessage]) -> Bool)? = nil
     ) async throws -> [KafkaMessage] {
         try await KafkaReader(bootstrapServers: bootstrapServers).consume(topics, count: count, timeout: timeout, linger: linger, until: until)
@@ -142,7 +154,10 @@ struct IngressClient: Sendable {
     let port: Int
 
     func send(
-        _ path: String, method: HTTPMethod = .POST, headers: [(name: String, value: String)] = [], body: [UInt8] = [],
+        _ path: String,
+        method: HTTPMethod = .POST,
+        headers: [(name: String, value: String)] = [],
+        body: [UInt8] = [],
         host: String = "127.0.0.1"
     ) async throws -> IngressHarness.Answer {
         var request = HTTPClientRequest(url: "http://\(host):\(port)\(path)")
@@ -151,7 +166,11 @@ struct IngressClient: Sendable {
         if method == .POST || !body.isEmpty { request.body = .bytes(ByteBuffer(bytes: body)) }
         let response = try await IngressHarness.client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 1 << 20)
-        return IngressHarness.Answer(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: String(buffer: bytes))
+        return IngressHarness.Answer(
+            status: Int(response.status.code),
+            headers: response.headers.map { ($0.name, $0.value) },
+            body: String(buffer: bytes)
+        )
     }
 }
 
@@ -162,7 +181,10 @@ struct KafkaReader: Sendable {
     /// Reads messages from `topics` (from the beginning) until `count` arrived (or `timeout`),
     /// then keeps listening for `linger` to catch any that should not be there.
     func consume(
-        _ topics: [String], count: Int, timeout: Duration = .seconds(30), linger: Duration = .zero,
+        _ topics: [String],
+        count: Int,
+        timeout: Duration = .seconds(30),
+        linger: Duration = .zero,
         until: (@Sendable ([KafkaMessage]) -> Bool)? = nil
     ) async throws -> [KafkaMessage] {
         var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: "test-\(UUID().uuidString)", topics: topics)

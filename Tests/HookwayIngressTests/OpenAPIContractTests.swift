@@ -2,6 +2,7 @@ import Foundation
 import HookwayKafka
 import HookwayTesting
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,7 +35,9 @@ struct OpenAPIContractTests {
         let topic = "t-\(UUID().uuidString.lowercased())"
         let extra = #", "private": { "provider": "bitso", "token": "env:BITSO_WEBHOOK_TOKEN", "allowFrom": ["10.0.0.0/8"] }"#
         let ingress = try await IngressHarness.start(
-            routes: IngressHarness.routes(topic: topic, extraSources: extra, ackTimeoutMs: 1000, maxBodyBytes: 4096), broker: broker)
+            routes: IngressHarness.routes(topic: topic, extraSources: extra, ackTimeoutMs: 1000, maxBodyBytes: 4096),
+            broker: broker
+        )
         defer { Task { await ingress.stop() } }
         var seenStatuses = Set<Int>()
         var seenCodes = Set<String>()
@@ -51,9 +54,16 @@ struct OpenAPIContractTests {
         record(try await ingress.send("/webhooks/bitso/wrong", body: Array(#"{"event":"funding","payload":{}}"#.utf8)))
         let stale = "\(Int(Date().timeIntervalSince1970) - 3600)"
         let bc = Array(#"{"id":"u","entity":"user","status":"ready"}"#.utf8)
-        record(try await ingress.send("/webhooks/bitcapital", headers: [
-            ("X-Request-Timestamp", stale), ("X-Request-Signature", Sign.bitcapital(target: "/webhooks/bitcapital", timestamp: stale, body: bc)),
-        ], body: bc))
+        record(
+            try await ingress.send(
+                "/webhooks/bitcapital",
+                headers: [
+                    ("X-Request-Timestamp", stale),
+                    ("X-Request-Signature", Sign.bitcapital(target: "/webhooks/bitcapital", timestamp: stale, body: bc)),
+                ],
+                body: bc
+            )
+        )
         record(try await ingress.send("/webhooks/private/t0k3n", body: Array(#"{"event":"funding","payload":{}}"#.utf8)))
         record(try await ingress.send("/webhooks/nowhere", body: good))
         record(try await ingress.send("/webhooks/bitnob", method: .GET))
@@ -69,7 +79,10 @@ struct OpenAPIContractTests {
         cluster.createTopic(topic, partitions: 1, replicationFactor: 1)
         cluster.createTopic("\(topic).bitnob", partitions: 1, replicationFactor: 1)
         // The mock has no CreateTopics: the topics exist already.
-        let refusingRoutes = IngressHarness.routes(topic: topic, ackTimeoutMs: 3000).replacingOccurrences(of: #""autoCreate": true"#, with: #""autoCreate": false"#)
+        let refusingRoutes = IngressHarness.routes(topic: topic, ackTimeoutMs: 3000).replacingOccurrences(
+            of: #""autoCreate": true"#,
+            with: #""autoCreate": false"#
+        )
         let refusing = try await IngressHarness.start(routes: refusingRoutes, brokers: cluster.bootstrapServers)
         cluster.pushRequestErrors(apiKey: 0, errors: [29, 29, 29, 29])
         let refused = Bodies.bitnob()
@@ -80,7 +93,10 @@ struct OpenAPIContractTests {
         withExtendedLifetime(cluster) {}  // the mock must outlive the ingress that uses it
         #expect(Self.documentedStatuses.subtracting(seenStatuses).isEmpty, "unreached statuses: \(Self.documentedStatuses.subtracting(seenStatuses))")
         #expect(Self.documentedCodes.subtracting(seenCodes).isEmpty, "unreached codes: \(Self.documentedCodes.subtracting(seenCodes))")
-        #expect(seenStatuses.subtracting(Self.documentedStatuses).isEmpty, "undocumented statuses: \(seenStatuses.subtracting(Self.documentedStatuses))")
+        #expect(
+            seenStatuses.subtracting(Self.documentedStatuses).isEmpty,
+            "undocumented statuses: \(seenStatuses.subtracting(Self.documentedStatuses))"
+        )
         #expect(seenCodes.subtracting(Self.documentedCodes).isEmpty, "undocumented codes: \(seenCodes.subtracting(Self.documentedCodes))")
     }
 
@@ -88,8 +104,14 @@ struct OpenAPIContractTests {
     static func oversizedHeaders(port: Int) async throws -> IngressHarness.Answer {
         let answer = try await RawHTTPClient.onThread {
             try RawHTTPClient.send(
-                port: port, method: "POST", path: "/webhooks/bitnob",
-                headers: [("x-padding", String(repeating: "a", count: 100_000))], body: Array("{}".utf8), mode: .whole, timeout: 30)
+                port: port,
+                method: "POST",
+                path: "/webhooks/bitnob",
+                headers: [("x-padding", String(repeating: "a", count: 100_000))],
+                body: Array("{}".utf8),
+                mode: .whole,
+                timeout: 30
+            )
         }
         return IngressHarness.Answer(status: answer.status, headers: answer.headers, body: answer.body)
     }
@@ -98,8 +120,14 @@ struct OpenAPIContractTests {
     static func slowBody(port: Int) async throws -> IngressHarness.Answer {
         let answer = try await RawHTTPClient.onThread {
             try RawHTTPClient.send(
-                port: port, method: "POST", path: "/webhooks/bitnob", headers: [("x-bitnob-signature", "00")],
-                body: Array(repeating: UInt8(ascii: " "), count: 100), mode: .stall(sendBytes: 10), timeout: 30)
+                port: port,
+                method: "POST",
+                path: "/webhooks/bitnob",
+                headers: [("x-bitnob-signature", "00")],
+                body: Array(repeating: UInt8(ascii: " "), count: 100),
+                mode: .stall(sendBytes: 10),
+                timeout: 30
+            )
         }
         return IngressHarness.Answer(status: answer.status, headers: answer.headers, body: answer.body)
     }

@@ -1,9 +1,9 @@
 import Crypto
 import Foundation
 import HookwayCore
-import HookwayRuntime
 import HookwayKafka
 import HookwayProviders
+import HookwayRuntime
 import Testing
 import _CryptoExtras
 
@@ -22,11 +22,14 @@ import _CryptoExtras
     /// Routes with two more sources: `bitsosig` (token + RSA keys from `keysPath`) and
     /// `acmekeys` (Standard Webhooks with only an ed25519 key).
     static func routes(topic: String, keysPath: String) -> String {
-        IngressHarness.routes(topic: topic, extraSources: """
-            ,
-            "bitsosig": { "provider": "bitso", "token": "env:BITSO_WEBHOOK_TOKEN", "publicKeys": "file:\(keysPath)" },
-            "acmekeys": { "provider": "standardwebhooks", "publicKeys": ["whpk_\(edKey.publicKey.rawRepresentation.base64EncodedString())"] }
-            """)
+        IngressHarness.routes(
+            topic: topic,
+            extraSources: """
+                ,
+                "bitsosig": { "provider": "bitso", "token": "env:BITSO_WEBHOOK_TOKEN", "publicKeys": "file:\(keysPath)" },
+                "acmekeys": { "provider": "standardwebhooks", "publicKeys": ["whpk_\(edKey.publicKey.rawRepresentation.base64EncodedString())"] }
+                """
+        )
     }
 
     static func keysFile(_ text: String) throws -> String {
@@ -37,7 +40,12 @@ import _CryptoExtras
 
     /// Sends `event`'s sample for `sourceName`; the answer.
     static func send(
-        _ ingress: IngressHarness, _ config: RoutesConfig, _ sourceName: String, _ event: String, senderKey: Secret?, tampered: Bool = false
+        _ ingress: IngressHarness,
+        _ config: RoutesConfig,
+        _ sourceName: String,
+        _ event: String,
+        senderKey: Secret?,
+        tampered: Bool = false
     ) async throws -> IngressHarness.Answer {
         let source = try #require(config.sources[sourceName])
         let adapter = try #require(ProviderRegistry.adapter(named: source.provider))

@@ -1,8 +1,8 @@
 import Foundation
 import HookwayCore
-import HookwayRuntime
 import HookwayKafka
 import HookwayProviders
+import HookwayRuntime
 import HookwayTesting
 import Testing
 
@@ -24,7 +24,10 @@ struct WebhookIngressTests {
         #expect(Set(messages.map(\.topic)) == [topic, "\(topic).bitnob"])
         for message in messages {
             #expect(message.key == Array("1ad3d098-e6f4-4811-9a74-ae5371b3d722".utf8))
-            let headers = Dictionary(message.headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) }, uniquingKeysWith: { a, _ in a })
+            let headers = Dictionary(
+                message.headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) },
+                uniquingKeysWith: { a, _ in a }
+            )
             #expect(headers["content-type"] == "application/cloudevents+json; charset=utf-8")
             #expect(headers["ce_id"] == "bitnob:payout.transfer.success:1ad3d098-e6f4-4811-9a74-ae5371b3d722")
             #expect(headers["ce_type"] == "bitnob.payout.transfer.success")
@@ -55,7 +58,10 @@ struct WebhookIngressTests {
                 #expect(answer.json?["type"]?.stringValue == "\(source.provider).\(entry.name)", "\(name) \(entry.name)")
                 let tampered = try #require(adapter.sample(event: entry.name, source: source, now: .now(), tampered: true))
                 let bad = try await ingress.send(
-                    "/webhooks/\(name)" + (tampered.pathSuffix.map { "/\($0)" } ?? ""), headers: tampered.headers, body: tampered.body)
+                    "/webhooks/\(name)" + (tampered.pathSuffix.map { "/\($0)" } ?? ""),
+                    headers: tampered.headers,
+                    body: tampered.body
+                )
                 #expect(bad.status == 401, "\(name) \(entry.name) tampered: \(bad.body)")
                 sent += 1
             }
@@ -84,8 +90,12 @@ struct WebhookIngressTests {
         let bcBody = Array(#"{"id":"u-1","entity":"user","status":"ready"}"#.utf8)
         answer = try await ingress.send(
             "/webhooks/bitcapital",
-            headers: [("X-Request-Timestamp", stale), ("X-Request-Signature", Sign.bitcapital(target: "/webhooks/bitcapital", timestamp: stale, body: bcBody))],
-            body: bcBody)
+            headers: [
+                ("X-Request-Timestamp", stale),
+                ("X-Request-Signature", Sign.bitcapital(target: "/webhooks/bitcapital", timestamp: stale, body: bcBody)),
+            ],
+            body: bcBody
+        )
         #expect(answer.status == 401)
         #expect(answer.errorCode == "stale_timestamp")
         // A valid signature over bytes that are not JSON: 400 after authentication.
@@ -105,7 +115,10 @@ struct WebhookIngressTests {
         let topic = "t-\(UUID().uuidString.lowercased())"
         let ingress = try await IngressHarness.start(routes: IngressHarness.routes(topic: topic))
         defer { Task { await ingress.stop() } }
-        let odd = Array("{ \"data\" : {\"status\":\"success\", \"id\":\"odd-1\",\n\t\"amount\": 0.000123456789012345678 } ,\"event\":\"payout.transfer.success\" }".utf8)
+        let odd = Array(
+            "{ \"data\" : {\"status\":\"success\", \"id\":\"odd-1\",\n\t\"amount\": 0.000123456789012345678 } ,\"event\":\"payout.transfer.success\" }"
+                .utf8
+        )
         var answer = try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(odd))], body: odd)
         #expect(answer.status == 200, "\(answer.body)")
         let reserialized = JSONWriter.encode(try JSONParser.parse(odd))
@@ -155,7 +168,8 @@ struct WebhookIngressTests {
         // request's own name never becomes a metric label), with its code and status.
         #expect(!answer.body.contains(#"source="nope""#))
         let line = answer.body.split(separator: "\n").first {
-            $0.hasPrefix("hookway_requests_total{") && $0.contains(#"source="_unknown""#) && $0.contains(#"code="unknown_source""#) && $0.contains(#"status="404""#)
+            $0.hasPrefix("hookway_requests_total{") && $0.contains(#"source="_unknown""#) && $0.contains(#"code="unknown_source""#)
+                && $0.contains(#"status="404""#)
         }
         #expect(line.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= 1 } == true, "\(answer.body.prefix(2000))")
     }
@@ -186,7 +200,8 @@ struct WebhookIngressTests {
         defer { Task { await ingress.stop() } }
         let edited = routes.replacingOccurrences(
             of: #"{ "name": "all", "match": {}, "to": ["\#(topic)"] }"#,
-            with: #"{ "name": "all", "match": {}, "to": ["\#(topic)"] }, { "name": "new", "match": {}, "to": ["\#(topic).new"] }"#)
+            with: #"{ "name": "all", "match": {}, "to": ["\#(topic)"] }, { "name": "new", "match": {}, "to": ["\#(topic).new"] }"#
+        )
         try edited.write(toFile: ingress.configPath, atomically: true, encoding: .utf8)
         // The effect is the event: deliveries start going to the new route's topic.
         var answer = IngressHarness.Answer(status: 0, headers: [], body: "")

@@ -11,7 +11,8 @@ struct CommitTests {
         let topic = try await broker.createTestTopic(partitions: 1)
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers),
-            logger: testLogger("producer"))
+            logger: testLogger("producer")
+        )
         // One at a time, so value i sits at offset i.
         try await produce(producer, count: 20, window: 1) { (topic, nil, [UInt8]($0), []) }
         await producer.shutdown(timeout: .seconds(5))
@@ -20,7 +21,8 @@ struct CommitTests {
         // First member: reads 10, but has only finished (and committed) the first 7.
         let first = try KafkaConsumer(
             configuration: consumerConfiguration(broker.bootstrapServers, group: group, topic: topic),
-            logger: testLogger("first"))
+            logger: testLogger("first")
+        )
         let firstSeen = Collected<KafkaMessage>()
         try await consume(first, timeout: .seconds(30)) { message in
             let count = await firstSeen.append(message)
@@ -36,7 +38,8 @@ struct CommitTests {
         // Second member of the same group: starts at offset 7, reads to the end and no more.
         let second = try KafkaConsumer(
             configuration: consumerConfiguration(broker.bootstrapServers, group: group, topic: topic),
-            logger: testLogger("second"))
+            logger: testLogger("second")
+        )
         let secondSeen = Collected<KafkaMessage>()
         try await consume(second, timeout: .seconds(30)) { message in
             await secondSeen.append(message) >= 13
@@ -63,7 +66,9 @@ struct CommitTests {
         let broker = try await TansuBroker.shared()
         let topic = try await broker.createTestTopic(partitions: 1)
         let consumer = try KafkaConsumer(
-            configuration: consumerConfiguration(broker.bootstrapServers, topic: topic), logger: testLogger("consumer"))
+            configuration: consumerConfiguration(broker.bootstrapServers, topic: topic),
+            logger: testLogger("consumer")
+        )
         await consumer.close()
         let error = await #expect(throws: KafkaError.self) {
             try await consumer.commit(offsets: [(topic, 0, 1)])

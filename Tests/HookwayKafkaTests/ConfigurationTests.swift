@@ -1,6 +1,7 @@
 import CRdKafka
-@testable import HookwayKafka
 import Testing
+
+@testable import HookwayKafka
 
 @Suite("Configuration rendering")
 struct ConfigurationTests {

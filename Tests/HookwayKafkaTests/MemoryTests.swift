@@ -30,7 +30,8 @@ struct MemoryTests {
         let topic = try await broker.createTestTopic(partitions: 3)
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers),
-            logger: testLogger("memory"))
+            logger: testLogger("memory")
+        )
         let value = [UInt8](repeating: 0x42, count: 64)
         let start = ContinuousClock.now
 
@@ -43,7 +44,9 @@ struct MemoryTests {
         await producer.shutdown(timeout: .seconds(5))
 
         let mb = { (bytes: Int) in String(format: "%.1f MB", Double(bytes) / 1_048_576) }
-        print("memory: RSS after 100k = \(mb(after100k)), after 1M = \(mb(after1M)), growth = \(mb(after1M - after100k)); 1M sends in \(elapsed) (first 100k in \(at100k - start))")
+        print(
+            "memory: RSS after 100k = \(mb(after100k)), after 1M = \(mb(after1M)), growth = \(mb(after1M - after100k)); 1M sends in \(elapsed) (first 100k in \(at100k - start))"
+        )
         #expect(after1M - after100k < 24 * 1_048_576, "RSS grew from \(mb(after100k)) to \(mb(after1M))")
     }
 }

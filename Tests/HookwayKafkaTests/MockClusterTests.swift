@@ -25,7 +25,10 @@ struct MockClusterTests {
         await producer.shutdown(timeout: .seconds(5))
 
         var consumerConfiguration = KafkaConsumerConfiguration(
-            bootstrapServers: cluster.bootstrapServers, groupID: "faults-\(UUID().uuidString)", topics: [topic])
+            bootstrapServers: cluster.bootstrapServers,
+            groupID: "faults-\(UUID().uuidString)",
+            topics: [topic]
+        )
         consumerConfiguration.sessionTimeout = .seconds(6)
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: testLogger("mock-consumer"))
         let seen = Collected<Int>()
@@ -50,7 +53,8 @@ struct MockClusterTests {
         cluster.pushRequestErrors(apiKey: 0, errors: [29])  // TOPIC_AUTHORIZATION_FAILED
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(bootstrapServers: cluster.bootstrapServers),
-            logger: testLogger("denied"))
+            logger: testLogger("denied")
+        )
         let start = ContinuousClock.now
         let error = await #expect(throws: KafkaError.self) {
             try await producer.send(topic: "denied", key: nil, value: [1])

@@ -29,7 +29,8 @@ struct RoundTripTests {
         let count = 10_000
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers),
-            logger: testLogger("producer"))
+            logger: testLogger("producer")
+        )
 
         let start = ContinuousClock.now
         let reports = try await produce(producer, count: count, window: count) { Self.corpusMessage($0, topic: topic) }
@@ -41,7 +42,9 @@ struct RoundTripTests {
         await producer.shutdown(timeout: .seconds(5))
 
         let consumer = try KafkaConsumer(
-            configuration: consumerConfiguration(broker.bootstrapServers, topic: topic), logger: testLogger("consumer"))
+            configuration: consumerConfiguration(broker.bootstrapServers, topic: topic),
+            logger: testLogger("consumer")
+        )
         let seen = Collected<KafkaMessage>()
         try await consume(consumer, timeout: .seconds(60)) { message in
             await seen.append(message) >= count
@@ -74,7 +77,8 @@ struct RoundTripTests {
         let count = 2_000
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers),
-            logger: testLogger("producer"))
+            logger: testLogger("producer")
+        )
         try await produce(producer, count: count, window: 500) { (topic, [UInt8]($0 % 7), [UInt8]($0), []) }
         await producer.shutdown(timeout: .seconds(5))
 

@@ -11,7 +11,9 @@ func testLogger(_ label: String) -> Logger {
 }
 
 func consumerConfiguration(
-    _ bootstrapServers: String, group: String = "group-\(UUID().uuidString)", topic: String
+    _ bootstrapServers: String,
+    group: String = "group-\(UUID().uuidString)",
+    topic: String
 ) -> KafkaConsumerConfiguration {
     var configuration = KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: group, topics: [topic])
     // Tansu completes a join after half the session timeout.
@@ -27,7 +29,9 @@ struct TimedOut: Error, CustomStringConvertible {
 
 /// Reads from `consumer` until `body` returns true or `timeout` passes.
 func consume(
-    _ consumer: KafkaConsumer, timeout: Duration, until body: @escaping @Sendable (KafkaMessage) async throws -> Bool
+    _ consumer: KafkaConsumer,
+    timeout: Duration,
+    until body: @escaping @Sendable (KafkaMessage) async throws -> Bool
 ) async throws {
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask {
@@ -48,7 +52,9 @@ func consume(
 /// Sends `count` messages keeping at most `window` in flight; returns the reports in send order.
 @discardableResult
 func produce(
-    _ producer: KafkaProducer, count: Int, window: Int,
+    _ producer: KafkaProducer,
+    count: Int,
+    window: Int,
     message: @escaping @Sendable (Int) -> (topic: String, key: [UInt8]?, value: [UInt8]?, headers: [KafkaHeader])
 ) async throws -> [DeliveryReport] {
     try await withThrowingTaskGroup(of: (Int, DeliveryReport).self) { group in

@@ -24,13 +24,17 @@ import Testing
         #expect(signed(ts: "1700000000000", body: Self.userBody) == "5a209bd9bbb65c3c3c42a8bece0186c28c987206feff1e51cb7e971f25aacc1b")
         #expect(
             signed(target: "/webhooks/bitcapital?domain=main", ts: "1700000000", body: Self.txBody)
-                == "faa8474f0b547eab274663ffca313cd0469fac578243777e53025685d6073aa0")
+                == "faa8474f0b547eab274663ffca313cd0469fac578243777e53025685d6073aa0"
+        )
     }
 
     @Test func millisecondVectorNormalizes() throws {
         let req = request(
-            ts: "1700000000000", body: Self.userBody,
-            signature: "5a209bd9bbb65c3c3c42a8bece0186c28c987206feff1e51cb7e971f25aacc1b", now: at(seconds: 1_700_000_010))
+            ts: "1700000000000",
+            body: Self.userBody,
+            signature: "5a209bd9bbb65c3c3c42a8bece0186c28c987206feff1e51cb7e971f25aacc1b",
+            now: at(seconds: 1_700_000_010)
+        )
         let e = try #require(event { () throws(WebhookError) in try adapter.handle(req, source: source) })
         #expect(e.id == "bitcapital:user:092a4f3c-e465-4f1d-ac8b-3287164368b3:ready")
         #expect(e.type == "bitcapital.user.ready")
@@ -45,13 +49,22 @@ import Testing
 
     @Test func secondsVectorWithQueryVerifies() throws {
         let req = request(
-            target: "/webhooks/bitcapital?domain=main", ts: "1700000000", body: Self.txBody,
-            signature: "FAA8474F0B547EAB274663FFCA313CD0469FAC578243777E53025685D6073AA0", now: at(seconds: 1_699_999_975))
+            target: "/webhooks/bitcapital?domain=main",
+            ts: "1700000000",
+            body: Self.txBody,
+            signature: "FAA8474F0B547EAB274663FFCA313CD0469FAC578243777E53025685D6073AA0",
+            now: at(seconds: 1_699_999_975)
+        )
         let e = try #require(event { () throws(WebhookError) in try adapter.handle(req, source: source) })
         #expect(e.id == "bitcapital:transaction:5b1e6f0a-9c2d-4e7b-8f31-0d2c4a9e7b15:executed")
         #expect(e.data.event == "transaction.executed")
         // Without the query the signature does not verify: the target is signed as received.
-        let noQuery = request(ts: "1700000000", body: Self.txBody, signature: signed(target: "/webhooks/bitcapital?domain=main", ts: "1700000000", body: Self.txBody), now: at(seconds: 1_700_000_000))
+        let noQuery = request(
+            ts: "1700000000",
+            body: Self.txBody,
+            signature: signed(target: "/webhooks/bitcapital?domain=main", ts: "1700000000", body: Self.txBody),
+            now: at(seconds: 1_700_000_000)
+        )
         #expect(errorCode { () throws(WebhookError) in try adapter.handle(noQuery, source: source) } == .invalidSignature)
     }
 
@@ -59,7 +72,13 @@ import Testing
         var proxied = source
         proxied.options = BitCapitalOptions(signedPath: "/hooks/bc")
         let sig = signed(target: "/hooks/bc?domain=main", ts: "1700000000", body: Self.txBody)
-        let req = request(target: "/webhooks/bitcapital?domain=main", ts: "1700000000", body: Self.txBody, signature: sig, now: at(seconds: 1_700_000_000))
+        let req = request(
+            target: "/webhooks/bitcapital?domain=main",
+            ts: "1700000000",
+            body: Self.txBody,
+            signature: sig,
+            now: at(seconds: 1_700_000_000)
+        )
         #expect(event { () throws(WebhookError) in try adapter.handle(req, source: proxied) } != nil)
         #expect(errorCode { () throws(WebhookError) in try adapter.handle(req, source: source) } == .invalidSignature)
     }
@@ -79,17 +98,35 @@ import Testing
 
     @Test func missingTimestampIsMissingSignature() {
         let req = WebhookRequest(
-            target: "/webhooks/bitcapital", headers: [("X-Request-Signature", signed(ts: "1", body: Self.userBody))],
-            body: utf8(Self.userBody), receivedAt: at(seconds: 1))
+            target: "/webhooks/bitcapital",
+            headers: [("X-Request-Signature", signed(ts: "1", body: Self.userBody))],
+            body: utf8(Self.userBody),
+            receivedAt: at(seconds: 1)
+        )
         #expect(errorCode { () throws(WebhookError) in try adapter.handle(req, source: source) } == .missingSignature)
     }
 
     @Test func staleTimestampIsRejectedAfterSignatureCheck() {
-        let good = request(ts: "1700000000", body: Self.userBody, signature: signed(ts: "1700000000", body: Self.userBody), now: at(seconds: 1_700_000_031))
+        let good = request(
+            ts: "1700000000",
+            body: Self.userBody,
+            signature: signed(ts: "1700000000", body: Self.userBody),
+            now: at(seconds: 1_700_000_031)
+        )
         #expect(errorCode { () throws(WebhookError) in try adapter.handle(good, source: source) } == .staleTimestamp)
-        let early = request(ts: "1700000000", body: Self.userBody, signature: signed(ts: "1700000000", body: Self.userBody), now: at(seconds: 1_699_999_969))
+        let early = request(
+            ts: "1700000000",
+            body: Self.userBody,
+            signature: signed(ts: "1700000000", body: Self.userBody),
+            now: at(seconds: 1_699_999_969)
+        )
         #expect(errorCode { () throws(WebhookError) in try adapter.handle(early, source: source) } == .staleTimestamp)
-        let edge = request(ts: "1700000000", body: Self.userBody, signature: signed(ts: "1700000000", body: Self.userBody), now: at(seconds: 1_700_000_030))
+        let edge = request(
+            ts: "1700000000",
+            body: Self.userBody,
+            signature: signed(ts: "1700000000", body: Self.userBody),
+            now: at(seconds: 1_700_000_030)
+        )
         #expect(errorCode { () throws(WebhookError) in try adapter.handle(edge, source: source) } == nil)
         // A forged signature on a stale request is invalid, not stale.
         let forged = request(ts: "1700000000", body: Self.userBody, signature: String(repeating: "a", count: 64), now: at(seconds: 1_800_000_000))
@@ -101,7 +138,12 @@ import Testing
 
     @Test func secondSecretVerifies() {
         let rotating = SourceConfig(name: "bitcapital", provider: "bitcapital", secrets: [secret("old"), secret("bc_test_secret")])
-        let req = request(ts: "1700000000", body: Self.userBody, signature: signed(ts: "1700000000", body: Self.userBody), now: at(seconds: 1_700_000_000))
+        let req = request(
+            ts: "1700000000",
+            body: Self.userBody,
+            signature: signed(ts: "1700000000", body: Self.userBody),
+            now: at(seconds: 1_700_000_000)
+        )
         #expect(event { () throws(WebhookError) in try adapter.handle(req, source: rotating) }?.authMethod == .signature)
     }
 
@@ -111,14 +153,29 @@ import Testing
         let e = event { () throws(WebhookError) in try adapter.handle(req, source: source) }
         #expect(e?.id == "bitcapital:user:092a4f3c-e465-4f1d-ac8b-3287164368b3:ready")
         // The same JSON re-serialized is other bytes: the signature no longer verifies.
-        let reserialized = request(ts: "1700000000", body: Self.userBody, signature: signed(ts: "1700000000", body: spaced), now: at(seconds: 1_700_000_000))
+        let reserialized = request(
+            ts: "1700000000",
+            body: Self.userBody,
+            signature: signed(ts: "1700000000", body: spaced),
+            now: at(seconds: 1_700_000_000)
+        )
         #expect(errorCode { () throws(WebhookError) in try adapter.handle(reserialized, source: source) } == .invalidSignature)
     }
 
     @Test func statusesGetDistinctIdsAndCaseIsLowered() {
         let body = #"{"id":"5b1e6f0a-9c2d-4e7b-8f31-0d2c4a9e7b15","entity":"Transaction","status":"AUTHORIZED"}"#
-        let a = event { () throws(WebhookError) in try adapter.handle(request(ts: "1700000000", body: body, signature: signed(ts: "1700000000", body: body), now: at(seconds: 1_700_000_000)), source: source) }
-        let b = event { () throws(WebhookError) in try adapter.handle(request(ts: "1700000000", body: Self.txBody, signature: signed(ts: "1700000000", body: Self.txBody), now: at(seconds: 1_700_000_000)), source: source) }
+        let a = event { () throws(WebhookError) in
+            try adapter.handle(
+                request(ts: "1700000000", body: body, signature: signed(ts: "1700000000", body: body), now: at(seconds: 1_700_000_000)),
+                source: source
+            )
+        }
+        let b = event { () throws(WebhookError) in
+            try adapter.handle(
+                request(ts: "1700000000", body: Self.txBody, signature: signed(ts: "1700000000", body: Self.txBody), now: at(seconds: 1_700_000_000)),
+                source: source
+            )
+        }
         #expect(a?.data.event == "transaction.authorized")
         #expect(a?.data.status == "authorized")
         #expect(a?.data.entity?.kind == "transaction")

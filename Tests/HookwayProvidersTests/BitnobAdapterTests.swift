@@ -7,8 +7,10 @@ import Testing
 @Suite struct BitnobAdapterTests {
     let adapter = BitnobAdapter()
     let source = SourceConfig(name: "bitnob", provider: "bitnob", secrets: [secret("bitnob_test_secret")])
-    static let example = #"{"event":"payout.transfer.success","data":{"id":"1ad3d098-e6f4-4811-9a74-ae5371b3d722","fees":"0","type":"debit","amount":"35.81","action":"ngn_account_payout","status":"success","channel":"payout","reference":"45b873bd49fa","companyId":"45422f21-9a0e-479e-9e10-615556448a78","callbackUrl":""}}"#
-    static let sha512 = "5fbb24acc82859bb86ec23433f8e08ebebf516e0d9e4e6c9230aaabefe5f471fcfa1dcaa5e0f08665f6af14857debfa2f4d48b5c73a4c1a30a15ec5e69eabf91"
+    static let example =
+        #"{"event":"payout.transfer.success","data":{"id":"1ad3d098-e6f4-4811-9a74-ae5371b3d722","fees":"0","type":"debit","amount":"35.81","action":"ngn_account_payout","status":"success","channel":"payout","reference":"45b873bd49fa","companyId":"45422f21-9a0e-479e-9e10-615556448a78","callbackUrl":""}}"#
+    static let sha512 =
+        "5fbb24acc82859bb86ec23433f8e08ebebf516e0d9e4e6c9230aaabefe5f471fcfa1dcaa5e0f08665f6af14857debfa2f4d48b5c73a4c1a30a15ec5e69eabf91"
     static let sha256 = "80dd8783cc0bdf4a5fee0a6f97882e173bdff919495037f3b0b68285efa843d0"
 
     func request(_ body: String, signature: String?, timestamp: String? = nil, now: Int64 = 1_700_000_000) -> WebhookRequest {
@@ -85,14 +87,18 @@ import Testing
     }
 
     @Test func sameDeliveryTwiceSameIdAndStatusesDiffer() {
-        let a = handle(signed(Self.example)), b = handle(signed(Self.example))
+        let a = handle(signed(Self.example))
+        let b = handle(signed(Self.example))
         #expect(a?.id == b?.id)
         let failed = Self.example.replacingOccurrences(of: "payout.transfer.success", with: "payout.transfer.failed")
         #expect(handle(signed(failed))?.id != a?.id)
     }
 
     @Test func kindsAndFallbacks() {
-        #expect(handle(signed(#"{"event":"btc.lightning.received.success","data":{"id":"t1","amount":"0.0001","currency":"BTC"}}"#))?.data.entity?.kind == "transaction")
+        #expect(
+            handle(signed(#"{"event":"btc.lightning.received.success","data":{"id":"t1","amount":"0.0001","currency":"BTC"}}"#))?.data.entity?.kind
+                == "transaction"
+        )
         #expect(handle(signed(#"{"event":"payouts.created","data":{"id":"t1"}}"#))?.data.entity?.kind == "payout")
         #expect(handle(signed(#"{"event":"usdt.received","data":{"id":"t1"}}"#))?.data.entity?.kind == "transaction")
         let noID = #"{"event":"payout.transfer.success","data":{"amount":"1"}}"#
@@ -100,10 +106,12 @@ import Testing
         #expect(handle(signed(#"{"event":"x.y","data":{"id":"t1","fees":5}}"#))?.data.currency == nil)
     }
 
-    @Test(arguments: [
-        (#""0.000123456789012345678""#, "0.000123456789012345678"), ("1.2E-7", "0.00000012"), ("1.5e3", "1500"),
-        (#""100.10""#, "100.10"), ("100.10", "100.10"), (#""1,000""#, nil), ("null", nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            (#""0.000123456789012345678""#, "0.000123456789012345678"), ("1.2E-7", "0.00000012"), ("1.5e3", "1500"),
+            (#""100.10""#, "100.10"), ("100.10", "100.10"), (#""1,000""#, nil), ("null", nil),
+        ] as [(String, String?)]
+    )
     func amounts(_ literal: String, expected: String?) {
         #expect(handle(signed(#"{"event":"payout.transfer.success","data":{"id":"p","amount":\#(literal)}}"#))?.data.amount == expected)
     }

@@ -12,7 +12,11 @@ import Testing
 
     func request(_ body: String, signature: String, headers: [(name: String, value: String)] = [], now: Int64 = 1_700_000_000) -> WebhookRequest {
         WebhookRequest(
-            target: "/webhooks/bitnob", headers: [("x-bitnob-signature", signature)] + headers, body: utf8(body), receivedAt: at(seconds: now))
+            target: "/webhooks/bitnob",
+            headers: [("x-bitnob-signature", signature)] + headers,
+            body: utf8(body),
+            receivedAt: at(seconds: now)
+        )
     }
 
     func outcome(_ req: WebhookRequest, warnings: inout [IntakeWarning]) -> Event? {
@@ -55,12 +59,18 @@ import Testing
         #expect(e?.id == "bitnob:transfer.initiated:t1")
         // The body's own `event` wins over the header.
         let named = #"{"event":"transfer.completed","data":{"id":"t1"}}"#
-        let both = handle(request(named, signature: hmacHex(SHA512.self, key: "bitnob_test_secret", named), headers: [("X-Bitnob-Event", "transfer.failed")]))
+        let both = handle(
+            request(named, signature: hmacHex(SHA512.self, key: "bitnob_test_secret", named), headers: [("X-Bitnob-Event", "transfer.failed")])
+        )
         #expect(both?.data.event == "transfer.completed")
         #expect(both?.data.status == "completed")
         // No event anywhere is still a 400.
         let none = #"{"data":{"id":"t1"}}"#
-        #expect(errorCode { () throws(WebhookError) in try adapter.handle(request(none, signature: hmacHex(SHA512.self, key: "bitnob_test_secret", none)), source: source) } == .malformedPayload)
+        #expect(
+            errorCode { () throws(WebhookError) in
+                try adapter.handle(request(none, signature: hmacHex(SHA512.self, key: "bitnob_test_secret", none)), source: source)
+            } == .malformedPayload
+        )
     }
 
     @Test(arguments: [

@@ -6,12 +6,16 @@ import Testing
 @Suite struct BitpowrAdapterTests {
     let adapter = BitpowrAdapter()
     let source = SourceConfig(name: "bitpowr", provider: "bitpowr", secrets: [secret("bitpowr-secret-123")])
-    static let example = #"{"event":"transaction.deposit.success","data":{"uid":"c5b1e0f4-3a8e-4b7c-9d2e-6f1a2b3c4d5e","status":"success","type":"DEPOSIT","amount":0.00012,"assetType":"ETH","chain":"ETHEREUM","hash":"0x4f6c1b9e2d7a8c3e5f01b2a4c6d8e0f1a3b5c7d9e1f20314253647586970a1b2","transactionRef":"BTPWR-7Q2K9X"}}"#
+    static let example =
+        #"{"event":"transaction.deposit.success","data":{"uid":"c5b1e0f4-3a8e-4b7c-9d2e-6f1a2b3c4d5e","status":"success","type":"DEPOSIT","amount":0.00012,"assetType":"ETH","chain":"ETHEREUM","hash":"0x4f6c1b9e2d7a8c3e5f01b2a4c6d8e0f1a3b5c7d9e1f20314253647586970a1b2","transactionRef":"BTPWR-7Q2K9X"}}"#
 
     func request(_ body: String, header: String? = "Yml0cG93ci1zZWNyZXQtMTIz") -> WebhookRequest {
         WebhookRequest(
-            target: "/webhooks/bitpowr", headers: header.map { [("x-webhook-secret", $0)] } ?? [], body: utf8(body),
-            receivedAt: at(seconds: 1_700_000_000))
+            target: "/webhooks/bitpowr",
+            headers: header.map { [("x-webhook-secret", $0)] } ?? [],
+            body: utf8(body),
+            receivedAt: at(seconds: 1_700_000_000)
+        )
     }
 
     func handle(_ req: WebhookRequest, _ src: SourceConfig? = nil) -> Event? {
@@ -38,8 +42,14 @@ import Testing
 
     @Test func headerCodes() {
         #expect(errorCode { () throws(WebhookError) in try adapter.handle(request(Self.example, header: nil), source: source) } == .missingSignature)
-        #expect(errorCode { () throws(WebhookError) in try adapter.handle(request(Self.example, header: "d3Jvbmc="), source: source) } == .invalidSignature)
-        #expect(errorCode { () throws(WebhookError) in try adapter.handle(request(Self.example, header: "Yml0cG93ci1zZWNyZXQtMTIZ"), source: source) } == .invalidSignature)
+        #expect(
+            errorCode { () throws(WebhookError) in try adapter.handle(request(Self.example, header: "d3Jvbmc="), source: source) }
+                == .invalidSignature
+        )
+        #expect(
+            errorCode { () throws(WebhookError) in try adapter.handle(request(Self.example, header: "Yml0cG93ci1zZWNyZXQtMTIZ"), source: source) }
+                == .invalidSignature
+        )
     }
 
     @Test func secondSecretVerifies() {
@@ -80,10 +90,12 @@ import Testing
         #expect(e?.data.entity?.kind == "wallet")
     }
 
-    @Test(arguments: [
-        ("0.000123456789012345678", "0.000123456789012345678"), ("1.2E-7", "0.00000012"), ("1.5e3", "1500"),
-        ("100.10", "100.10"), (#""100.10""#, "100.10"), (#""1.5e3""#, nil), ("true", nil), (#""abc""#, nil),
-    ] as [(String, String?)])
+    @Test(
+        arguments: [
+            ("0.000123456789012345678", "0.000123456789012345678"), ("1.2E-7", "0.00000012"), ("1.5e3", "1500"),
+            ("100.10", "100.10"), (#""100.10""#, "100.10"), (#""1.5e3""#, nil), ("true", nil), (#""abc""#, nil),
+        ] as [(String, String?)]
+    )
     func amounts(_ literal: String, expected: String?) {
         let e = handle(request(#"{"event":"transaction.success","data":{"uid":"u1","amount":\#(literal)}}"#))
         #expect(e?.data.amount == expected)

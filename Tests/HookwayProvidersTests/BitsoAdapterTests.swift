@@ -8,15 +8,22 @@ import _CryptoExtras
 @Suite struct BitsoAdapterTests {
     let adapter = BitsoAdapter()
     let source = SourceConfig(name: "bitso", provider: "bitso", token: secret("t0k3n"))
-    static let example = #"{"event":"funding","payload":{"fid":"037c4c00e17c592fc7b6d9bad2261be8","status":"complete","created_at":"2023-05-17T23:12:00+00:00","currency":"mxn","method":"praxis","amount":"100.00","asset":"mxn","network":"spei","details":{"clave_rastreo":"2023051740014BMOV0000495448940"}}}"#
-    static let payloadSpan = #"{"fid":"037c4c00e17c592fc7b6d9bad2261be8","status":"complete","created_at":"2023-05-17T23:12:00+00:00","currency":"mxn","method":"praxis","amount":"100.00","asset":"mxn","network":"spei","details":{"clave_rastreo":"2023051740014BMOV0000495448940"}}"#
+    static let example =
+        #"{"event":"funding","payload":{"fid":"037c4c00e17c592fc7b6d9bad2261be8","status":"complete","created_at":"2023-05-17T23:12:00+00:00","currency":"mxn","method":"praxis","amount":"100.00","asset":"mxn","network":"spei","details":{"clave_rastreo":"2023051740014BMOV0000495448940"}}}"#
+    static let payloadSpan =
+        #"{"fid":"037c4c00e17c592fc7b6d9bad2261be8","status":"complete","created_at":"2023-05-17T23:12:00+00:00","currency":"mxn","method":"praxis","amount":"100.00","asset":"mxn","network":"spei","details":{"clave_rastreo":"2023051740014BMOV0000495448940"}}"#
     static let key = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
     static let otherKey = try! _RSA.Signing.PrivateKey(keySize: .bits2048)
 
     func request(_ body: String, token: String? = "t0k3n", headers: [(name: String, value: String)] = []) -> WebhookRequest {
         WebhookRequest(
-            target: "/webhooks/bitso" + (token.map { "/\($0)" } ?? ""), headers: headers, body: utf8(body), peer: IPAddress("10.0.0.7"),
-            urlToken: token, receivedAt: at(seconds: 1_700_000_000))
+            target: "/webhooks/bitso" + (token.map { "/\($0)" } ?? ""),
+            headers: headers,
+            body: utf8(body),
+            peer: IPAddress("10.0.0.7"),
+            urlToken: token,
+            receivedAt: at(seconds: 1_700_000_000)
+        )
     }
 
     func handle(_ req: WebhookRequest, _ src: SourceConfig? = nil) -> Event? {
@@ -30,7 +37,9 @@ import _CryptoExtras
 
     var signedSource: SourceConfig {
         var s = source
-        s.options = BitsoOptions(publicKeys: ["test-key": Self.key.publicKey.pemRepresentation, "other-key": Self.otherKey.publicKey.pemRepresentation])
+        s.options = BitsoOptions(publicKeys: [
+            "test-key": Self.key.publicKey.pemRepresentation, "other-key": Self.otherKey.publicKey.pemRepresentation,
+        ])
         return s
     }
 
@@ -49,7 +58,8 @@ import _CryptoExtras
     }
 
     @Test func withdrawalWithRippleHashAndCapitalizedNames() {
-        let body = #"{"event":"Withdrawal","payload":{"wid":"p4u8d7f0768ee91d3b33bee6483132i8","status":"Processing","currency":"xrp","amount":"57","details":{"ripple_transaction_hash":"33EA42FC"}}}"#
+        let body =
+            #"{"event":"Withdrawal","payload":{"wid":"p4u8d7f0768ee91d3b33bee6483132i8","status":"Processing","currency":"xrp","amount":"57","details":{"ripple_transaction_hash":"33EA42FC"}}}"#
         let e = handle(request(body))
         #expect(e?.data.event == "withdrawal.processing")
         #expect(e?.data.entity == EntityRef(kind: "withdrawal", id: "p4u8d7f0768ee91d3b33bee6483132i8"))
@@ -124,14 +134,18 @@ import _CryptoExtras
 
     @Test func rsaRejections() {
         let sig = Self.sign(Self.payloadSpan)
-        let reordered = #"{"event":"funding","payload":{"status":"complete","fid":"037c4c00e17c592fc7b6d9bad2261be8","created_at":"2023-05-17T23:12:00+00:00","currency":"mxn","method":"praxis","amount":"100.00","asset":"mxn","network":"spei","details":{"clave_rastreo":"2023051740014BMOV0000495448940"}}}"#
+        let reordered =
+            #"{"event":"funding","payload":{"status":"complete","fid":"037c4c00e17c592fc7b6d9bad2261be8","created_at":"2023-05-17T23:12:00+00:00","currency":"mxn","method":"praxis","amount":"100.00","asset":"mxn","network":"spei","details":{"clave_rastreo":"2023051740014BMOV0000495448940"}}}"#
         let otherAmount = Self.example.replacingOccurrences(of: "100.00", with: "900.00")
         let cases: [(WebhookRequest, WebhookError.Code)] = [
             (request(reordered, headers: [("x-bitso-webhook-event-signature", sig), ("x-bitso-key-id", "test-key")]), .invalidSignature),
             (request(otherAmount, headers: [("x-bitso-webhook-event-signature", sig), ("x-bitso-key-id", "test-key")]), .invalidSignature),
             (request(Self.example, headers: [("x-bitso-webhook-event-signature", sig), ("x-bitso-key-id", "unknown")]), .invalidSignature),
             (request(Self.example, headers: [("x-bitso-webhook-event-signature", sig), ("x-bitso-key-id", "other-key")]), .invalidSignature),
-            (request(Self.example, headers: [("x-bitso-webhook-event-signature", "%%%not base64"), ("x-bitso-key-id", "test-key")]), .invalidSignature),
+            (
+                request(Self.example, headers: [("x-bitso-webhook-event-signature", "%%%not base64"), ("x-bitso-key-id", "test-key")]),
+                .invalidSignature
+            ),
             (request(Self.example, headers: [("x-bitso-key-id", "test-key")]), .missingSignature),
             (request("not json", headers: [("x-bitso-webhook-event-signature", sig)]), .invalidSignature),
         ]

@@ -39,8 +39,15 @@ import _CryptoExtras
     @Test func keyListFromBitsoVerifiesBySignedKeyID() throws {
         let src = try Self.source(keyList: Self.keyList([("k-old", Self.otherKey), ("k-new", Self.key)]))
         #expect(Set(src.bitso.publicKeys.keys) == ["k-old", "k-new"])
-        let sample = try #require(adapter.sample(
-            event: "funding.complete", source: src, now: at(seconds: 1_700_000_000), tampered: false, senderKey: Self.senderKey))
+        let sample = try #require(
+            adapter.sample(
+                event: "funding.complete",
+                source: src,
+                now: at(seconds: 1_700_000_000),
+                tampered: false,
+                senderKey: Self.senderKey
+            )
+        )
         #expect(sample.headers.contains { $0.name == "x-bitso-key-id" && $0.value == "k-new" })
         let e = event { () throws(WebhookError) in
             try WebhookIntake().process(request(for: sample, source: src, now: at(seconds: 1_700_000_000)), source: src)
@@ -51,8 +58,15 @@ import _CryptoExtras
 
     @Test func aListWithoutTheSigningKeyRefusesTheDelivery() throws {
         let signing = try Self.source(keyList: Self.keyList([("k-new", Self.key)]))
-        let sample = try #require(adapter.sample(
-            event: "withdrawal.complete", source: signing, now: at(seconds: 1_700_000_000), tampered: false, senderKey: Self.senderKey))
+        let sample = try #require(
+            adapter.sample(
+                event: "withdrawal.complete",
+                source: signing,
+                now: at(seconds: 1_700_000_000),
+                tampered: false,
+                senderKey: Self.senderKey
+            )
+        )
         let rotatedAway = try Self.source(keyList: Self.keyList([("k-new", Self.otherKey)]))
         let code = errorCode { () throws(WebhookError) in
             try WebhookIntake().process(request(for: sample, source: rotatedAway, now: at(seconds: 1_700_000_000)), source: rotatedAway)
@@ -79,7 +93,8 @@ import _CryptoExtras
         let dir = NSTemporaryDirectory() + "bitso-list-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try text.write(toFile: dir + "/keys.json", atomically: true, encoding: .utf8)
-        let routes = #"{"version":1,"sources":{"bitso":{"provider":"bitso","publicKeys":"file:keys.json"}},"routes":[{"name":"all","match":{},"to":["t"]}]}"#
+        let routes =
+            #"{"version":1,"sources":{"bitso":{"provider":"bitso","publicKeys":"file:keys.json"}},"routes":[{"name":"all","match":{},"to":["t"]}]}"#
         let result = RoutesConfigLoader.parse(utf8(routes), baseDirectory: dir, environment: [:])
         #expect((result.config != nil) == valid, "\(result.problems)")
         if !valid { #expect(result.errors.allSatisfy { $0.path.hasPrefix("$.sources.bitso.publicKeys") }, "\(result.problems)") }
@@ -94,10 +109,22 @@ import _CryptoExtras
     @Test func newerRecordKindsNormalizeWithTheirOwnKindAndId() {
         let src = SourceConfig(name: "bitso", provider: "bitso", token: secret("t0k3n"))
         for (body, type, kind) in [
-            (#"{"event":"dynamic_qr_code","payload":{"id":"qr_9","status":"complete","amount":"250.00","currency":"mxn"}}"#, "dynamic_qr_code.complete", "dynamic_qr_code"),
-            (#"{"event":"payment_intent","payload":{"id":"pi_7","status":"pending","amount":"10.5","currency":"mxn"}}"#, "payment_intent.pending", "payment_intent"),
+            (
+                #"{"event":"dynamic_qr_code","payload":{"id":"qr_9","status":"complete","amount":"250.00","currency":"mxn"}}"#,
+                "dynamic_qr_code.complete", "dynamic_qr_code"
+            ),
+            (
+                #"{"event":"payment_intent","payload":{"id":"pi_7","status":"pending","amount":"10.5","currency":"mxn"}}"#, "payment_intent.pending",
+                "payment_intent"
+            ),
         ] {
-            let req = WebhookRequest(target: "/webhooks/bitso/t0k3n", headers: [], body: utf8(body), urlToken: "t0k3n", receivedAt: at(seconds: 1_700_000_000))
+            let req = WebhookRequest(
+                target: "/webhooks/bitso/t0k3n",
+                headers: [],
+                body: utf8(body),
+                urlToken: "t0k3n",
+                receivedAt: at(seconds: 1_700_000_000)
+            )
             let e = event { () throws(WebhookError) in try WebhookIntake().process(req, source: src) }
             #expect(e?.type == "bitso.\(type)")
             #expect(e?.data.entity?.kind == kind)

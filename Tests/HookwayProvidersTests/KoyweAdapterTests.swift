@@ -7,8 +7,10 @@ import Testing
 @Suite struct KoyweAdapterTests {
     let adapter = KoyweAdapter()
     let source = SourceConfig(name: "koywe", provider: "koywe", secrets: [secret("koywe_test_secret")])
-    static let example = #"{"eventName":"crypto_delivered","orderId":"5a3288ea-0bd4-44d2-af11-aae1f88bbd61","timeStamp":"2022-10-26T22:36:41.658Z","signature":"78f231597d6fed5fdc35ab8d9f137e461a9765febb42fb7ab1c9322cf82b48c2"}"#
-    static let headerBody = #"{"eventName":"payment_received","orderId":"5a3288ea-0bd4-44d2-af11-aae1f88bbd61","timeStamp":"2022-10-26T22:31:05.112Z"}"#
+    static let example =
+        #"{"eventName":"crypto_delivered","orderId":"5a3288ea-0bd4-44d2-af11-aae1f88bbd61","timeStamp":"2022-10-26T22:36:41.658Z","signature":"78f231597d6fed5fdc35ab8d9f137e461a9765febb42fb7ab1c9322cf82b48c2"}"#
+    static let headerBody =
+        #"{"eventName":"payment_received","orderId":"5a3288ea-0bd4-44d2-af11-aae1f88bbd61","timeStamp":"2022-10-26T22:31:05.112Z"}"#
     static let headerSignature = "dc4c7c50d54812f1a247ae917781cdda2de825114134de28b6b3f8cfa2180c19"
 
     func request(_ body: String, headers: [(name: String, value: String)] = [], token: String? = nil) -> WebhookRequest {
@@ -28,7 +30,10 @@ import Testing
         #expect(hmacHex(SHA256.self, key: "koywe_test_secret", signed) == "78f231597d6fed5fdc35ab8d9f137e461a9765febb42fb7ab1c9322cf82b48c2")
         #expect(KoyweSignedFields.signedBytes(of: try! JSONParser.parse(utf8(Self.example))) == utf8(signed))
         #expect(hmacHex(SHA256.self, key: "koywe_test_secret", Self.headerBody) == Self.headerSignature)
-        #expect(EventID.fallback(source: "koywe", body: utf8(#"{"eventName":"crypto_delivered"}"#)) == "650579ca8ac433a92d9eaff67cd2ef35af222f0e1acf86a8113c807b486f8c67")
+        #expect(
+            EventID.fallback(source: "koywe", body: utf8(#"{"eventName":"crypto_delivered"}"#))
+                == "650579ca8ac433a92d9eaff67cd2ef35af222f0e1acf86a8113c807b486f8c67"
+        )
     }
 
     @Test func bodySignedExampleNormalizes() throws {
@@ -81,7 +86,13 @@ import Testing
         #expect(code(request(unsigned)) == .missingSignature)
         #expect(code(request("not json")) == .malformedPayload)
         #expect(code(request(Self.example.replacingOccurrences(of: "crypto_delivered", with: "fiat_delivered"))) == .invalidSignature)
-        #expect(code(request(#"{"eventName":"crypto_delivered","orderId":"o","signature":"78f231597d6fed5fdc35ab8d9f137e461a9765febb42fb7ab1c9322cf82b48c2"}"#)) == .invalidSignature)
+        #expect(
+            code(
+                request(
+                    #"{"eventName":"crypto_delivered","orderId":"o","signature":"78f231597d6fed5fdc35ab8d9f137e461a9765febb42fb7ab1c9322cf82b48c2"}"#
+                )
+            ) == .invalidSignature
+        )
         #expect(code(request(#"{"eventName":"x","orderId":"o","timeStamp":"t","signature":"xyz"}"#)) == .invalidSignature)
         #expect(code(request(#"{"eventName":"x","orderId":"o","timeStamp":"t","signature":7}"#)) == .invalidSignature)
     }
@@ -89,13 +100,15 @@ import Testing
     @Test func jsStyleEscapingInTheRebuild() {
         let order = "a/b\"c\\d\u{1}\n\u{e9}\u{1F600}"
         let fields = JSONValue.object([
-            JSONMember("eventName", .string("fiat_sent")), JSONMember("orderId", .string(order)), JSONMember("timeStamp", .string("2024-01-01T00:00:00Z")),
+            JSONMember("eventName", .string("fiat_sent")), JSONMember("orderId", .string(order)),
+            JSONMember("timeStamp", .string("2024-01-01T00:00:00Z")),
         ])
         let expected = #"{"eventName":"fiat_sent","orderId":"a/b\"c\\d\u0001\n"# + "\u{e9}\u{1F600}" + #"","timeStamp":"2024-01-01T00:00:00Z"}"#
         #expect(KoyweSignedFields.signedBytes(of: fields) == utf8(expected))
         // Sent escaped differently (\/ and \u00e9), it still verifies: values are rebuilt.
         let sig = hmacHex(SHA256.self, key: "koywe_test_secret", expected)
-        let body = #"{"eventName":"fiat_sent","orderId":"a\/b\"c\\d\u0001\n\u00e9\ud83d\ude00","timeStamp":"2024-01-01T00:00:00Z","signature":"\#(sig)"}"#
+        let body =
+            #"{"eventName":"fiat_sent","orderId":"a\/b\"c\\d\u0001\n\u00e9\ud83d\ude00","timeStamp":"2024-01-01T00:00:00Z","signature":"\#(sig)"}"#
         let e = handle(request(body))
         #expect(e?.data.entity?.id == order)
         #expect(e?.data.status == "in_progress")
@@ -117,11 +130,13 @@ import Testing
         #expect(code(request(Self.example)) == nil)
     }
 
-    @Test(arguments: [
-        ("PAYMENT_CREATED", "payment.created", "waiting"), ("paymentCreated", "payment.created", "waiting"),
-        ("payment-expired", "payment.expired", "rejected"), ("crypto_tx_failed", "crypto.tx.failed", nil),
-        ("fiat_sent", "fiat.sent", "in_progress"), ("refund_issued", "refund.issued", nil),
-    ] as [(String, String, String?)])
+    @Test(
+        arguments: [
+            ("PAYMENT_CREATED", "payment.created", "waiting"), ("paymentCreated", "payment.created", "waiting"),
+            ("payment-expired", "payment.expired", "rejected"), ("crypto_tx_failed", "crypto.tx.failed", nil),
+            ("fiat_sent", "fiat.sent", "in_progress"), ("refund_issued", "refund.issued", nil),
+        ] as [(String, String, String?)]
+    )
     func eventNaming(_ raw: String, event name: String, status: String?) {
         let body = #"{"eventName":"\#(raw)","orderId":"o-1","timeStamp":"2022-10-26T22:31:05.112Z"}"#
         let e = handle(request(body, headers: [("Koywe-Signature", hmacHex(SHA256.self, key: "koywe_test_secret", body))]))
@@ -148,7 +163,9 @@ import Testing
     }
 
     func reply(_ req: WebhookRequest, _ src: SourceConfig) -> String? {
-        guard case .reply(let status, let type, let body)? = try? adapter.handle(req, source: src), status == 200, type == "application/json" else { return nil }
+        guard case .reply(let status, let type, let body)? = try? adapter.handle(req, source: src), status == 200, type == "application/json" else {
+            return nil
+        }
         return String(decoding: body, as: UTF8.self)
     }
 

@@ -57,14 +57,22 @@ func event(_ body: () throws(WebhookError) -> AdapterOutcome, sourceLocation: So
 /// The request a `hookway simulate` would send for `delivery`.
 func request(for delivery: SampleDelivery, source: SourceConfig, now: Timestamp) -> WebhookRequest {
     WebhookRequest(
-        target: delivery.target(source: source.name), headers: delivery.headers, body: delivery.body,
-        peer: IPAddress("10.1.2.3"), urlToken: delivery.pathSuffix, receivedAt: now)
+        target: delivery.target(source: source.name),
+        headers: delivery.headers,
+        body: delivery.body,
+        peer: IPAddress("10.1.2.3"),
+        urlToken: delivery.pathSuffix,
+        receivedAt: now
+    )
 }
 
 /// Every catalog event's sample passes ``WebhookIntake`` and normalizes to the listed name and
 /// kind; the tampered sample is refused with 401.
 func checkSampleRoundTrip(
-    _ adapter: any ProviderAdapter, _ entry: CatalogEvent, source: SourceConfig, senderKey: Secret? = nil,
+    _ adapter: any ProviderAdapter,
+    _ entry: CatalogEvent,
+    source: SourceConfig,
+    senderKey: Secret? = nil,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
     let now = at(seconds: 1_700_000_000)
@@ -75,7 +83,10 @@ func checkSampleRoundTrip(
         return
     }
     let intake = WebhookIntake()
-    if let e = event({ () throws(WebhookError) in try intake.process(request(for: delivery, source: source, now: now), source: source) }, sourceLocation: sourceLocation) {
+    if let e = event(
+        { () throws(WebhookError) in try intake.process(request(for: delivery, source: source, now: now), source: source) },
+        sourceLocation: sourceLocation
+    ) {
         #expect(e.data.event == entry.name, sourceLocation: sourceLocation)
         #expect(e.data.entity?.kind == entry.entityKind, sourceLocation: sourceLocation)
         #expect(e.type == "\(source.provider).\(entry.name)", sourceLocation: sourceLocation)

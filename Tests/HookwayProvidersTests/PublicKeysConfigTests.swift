@@ -1,8 +1,9 @@
 import Foundation
 import HookwayCore
 import HookwayRuntime
-@testable import HookwayProviders
 import Testing
+
+@testable import HookwayProviders
 
 /// `publicKeys` per provider: Standard Webhooks' `whpk_` list, Bitso's key id map.
 @Suite struct PublicKeysConfigTests {
@@ -11,7 +12,9 @@ import Testing
     func load(_ source: String, environment: [String: String] = [:], dir: String = ".") -> RoutesConfigLoader.Result {
         RoutesConfigLoader.parse(
             Array(#"{"version":1,"sources":{"s":\#(source)},"routes":[{"name":"all","match":{},"to":["t"]}]}"#.utf8),
-            baseDirectory: dir, environment: environment)
+            baseDirectory: dir,
+            environment: environment
+        )
     }
 
     @Test func standardWebhooksKeysAloneAuthenticate() throws {

@@ -42,14 +42,20 @@ import Testing
         case KoyweProvider.name: return [("Koywe-Signature", hex(mac(SHA256.self, [body])))]
         case BitnobProvider.name: return [("x-bitnob-signature", hex(mac(SHA512.self, [body])))]
         case StandardWebhooksProvider.name:
-            return [("webhook-id", "m"), ("webhook-timestamp", "1700000000"), ("webhook-signature", "v1," + DigestCoding.base64String(mac(SHA256.self, [utf8("m.1700000000."), body], key: utf8("secret"))))]
+            return [
+                ("webhook-id", "m"), ("webhook-timestamp", "1700000000"),
+                ("webhook-signature", "v1," + DigestCoding.base64String(mac(SHA256.self, [utf8("m.1700000000."), body], key: utf8("secret")))),
+            ]
         default: return []
         }
     }
 
     @Test(arguments: ProviderRegistry.names)
     func arbitraryBytesNeverCrash(_ kind: String) {
-        guard let adapter = ProviderRegistry.adapter(named: kind) else { Issue.record("no adapter for \(kind)"); return }
+        guard let adapter = ProviderRegistry.adapter(named: kind) else {
+            Issue.record("no adapter for \(kind)")
+            return
+        }
         let src = Self.source(kind)
         let keyed = Self.source(kind, withKeys: true)
         var outcomes = 0
@@ -58,9 +64,13 @@ import Testing
             let signed = WebhookRequest(target: "/fuzz", headers: Self.signedHeaders(kind, body: body), body: body, receivedAt: Self.now)
             let headerValue = String(decoding: body.prefix(80), as: UTF8.self)
             let garbage = WebhookRequest(
-                target: "/fuzz?\(rng.next())", headers: Self.signedHeaders(kind, body: body).map { ($0.name, headerValue) }
+                target: "/fuzz?\(rng.next())",
+                headers: Self.signedHeaders(kind, body: body).map { ($0.name, headerValue) }
                     + [("Authorization", "Bearer " + headerValue), ("x-bitso-key-id", headerValue)],
-                body: body, urlToken: rng.next() % 2 == 0 ? headerValue : nil, receivedAt: Self.now)
+                body: body,
+                urlToken: rng.next() % 2 == 0 ? headerValue : nil,
+                receivedAt: Self.now
+            )
             for (req, source) in [(signed, src), (garbage, src), (signed, keyed)] {
                 do {
                     _ = try adapter.handle(req, source: source)

@@ -17,7 +17,14 @@ import Testing
         return Data(mac).base64EncodedString()
     }
 
-    func request(_ body: String, id: String? = "msg_1", ts: String? = "1714557600", signature: String? = nil, prefix: String = "webhook-", now: Int64 = 1_714_557_600) -> WebhookRequest {
+    func request(
+        _ body: String,
+        id: String? = "msg_1",
+        ts: String? = "1714557600",
+        signature: String? = nil,
+        prefix: String = "webhook-",
+        now: Int64 = 1_714_557_600
+    ) -> WebhookRequest {
         var headers: [(name: String, value: String)] = []
         if let id { headers.append((prefix + "id", id)) }
         if let ts { headers.append((prefix + "timestamp", ts)) }
@@ -45,7 +52,9 @@ import Testing
         custom.options = StandardWebhooksOptions(eventField: "test")
         #expect(code(req, custom) == .malformedPayload)  // a number is not an event name
         let typed = #"{"type":"test.event","test": 2432232314}"#
-        #expect(handle(request(typed, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", ts: "1614265330", now: 1_614_265_330))?.id == "msg_p5jXN8AQM9LWM0D4loKWxJek")
+        #expect(
+            handle(request(typed, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", ts: "1614265330", now: 1_614_265_330))?.id == "msg_p5jXN8AQM9LWM0D4loKWxJek"
+        )
     }
 
     @Test func invoiceNormalizes() throws {
@@ -86,8 +95,10 @@ import Testing
 
     @Test func secondSecretVerifiesAndPrefixIsOptional() {
         let rotating = SourceConfig(
-            name: "billing", provider: "standardwebhooks",
-            secrets: [secret("whsec_b3RoZXI="), secret(String(Self.secretText.dropFirst(6)))])
+            name: "billing",
+            provider: "standardwebhooks",
+            secrets: [secret("whsec_b3RoZXI="), secret(String(Self.secretText.dropFirst(6)))]
+        )
         #expect(handle(request(Self.invoice), rotating) != nil)
     }
 
@@ -100,11 +111,15 @@ import Testing
 
     @Test func configuredFields() throws {
         var custom = source
-        custom.options = StandardWebhooksOptions(eventField: "event.name", fields: [
-            "entityId": "object.ref", "entityKind": "object.kind", "status": "object.state", "amount": "object.value",
-            "currency": "object.ccy", "reference": "object.trace", "time": "sentAt",
-        ])
-        let body = #"{"event":{"name":"Charge.Settled"},"sentAt":1714557600123,"object":{"ref":42,"kind":"Charge","state":"SETTLED","value":1.5e3,"ccy":"EUR","trace":"T-1"}}"#
+        custom.options = StandardWebhooksOptions(
+            eventField: "event.name",
+            fields: [
+                "entityId": "object.ref", "entityKind": "object.kind", "status": "object.state", "amount": "object.value",
+                "currency": "object.ccy", "reference": "object.trace", "time": "sentAt",
+            ]
+        )
+        let body =
+            #"{"event":{"name":"Charge.Settled"},"sentAt":1714557600123,"object":{"ref":42,"kind":"Charge","state":"SETTLED","value":1.5e3,"ccy":"EUR","trace":"T-1"}}"#
         let e = try #require(handle(request(body), custom))
         #expect(e.data.event == "charge.settled")
         #expect(e.data.entity == EntityRef(kind: "charge", id: "42"))

@@ -22,8 +22,11 @@ import Testing
 
     static func source(keys: [Curve25519.Signing.PublicKey], secrets: [Secret] = []) -> SourceConfig {
         SourceConfig(
-            name: "acme", provider: "standardwebhooks", secrets: secrets,
-            options: StandardWebhooksOptions(ed25519PublicKeys: keys.map { Array($0.rawRepresentation) }))
+            name: "acme",
+            provider: "standardwebhooks",
+            secrets: secrets,
+            options: StandardWebhooksOptions(ed25519PublicKeys: keys.map { Array($0.rawRepresentation) })
+        )
     }
 
     static func sign(_ key: Curve25519.Signing.PrivateKey, id: String, ts: String, body: String) -> String {
@@ -32,8 +35,11 @@ import Testing
 
     func request(_ body: String, signature: String, id: String = "msg_1", ts: String = "1714557600", now: Int64 = 1_714_557_600) -> WebhookRequest {
         WebhookRequest(
-            target: "/webhooks/acme", headers: [("webhook-id", id), ("webhook-timestamp", ts), ("webhook-signature", signature)],
-            body: utf8(body), receivedAt: at(seconds: now))
+            target: "/webhooks/acme",
+            headers: [("webhook-id", id), ("webhook-timestamp", ts), ("webhook-signature", signature)],
+            body: utf8(body),
+            receivedAt: at(seconds: now)
+        )
     }
 
     func code(_ req: WebhookRequest, _ src: SourceConfig) -> WebhookError.Code? {
@@ -72,7 +78,10 @@ import Testing
         #expect(code(request(Self.body + " ", signature: sig), Self.source(keys: [Self.key.publicKey])) == .invalidSignature)
         #expect(code(request(Self.body, signature: sig, id: "msg_2"), Self.source(keys: [Self.key.publicKey])) == .invalidSignature)
         // A v1a signature means nothing to a source with only HMAC secrets.
-        #expect(code(request(Self.body, signature: sig), Self.source(keys: [], secrets: [secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")])) == .invalidSignature)
+        #expect(
+            code(request(Self.body, signature: sig), Self.source(keys: [], secrets: [secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")]))
+                == .invalidSignature
+        )
         // Truncated and non-base64 entries are skipped, not crashed on.
         #expect(code(request(Self.body, signature: "v1a, v1a,AAAA v1a,!!!"), Self.source(keys: [Self.key.publicKey])) == .invalidSignature)
     }
@@ -81,7 +90,9 @@ import Testing
         let secretText = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
         let src = Self.source(keys: [Self.key.publicKey], secrets: [secret(secretText)])
         let mac = HMAC<SHA256>.authenticationCode(
-            for: utf8("msg_1.1714557600.\(Self.body)"), using: SymmetricKey(data: Data(base64Encoded: String(secretText.dropFirst(6)))!))
+            for: utf8("msg_1.1714557600.\(Self.body)"),
+            using: SymmetricKey(data: Data(base64Encoded: String(secretText.dropFirst(6)))!)
+        )
         let v1 = "v1," + Data(mac).base64EncodedString()
         let v1a = Self.sign(Self.key, id: "msg_1", ts: "1714557600", body: Self.body)
         for header in [v1, v1a, "\(v1a) \(v1)", "v1,AAAA \(v1a)", "v2,xyz \(v1)"] {

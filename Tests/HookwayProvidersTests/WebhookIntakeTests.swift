@@ -15,8 +15,13 @@ import Testing
 
     func request(peer: String?, token: String? = nil) -> WebhookRequest {
         WebhookRequest(
-            target: "/webhooks/bitso", headers: [], body: utf8(Self.body), peer: peer.flatMap { IPAddress($0) }, urlToken: token,
-            receivedAt: at(seconds: 1_700_000_000))
+            target: "/webhooks/bitso",
+            headers: [],
+            body: utf8(Self.body),
+            peer: peer.flatMap { IPAddress($0) },
+            urlToken: token,
+            receivedAt: at(seconds: 1_700_000_000)
+        )
     }
 
     func outcome(_ req: WebhookRequest, _ src: SourceConfig) -> (Event?, WebhookError?) {
@@ -74,20 +79,32 @@ import Testing
 
     @Test func signatureWinsOverTokenAndIp() {
         let src = SourceConfig(
-            name: "bitnob", provider: "bitnob", secrets: [secret("s")], token: secret("tok"), allowFrom: [CIDRBlock("10.0.0.0/8")!])
+            name: "bitnob",
+            provider: "bitnob",
+            secrets: [secret("s")],
+            token: secret("tok"),
+            allowFrom: [CIDRBlock("10.0.0.0/8")!]
+        )
         let body = #"{"event":"payout.transfer.success","data":{"id":"p"}}"#
         let sig = hmacHex(SHA512.self, key: "s", body)
         let req = WebhookRequest(
-            target: "/webhooks/bitnob/tok", headers: [("X-Bitnob-Signature", sig)], body: utf8(body), peer: IPAddress("10.0.0.2"),
-            urlToken: "tok")
+            target: "/webhooks/bitnob/tok",
+            headers: [("X-Bitnob-Signature", sig)],
+            body: utf8(body),
+            peer: IPAddress("10.0.0.2"),
+            urlToken: "tok"
+        )
         #expect(outcome(req, src).0?.authMethod == .signature)
     }
 
     @Test func bitpowrHeaderIsTokenAuth() {
         let src = SourceConfig(name: "bp", provider: "bitpowr", secrets: [secret("k")], allowFrom: [CIDRBlock("10.0.0.0/8")!])
         let req = WebhookRequest(
-            target: "/webhooks/bp", headers: [("x-webhook-secret", "aw==")], body: utf8(#"{"event":"a.b","data":{}}"#),
-            peer: IPAddress("10.0.0.2"))
+            target: "/webhooks/bp",
+            headers: [("x-webhook-secret", "aw==")],
+            body: utf8(#"{"event":"a.b","data":{}}"#),
+            peer: IPAddress("10.0.0.2")
+        )
         #expect(outcome(req, src).0?.authMethod == .token)
     }
 

@@ -8,9 +8,22 @@ import Testing
     @Test func everyImportedModuleIsDeclared() throws {
         let result = try CLI.run(
             [CLI.root.appendingPathComponent("scripts/checks/declared-imports.py").path, CLI.root.path],
-            environment: ProcessInfo.processInfo.environment, executable: "/usr/bin/python3")
+            environment: ProcessInfo.processInfo.environment,
+            executable: "/usr/bin/python3"
+        )
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains(", 0 undeclared imports"), "\(result.stdout)")
+    }
+
+    /// The sources are formatted with the repository's `.swift-format` (scripts/checks/format.sh;
+    /// `make format` applies it).
+    @Test func everySwiftFileIsFormatted() throws {
+        let result = try CLI.run(
+            [CLI.root.appendingPathComponent("scripts/checks/format.sh").path, CLI.root.path],
+            environment: ProcessInfo.processInfo.environment,
+            executable: "/bin/bash"
+        )
+        #expect(result.status == 0, "\(result.stdout.prefix(4000))\(result.stderr)")
     }
 
     /// A provider is one folder: outside `Sources/HookwayProviders/<Name>/` and the registry,
@@ -47,7 +60,9 @@ import Testing
             let text = try String(contentsOfFile: sources.appendingPathComponent(relative).path, encoding: .utf8)
             for line in text.split(separator: "\n") {
                 let words = line.split(whereSeparator: { $0 == " " || $0 == ":" || $0 == "," || $0 == "{" })
-                guard let index = words.firstIndex(where: { $0 == "struct" || $0 == "enum" || $0 == "class" }), index + 1 < words.count else { continue }
+                guard let index = words.firstIndex(where: { $0 == "struct" || $0 == "enum" || $0 == "class" }), index + 1 < words.count else {
+                    continue
+                }
                 let name = String(words[index + 1])
                 let conformances = words[(index + 2)...]
                 if conformances.contains("Error"), !conformances.contains("HookwayError"), !exempt.contains(name) {

@@ -1,6 +1,7 @@
 import Foundation
 import HookwayTesting
 import Testing
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -87,9 +88,10 @@ struct SecretsInLogsTests {
     /// Runs `hookway ARGS` to completion, capturing both streams (through files: no pipe deadlock).
     static func run(_ arguments: [String], environment: [String: String], in dir: String) throws -> Output {
         let id = UUID().uuidString
-        let out = dir + "/\(id).out", err = dir + "/\(id).err"
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
+        let out = dir + "/\(id).out"
+        let err = dir + "/\(id).err"
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
@@ -99,8 +101,11 @@ struct SecretsInLogsTests {
         try process.run()
         process.waitUntilExit()
         return Output(
-            label: "hookway " + arguments.joined(separator: " "), status: process.terminationStatus,
-            stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "", stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+            label: "hookway " + arguments.joined(separator: " "),
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? ""
+        )
     }
 
     static func post(port: Int, path: String, headers: [String: String], body: String) async -> Int {
@@ -139,9 +144,10 @@ struct SecretsInLogsTests {
 
         // hookway serve, in the background.
         let port = try TansuBroker.unusedPort()
-        let serveOut = dir + "/serve.out", serveErr = dir + "/serve.err"
-        FileManager.default.createFile(atPath: serveOut, contents: nil)
-        FileManager.default.createFile(atPath: serveErr, contents: nil)
+        let serveOut = dir + "/serve.out"
+        let serveErr = dir + "/serve.err"
+        _ = FileManager.default.createFile(atPath: serveOut, contents: nil)
+        _ = FileManager.default.createFile(atPath: serveErr, contents: nil)
         let serve = Process()
         serve.executableURL = URL(fileURLWithPath: Self.binary)
         serve.arguments = ["serve", "--config", config, "--host", "127.0.0.1", "--port", "\(port)", "--brokers", broker.bootstrapServers]
@@ -156,7 +162,10 @@ struct SecretsInLogsTests {
         while Date() < deadline, serve.isRunning {
             var health = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/healthz")!)
             health.timeoutInterval = 2
-            if await Self.send(health) == 200 { healthy = true; break }
+            if await Self.send(health) == 200 {
+                healthy = true
+                break
+            }
             try await Task.sleep(for: .milliseconds(200))
         }
         try #require(healthy, "hookway serve did not come up: \((try? String(contentsOfFile: serveErr, encoding: .utf8)) ?? "")")
@@ -212,8 +221,11 @@ struct SecretsInLogsTests {
         // routes check on broken files: one referencing the real secrets with another error,
         // one with a secret pasted literally.
         let broken = dir + "/broken.json"
-        try Self.routes(topic: "sil").replacingOccurrences(of: #""routes": ["#, with: #""routes": [ { "name": "bad", "match": { "type": "[" }, "to": [] },"#)
-            .write(toFile: broken, atomically: true, encoding: .utf8)
+        try Self.routes(topic: "sil").replacingOccurrences(
+            of: #""routes": ["#,
+            with: #""routes": [ { "name": "bad", "match": { "type": "[" }, "to": [] },"#
+        )
+        .write(toFile: broken, atomically: true, encoding: .utf8)
         let literal = dir + "/literal.json"
         try Self.routes(topic: "sil").replacingOccurrences(of: "env:SIL_BITNOB_SECRET", with: secrets.bitnob)
             .replacingOccurrences(of: "env:SIL_BITSO_TOKEN", with: secrets.bitsoToken)
@@ -230,10 +242,14 @@ struct SecretsInLogsTests {
         serve.interrupt()
         let stopDeadline = Date().addingTimeInterval(20)
         while serve.isRunning, Date() < stopDeadline { try await Task.sleep(for: .milliseconds(100)) }
-        outputs.append(Output(
-            label: "hookway serve", status: serve.isRunning ? -1 : serve.terminationStatus,
-            stdout: (try? String(contentsOfFile: serveOut, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: serveErr, encoding: .utf8)) ?? ""))
+        outputs.append(
+            Output(
+                label: "hookway serve",
+                status: serve.isRunning ? -1 : serve.terminationStatus,
+                stdout: (try? String(contentsOfFile: serveOut, encoding: .utf8)) ?? "",
+                stderr: (try? String(contentsOfFile: serveErr, encoding: .utf8)) ?? ""
+            )
+        )
 
         // 1. No secret, in any form, anywhere.
         for output in outputs {

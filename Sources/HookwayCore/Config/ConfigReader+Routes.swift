@@ -84,17 +84,30 @@ extension ConfigReader {
         let operators = Condition.Operator.allCases.map(\.rawValue)
         guard let members = object(value, at: path, allowed: Set(operators + ["field"])) else { return nil }
         var field: String?
-        if let f = value["field"] { field = nonEmptyString(f, at: "\(path).field") } else { error("\(path).field", "missing; name a CloudEvent field such as \"data.amount\"") }
+        if let f = value["field"] {
+            field = nonEmptyString(f, at: "\(path).field")
+        } else {
+            error("\(path).field", "missing; name a CloudEvent field such as \"data.amount\"")
+        }
         let ops = members.filter { $0.key != "field" && operators.contains($0.key) }
         guard ops.count == 1, let opMember = ops.first, let op = Condition.Operator(rawValue: opMember.key) else {
-            error(path, ops.isEmpty ? "missing operator; use one of \(operators.joined(separator: ", "))" : "more than one operator (\(ops.map(\.key).joined(separator: ", "))); use one per condition")
+            error(
+                path,
+                ops.isEmpty
+                    ? "missing operator; use one of \(operators.joined(separator: ", "))"
+                    : "more than one operator (\(ops.map(\.key).joined(separator: ", "))); use one per condition"
+            )
             return nil
         }
         let p = Self.child(path, opMember.key)
         var operand: Condition.Operand?
         switch op {
         case .eq, .ne:
-            if let t = opMember.value.scalarText { operand = .text(t, numeric: opMember.value.numberLiteral != nil) } else { error(p, "expected a string, number or boolean, found \(Self.typeName(opMember.value))") }
+            if let t = opMember.value.scalarText {
+                operand = .text(t, numeric: opMember.value.numberLiteral != nil)
+            } else {
+                error(p, "expected a string, number or boolean, found \(Self.typeName(opMember.value))")
+            }
         case .in:
             if case .array(let items) = opMember.value {
                 var list: [String] = []
@@ -111,7 +124,10 @@ extension ConfigReader {
             } else if let t = opMember.value.scalarText, let d = ExactDecimal(t) {
                 operand = .decimal(d)
             } else {
-                error(p, "not a decimal number: \(opMember.value.scalarText.map { "\"\($0)\"" } ?? Self.typeName(opMember.value)); numeric comparisons need a decimal such as \"10000\" or \"0.5\"")
+                error(
+                    p,
+                    "not a decimal number: \(opMember.value.scalarText.map { "\"\($0)\"" } ?? Self.typeName(opMember.value)); numeric comparisons need a decimal such as \"10000\" or \"0.5\""
+                )
             }
         case .exists:
             if let b = bool(opMember.value, at: p) { operand = .flag(b) }

@@ -70,7 +70,11 @@ extension ConfigReader {
             case "maxBytes": if let n = integer(m.value, at: p, min: 1_048_576) { s.maxBytes = Int64(n) }
             case "fsync":
                 if let v = string(m.value, at: p) {
-                    if let mode = SpoolSettings.FsyncMode(rawValue: v) { s.fsync = mode } else { error(p, "expected \"always\" or \"batch\", found \"\(v)\"") }
+                    if let mode = SpoolSettings.FsyncMode(rawValue: v) {
+                        s.fsync = mode
+                    } else {
+                        error(p, "expected \"always\" or \"batch\", found \"\(v)\"")
+                    }
                 }
             default: break
             }

@@ -35,7 +35,8 @@ extension ConfigReader {
             error("\(path).kind", "missing; one of \(known)")
         }
         let allowed = Self.commonSinkKeys.union(
-            descriptor?.optionKeys ?? schema.sinks.values.reduce(into: Set<String>()) { $0.formUnion($1.optionKeys) })
+            descriptor?.optionKeys ?? schema.sinks.values.reduce(into: Set<String>()) { $0.formUnion($1.optionKeys) }
+        )
         guard let members = object(value, at: path, allowed: allowed) else { return nil }
         let before = problems.count
         var sink = SinkConfig(name: name, kind: descriptor?.kind ?? SinkKind(rawValue: ""), topics: [], options: value, baseDirectory: baseDirectory)
@@ -90,7 +91,10 @@ extension ConfigReader {
             guard let sink = config.sinks[name] else { continue }
             for (i, topic) in sink.topics.enumerated() {
                 if topic == config.kafka.unroutedTopic || producible.contains(where: { $0.matches(topic) }) { continue }
-                warning("\(Self.child(Self.child("$.sinks", name), "topics"))[\(i)]", "no route can ever produce \"\(topic)\"; this sink will receive nothing from Hookway")
+                warning(
+                    "\(Self.child(Self.child("$.sinks", name), "topics"))[\(i)]",
+                    "no route can ever produce \"\(topic)\"; this sink will receive nothing from Hookway"
+                )
             }
         }
     }

@@ -39,7 +39,8 @@ extension ConfigReader {
             error("\(path).provider", "missing; one of \(known)")
         }
         let allowed = SourceKeys.common.union(
-            descriptor?.optionKeys ?? schema.providers.values.reduce(into: Set<String>()) { $0.formUnion($1.optionKeys) })
+            descriptor?.optionKeys ?? schema.providers.values.reduce(into: Set<String>()) { $0.formUnion($1.optionKeys) }
+        )
         guard let members = object(value, at: path, allowed: allowed) else { return nil }
         var source = SourceConfig(name: name, provider: descriptor?.name ?? "", traits: descriptor?.traits ?? ProviderTraits())
         let before = problems.count

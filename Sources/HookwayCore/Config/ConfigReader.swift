@@ -72,7 +72,10 @@ public struct ConfigReader {
 
     public mutating func nonEmptyString(_ value: JSONValue, at path: String) -> String? {
         guard let s = string(value, at: path) else { return nil }
-        if s.isEmpty { error(path, "must not be empty") ; return nil }
+        if s.isEmpty {
+            error(path, "must not be empty")
+            return nil
+        }
         return s
     }
 
@@ -185,7 +188,11 @@ public struct ConfigReader {
     }
 
     public static func child(_ path: String, _ key: String) -> String {
-        let simple = !key.isEmpty && key.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-" }
+        let simple =
+            !key.isEmpty
+            && key.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
+            }
         return simple ? "\(path).\(key)" : "\(path)[\"\(key)\"]"
     }
 
@@ -204,7 +211,8 @@ public struct ConfigReader {
     /// Edit distance counting a swap of two neighbours as one edit (optimal string alignment),
     /// since "kafak" and "retyr" are the typos people make.
     static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         if a.isEmpty { return b.count }
         if b.isEmpty { return a.count }
         var prevPrev: [Int] = []

@@ -24,12 +24,20 @@ public enum RoutesConfigLoader {
             return Result(config: nil, problems: [ConfigProblem("$", "cannot read \(path)")])
         }
         let base = (path as NSString).deletingLastPathComponent
-        return parse(Array(data), schema: schema, baseDirectory: base.isEmpty ? "." : base, environment: environment ?? ProcessInfo.processInfo.environment)
+        return parse(
+            Array(data),
+            schema: schema,
+            baseDirectory: base.isEmpty ? "." : base,
+            environment: environment ?? ProcessInfo.processInfo.environment
+        )
     }
 
     /// Validates routes.json text. `file:` references resolve relative to `baseDirectory`.
     public static func parse(
-        _ bytes: [UInt8], schema: RoutesSchema, baseDirectory: String = ".", environment: [String: String]? = nil
+        _ bytes: [UInt8],
+        schema: RoutesSchema,
+        baseDirectory: String = ".",
+        environment: [String: String]? = nil
     ) -> Result {
         let root: JSONValue
         do {
@@ -43,8 +51,15 @@ public enum RoutesConfigLoader {
             return Result(config: nil, problems: reader.problems)
         }
         var config = RoutesConfig(
-            version: 1, kafka: KafkaSettings(), limits: Limits(), spool: SpoolSettings(), sources: [:], sourceNames: [],
-            routes: [], sinks: [:], sinkNames: []
+            version: 1,
+            kafka: KafkaSettings(),
+            limits: Limits(),
+            spool: SpoolSettings(),
+            sources: [:],
+            sourceNames: [],
+            routes: [],
+            sinks: [:],
+            sinkNames: []
         )
         if let v = root["version"] {
             if let n = reader.integer(v, at: "$.version", min: 1), n != 1 {

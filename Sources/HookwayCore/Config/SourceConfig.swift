@@ -23,8 +23,14 @@ public struct SourceConfig: Sendable {
     public var traits: ProviderTraits
 
     public init(
-        name: String, provider: String, secrets: [Secret] = [], token: Secret? = nil, allowFrom: [CIDRBlock] = [],
-        toleranceSeconds: Int? = nil, ackTimeoutMs: Int? = nil, options: any ProviderOptions = NoProviderOptions(),
+        name: String,
+        provider: String,
+        secrets: [Secret] = [],
+        token: Secret? = nil,
+        allowFrom: [CIDRBlock] = [],
+        toleranceSeconds: Int? = nil,
+        ackTimeoutMs: Int? = nil,
+        options: any ProviderOptions = NoProviderOptions(),
         traits: ProviderTraits = ProviderTraits()
     ) {
         self.name = name

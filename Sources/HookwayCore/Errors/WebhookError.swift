@@ -40,8 +40,11 @@ public struct WebhookError: HookwayError, Hashable {
     }
     /// 413: the event's Kafka message would exceed what Kafka accepts (`message.max.bytes`).
     public static func eventTooLarge(bytes: Int, limit: Int) -> WebhookError {
-        .init(status: 413, code: .payloadTooLarge,
-              message: "the event's Kafka message is \(bytes) bytes; Kafka accepts at most \(limit) (message.max.bytes); nothing was published")
+        .init(
+            status: 413,
+            code: .payloadTooLarge,
+            message: "the event's Kafka message is \(bytes) bytes; Kafka accepts at most \(limit) (message.max.bytes); nothing was published"
+        )
     }
     /// 500: Kafka refused this event for good (a topic it may not write, a record it calls
     /// invalid): never spooled, never 200; the provider's retry is the operator's cue.

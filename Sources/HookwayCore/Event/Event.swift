@@ -43,8 +43,15 @@ public struct EventData: Sendable, Hashable {
     public var payload: JSONValue
 
     public init(
-        provider: String, source: String, event: String, entity: EntityRef? = nil, status: String? = nil,
-        amount: String? = nil, amountSource: String? = nil, currency: String? = nil, reference: String? = nil,
+        provider: String,
+        source: String,
+        event: String,
+        entity: EntityRef? = nil,
+        status: String? = nil,
+        amount: String? = nil,
+        amountSource: String? = nil,
+        currency: String? = nil,
+        reference: String? = nil,
         payload: JSONValue
     ) {
         self.provider = provider
@@ -95,8 +102,14 @@ public struct Event: Sendable, Hashable {
 
     /// Memberwise initializer, for events read back from Kafka.
     public init(
-        id: String, source: String, type: String, subject: String?, time: String, authMethod: AuthMethod,
-        receivedAt: String, data: EventData
+        id: String,
+        source: String,
+        type: String,
+        subject: String?,
+        time: String,
+        authMethod: AuthMethod,
+        receivedAt: String,
+        data: EventData
     ) {
         self.id = id
         self.source = source

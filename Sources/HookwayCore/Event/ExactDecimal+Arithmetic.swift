@@ -13,7 +13,8 @@ extension ExactDecimal {
     /// Exact sum; the result has as many fraction digits as the longer operand.
     public static func + (a: ExactDecimal, b: ExactDecimal) -> ExactDecimal {
         let scale = max(a.fractionDigits.count, b.fractionDigits.count)
-        let x = a.scaledDigits(scale), y = b.scaledDigits(scale)
+        let x = a.scaledDigits(scale)
+        let y = b.scaledDigits(scale)
         if a.isNegative == b.isNegative {
             return ExactDecimal(scaled: addMagnitudes(x, y), scale: scale, negative: a.isNegative)
         }
@@ -53,7 +54,8 @@ extension ExactDecimal {
     }
 
     static func compareMagnitudes(_ a: [UInt8], _ b: [UInt8]) -> Int {
-        let x = a.drop { $0 == 48 }, y = b.drop { $0 == 48 }
+        let x = a.drop { $0 == 48 }
+        let y = b.drop { $0 == 48 }
         if x.count != y.count { return x.count < y.count ? -1 : 1 }
         for (p, q) in zip(x, y) where p != q { return p < q ? -1 : 1 }
         return 0
@@ -62,7 +64,8 @@ extension ExactDecimal {
     static func addMagnitudes(_ a: [UInt8], _ b: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         var carry: UInt8 = 0
-        var i = a.count - 1, j = b.count - 1
+        var i = a.count - 1
+        var j = b.count - 1
         while i >= 0 || j >= 0 || carry > 0 {
             let s = (i >= 0 ? a[i] - 48 : 0) + (j >= 0 ? b[j] - 48 : 0) + carry
             out.append(s % 10 + 48)
@@ -77,7 +80,8 @@ extension ExactDecimal {
     static func subtractMagnitudes(_ a: [UInt8], _ b: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
         var borrow: Int = 0
-        var i = a.count - 1, j = b.count - 1
+        var i = a.count - 1
+        var j = b.count - 1
         while i >= 0 {
             var d = Int(a[i] - 48) - borrow - (j >= 0 ? Int(b[j] - 48) : 0)
             borrow = 0

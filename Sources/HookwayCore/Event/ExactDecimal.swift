@@ -28,10 +28,16 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         var exponent = 0
         var i = bytes.startIndex
         func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
-        while i < bytes.endIndex, isDigit(bytes[i]) { intPart.append(bytes[i]); i += 1 }
+        while i < bytes.endIndex, isDigit(bytes[i]) {
+            intPart.append(bytes[i])
+            i += 1
+        }
         if i < bytes.endIndex, bytes[i] == UInt8(ascii: ".") {
             i += 1
-            while i < bytes.endIndex, isDigit(bytes[i]) { fracPart.append(bytes[i]); i += 1 }
+            while i < bytes.endIndex, isDigit(bytes[i]) {
+                fracPart.append(bytes[i])
+                i += 1
+            }
             if fracPart.isEmpty { return nil }
         }
         if intPart.isEmpty { return nil }
@@ -132,7 +138,8 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
             return a.integerDigits.count < b.integerDigits.count ? -1 : 1
         }
         for (x, y) in zip(a.integerDigits, b.integerDigits) where x != y { return x < y ? -1 : 1 }
-        let fa = a.trimmedFraction, fb = b.trimmedFraction
+        let fa = a.trimmedFraction
+        let fb = b.trimmedFraction
         for k in 0..<max(fa.count, fb.count) {
             let x = k < fa.count ? fa[fa.startIndex + k] : 48
             let y = k < fb.count ? fb[fb.startIndex + k] : 48

@@ -30,13 +30,27 @@ public struct JSONWriter: Sendable {
 
     private mutating func appendEscaped(_ b: UInt8) {
         switch b {
-        case 0x22: bytes.append(0x5C); bytes.append(0x22)
-        case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-        case 0x0A: bytes.append(0x5C); bytes.append(UInt8(ascii: "n"))
-        case 0x0D: bytes.append(0x5C); bytes.append(UInt8(ascii: "r"))
-        case 0x09: bytes.append(0x5C); bytes.append(UInt8(ascii: "t"))
-        case 0x08: bytes.append(0x5C); bytes.append(UInt8(ascii: "b"))
-        case 0x0C: bytes.append(0x5C); bytes.append(UInt8(ascii: "f"))
+        case 0x22:
+            bytes.append(0x5C)
+            bytes.append(0x22)
+        case 0x5C:
+            bytes.append(0x5C)
+            bytes.append(0x5C)
+        case 0x0A:
+            bytes.append(0x5C)
+            bytes.append(UInt8(ascii: "n"))
+        case 0x0D:
+            bytes.append(0x5C)
+            bytes.append(UInt8(ascii: "r"))
+        case 0x09:
+            bytes.append(0x5C)
+            bytes.append(UInt8(ascii: "t"))
+        case 0x08:
+            bytes.append(0x5C)
+            bytes.append(UInt8(ascii: "b"))
+        case 0x0C:
+            bytes.append(0x5C)
+            bytes.append(UInt8(ascii: "f"))
         default:
             let hex = Array("0123456789abcdef".utf8)
             bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 0xF)]])

@@ -58,7 +58,8 @@ public struct SecretScrubber: Sendable {
 extension String {
     /// Every non-overlapping occurrence of `needle` replaced, left to right (no Foundation).
     func replacingAll(_ needle: String, with replacement: String) -> String {
-        let hay = Array(utf8), pin = Array(needle.utf8)
+        let hay = Array(utf8)
+        let pin = Array(needle.utf8)
         guard !pin.isEmpty, hay.count >= pin.count else { return self }
         var out: [UInt8] = []
         out.reserveCapacity(hay.count)

@@ -2,7 +2,10 @@
 /// `liabilities:customers:{data.payload.data.customerEmail}`. Short names `source`,
 /// `provider`, `event` mean the `data` fields; anything else is a dotted CloudEvent path.
 public struct FieldTemplate: Sendable, Hashable, CustomStringConvertible {
-    enum Piece: Sendable, Hashable { case literal(String), path(String) }
+    enum Piece: Sendable, Hashable {
+        case literal(String)
+        case path(String)
+    }
     public let text: String
     let pieces: [Piece]
 
@@ -21,7 +24,10 @@ public struct FieldTemplate: Sendable, Hashable, CustomStringConvertible {
                 if double, text[text.index(after: close)...].first != "}" { return nil }
                 let name = String(text[open..<close]).trimmingWhitespace
                 if name.isEmpty || name.contains("{") { return nil }
-                if !literal.isEmpty { pieces.append(.literal(literal)); literal = "" }
+                if !literal.isEmpty {
+                    pieces.append(.literal(literal))
+                    literal = ""
+                }
                 pieces.append(.path(name))
                 i = text.index(close, offsetBy: double ? 2 : 1)
             } else if c == "}" {
@@ -51,7 +57,9 @@ public struct FieldTemplate: Sendable, Hashable, CustomStringConvertible {
     /// Renders against an event. `missing` receives each reference that has no scalar value
     /// (it renders empty); `resolve` may answer references the event does not (`env:NAME`).
     public func render(
-        _ event: Event, resolve: (String) -> String? = { _ in nil }, missing: (String) -> Void = { _ in }
+        _ event: Event,
+        resolve: (String) -> String? = { _ in nil },
+        missing: (String) -> Void = { _ in }
     ) -> String {
         var out = ""
         for piece in pieces {

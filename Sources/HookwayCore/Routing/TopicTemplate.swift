@@ -3,7 +3,10 @@
 /// characters deterministically (prefix + `-` + 16 hex digits of a hash of the full name).
 public struct TopicTemplate: Sendable, Hashable, CustomStringConvertible {
     public enum Variable: String, Sendable, CaseIterable { case source, provider, event, type }
-    enum Piece: Sendable, Hashable { case literal(String), variable(Variable) }
+    enum Piece: Sendable, Hashable {
+        case literal(String)
+        case variable(Variable)
+    }
 
     public static let maxTopicLength = 249
 
@@ -45,7 +48,10 @@ public struct TopicTemplate: Sendable, Hashable, CustomStringConvertible {
                     let known = Variable.allCases.map { "{\($0.rawValue)}" }.joined(separator: ", ")
                     return .failure(Message(text: "unknown template variable {\(name)}; use \(known)"))
                 }
-                if !literal.isEmpty { pieces.append(.literal(literal)); literal = "" }
+                if !literal.isEmpty {
+                    pieces.append(.literal(literal))
+                    literal = ""
+                }
                 pieces.append(.variable(v))
                 i = text.index(close, offsetBy: double ? 2 : 1)
             } else if c == "}" {
@@ -75,12 +81,14 @@ public struct TopicTemplate: Sendable, Hashable, CustomStringConvertible {
 
     /// A glob that matches every topic this template can render (variables become `*`).
     public var producibleTopics: Glob {
-        Glob(pieces.map { piece -> String in
-            switch piece {
-            case .literal(let s): return TopicTemplate.sanitize(s)
-            case .variable: return "*"
-            }
-        }.joined())
+        Glob(
+            pieces.map { piece -> String in
+                switch piece {
+                case .literal(let s): return TopicTemplate.sanitize(s)
+                case .variable: return "*"
+                }
+            }.joined()
+        )
     }
 
     /// The topic for an event.

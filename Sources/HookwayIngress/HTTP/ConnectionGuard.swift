@@ -42,9 +42,11 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case maxRequests = "max_requests"
         case invalidProxyHeader = "invalid_proxy_header"
 
-        static let counters: [CloseReason: Counter] = Dictionary(uniqueKeysWithValues: allCases.map {
-            ($0, Counter(label: "hookway_connections_closed_total", dimensions: [("reason", $0.rawValue)]))
-        })
+        static let counters: [CloseReason: Counter] = Dictionary(
+            uniqueKeysWithValues: allCases.map {
+                ($0, Counter(label: "hookway_connections_closed_total", dimensions: [("reason", $0.rawValue)]))
+            }
+        )
         var counter: Counter? { Self.counters[self] }
     }
 

@@ -26,8 +26,11 @@ struct IngressChannel: ServerChildChannel {
     static let refused = Counter(label: "hookway_connections_refused_total")
     static let openGauge = Gauge(label: "hookway_connections_open")
 
-    init(responder: @escaping HTTPChannelHandler.Responder, limits: @escaping @Sendable () -> Limits,
-         additionalChannelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler]) {
+    init(
+        responder: @escaping HTTPChannelHandler.Responder,
+        limits: @escaping @Sendable () -> Limits,
+        additionalChannelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler]
+    ) {
         self.http = HTTP1Channel(responder: responder, configuration: .init(additionalChannelHandlers: additionalChannelHandlers()))
         self.limits = limits
     }
@@ -43,10 +46,12 @@ struct IngressChannel: ServerChildChannel {
         if admitted {
             Self.openGauge.record(open.withLockedValue { $0 })
             channel.closeFuture.whenComplete { _ in
-                Self.openGauge.record(open.withLockedValue { count in
-                    count -= 1
-                    return count
-                })
+                Self.openGauge.record(
+                    open.withLockedValue { count in
+                        count -= 1
+                        return count
+                    }
+                )
             }
         } else {
             Self.refused.increment()
@@ -59,7 +64,8 @@ struct IngressChannel: ServerChildChannel {
             try operations.addHandler(connectionGuard, position: .after(codec))
             let preamble = ConnectionPreamble(
                 connectionGuard: connectionGuard,
-                expectsProxyHeader: ConnectionPreamble.expectsProxyHeader(peer: channel.remoteAddress, limits: limits))
+                expectsProxyHeader: ConnectionPreamble.expectsProxyHeader(peer: channel.remoteAddress, limits: limits)
+            )
             try operations.addHandler(preamble, position: .first)
             return value
         }
@@ -73,7 +79,8 @@ struct IngressChannel: ServerChildChannel {
 extension HTTPServerBuilder {
     /// HTTP/1.1 with the ingress's connection limits and PROXY protocol support.
     static func ingress(
-        limits: @escaping @Sendable () -> Limits, additionalChannelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler]
+        limits: @escaping @Sendable () -> Limits,
+        additionalChannelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler]
     ) -> HTTPServerBuilder {
         .init { responder in IngressChannel(responder: responder, limits: limits, additionalChannelHandlers: additionalChannelHandlers) }
     }

@@ -1,5 +1,5 @@
-import HookwayCore
 import HTTPTypes
+import HookwayCore
 import NIOCore
 import NIOHTTP1
 import NIOHTTPTypes
@@ -51,9 +51,12 @@ final class ParserErrorAnswerer: ChannelDuplexHandler, RemovableChannelHandler {
         }
         onAnswer(answer)
         let body = ByteBuffer(bytes: answer.jsonBody)
-        let head = HTTPResponse(status: .init(code: answer.status), headerFields: [
-            .contentType: "application/json", .contentLength: String(body.readableBytes), .connection: "close",
-        ])
+        let head = HTTPResponse(
+            status: .init(code: answer.status),
+            headerFields: [
+                .contentType: "application/json", .contentLength: String(body.readableBytes), .connection: "close",
+            ]
+        )
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
         let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)

@@ -1,5 +1,5 @@
-import Hummingbird
 import HookwayCore
+import Hummingbird
 import NIOCore
 
 extension WebhookResponder {

@@ -1,10 +1,10 @@
-public import Hummingbird
-public import HookwayCore
+import HTTPTypes
+import HookwayCore
 import HookwayProviders
-public import Logging
+public import Hummingbird
+import Logging
 import Metrics
 import NIOCore
-import HTTPTypes
 
 /// Answers every HTTP request of the ingress (CONTRACT.md §2). A hand-written responder rather
 /// than a router: the surface is five paths, and it lets 405 come before 404 as the contract says.
@@ -20,7 +20,10 @@ public struct WebhookResponder: HTTPResponder {
     let topicAdmission: TopicAdmission
 
     public init(
-        store: ConfigStore, publisher: any EventPublisher, metrics: @escaping @Sendable () -> [UInt8], topicAdmission: TopicAdmission = TopicAdmission(),
+        store: ConfigStore,
+        publisher: any EventPublisher,
+        metrics: @escaping @Sendable () -> [UInt8],
+        topicAdmission: TopicAdmission = TopicAdmission(),
         readiness: @escaping @Sendable () -> Readiness
     ) {
         self.store = store
@@ -48,7 +51,8 @@ public struct WebhookResponder: HTTPResponder {
         case "/metrics":
             guard request.method == .get || request.method == .head else { return Self.error(.methodNotAllowed(request.method.rawValue)) }
             return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: renderMetrics()))
             )
         default:
@@ -95,17 +99,29 @@ public struct WebhookResponder: HTTPResponder {
             }
             let peer = context.remoteAddress?.ipAddress.flatMap(IPAddress.init)
             let webhook = WebhookRequest(
-                method: request.method.rawValue, target: request.head.path ?? request.uri.string, headers: headers, body: body,
-                peer: limits.clientAddress(peer: peer, proxied: proxied, forwardedFor: forwardedFor), urlToken: token, receivedAt: .now()
+                method: request.method.rawValue,
+                target: request.head.path ?? request.uri.string,
+                headers: headers,
+                body: body,
+                peer: limits.clientAddress(peer: peer, proxied: proxied, forwardedFor: forwardedFor),
+                urlToken: token,
+                receivedAt: .now()
             )
             switch try intake.process(webhook, source: source, limits: limits, warnings: &warnings) {
             case .reply(let status, let contentType, let replyBody):
-                outcome = .success(Response(
-                    status: .init(code: status), headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: replyBody))
-                ))
+                outcome = .success(
+                    Response(
+                        status: .init(code: status),
+                        headers: [.contentType: contentType],
+                        body: .init(byteBuffer: ByteBuffer(bytes: replyBody))
+                    )
+                )
             case .event(let event):
                 let admission = topicAdmission.admit(
-                    snapshot.routeTable.topics(for: event), table: snapshot.routeTable, limit: snapshot.config.kafka.maxAutoCreated)
+                    snapshot.routeTable.topics(for: event),
+                    table: snapshot.routeTable,
+                    limit: snapshot.config.kafka.maxAutoCreated
+                )
                 let topics = admission.topics
                 refusedTopics = admission.refused
                 let timeout = Duration.milliseconds(source.ackTimeoutMs ?? Self.defaultAckTimeout(source, snapshot.config))
@@ -132,16 +148,22 @@ public struct WebhookResponder: HTTPResponder {
         metrics.record(source: sourceLabel, code: code, status: status, nanoseconds: elapsed.nanoseconds)
         for warning in warnings {
             metrics.warnings[.init(source: sourceLabel, code: warning.code.rawValue)].increment(by: warning.count)
-            context.logger.warning("webhook accepted with a warning", metadata: [
-                "source": "\(sourceLabel)", "code": "\(warning.code)", "reason": "\(warning.message)",
-                "id": "\(LogSafe.text(accepted?.event.id ?? "-"))",
-            ])
+            context.logger.warning(
+                "webhook accepted with a warning",
+                metadata: [
+                    "source": "\(sourceLabel)", "code": "\(warning.code)", "reason": "\(warning.message)",
+                    "id": "\(LogSafe.text(accepted?.event.id ?? "-"))",
+                ]
+            )
         }
         if !refusedTopics.isEmpty {
-            context.logger.warning("topic cap reached; event sent to the unrouted topic", metadata: [
-                "source": "\(sourceLabel)", "refused": "\(refusedTopics.prefix(3).map { LogSafe.text($0, limit: 64) }.joined(separator: ","))",
-                "limit": "\(snapshot.config.kafka.maxAutoCreated)", "id": "\(LogSafe.text(accepted?.event.id ?? "-"))",
-            ])
+            context.logger.warning(
+                "topic cap reached; event sent to the unrouted topic",
+                metadata: [
+                    "source": "\(sourceLabel)", "refused": "\(refusedTopics.prefix(3).map { LogSafe.text($0, limit: 64) }.joined(separator: ","))",
+                    "limit": "\(snapshot.config.kafka.maxAutoCreated)", "id": "\(LogSafe.text(accepted?.event.id ?? "-"))",
+                ]
+            )
         }
         // A provider that drops an event after any 4xx: make those loud.
         let level: Logger.Level

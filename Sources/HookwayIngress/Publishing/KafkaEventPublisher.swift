@@ -1,8 +1,8 @@
 public import HookwayCore
 public import HookwayKafka
 public import Logging
-import NIOConcurrencyHelpers
 import Metrics
+import NIOConcurrencyHelpers
 
 /// Publishes CloudEvents to Kafka with the idempotent, `acks=all` producer: value = the event's
 /// JSON, key = its subject (else id), `ce_*` headers for cheap filtering.
@@ -35,8 +35,12 @@ public final class KafkaEventPublisher: EventPublisher {
 
     /// `makeProducer` builds the producer now and again whenever it has to be replaced.
     public init(
-        makeProducer: @escaping @Sendable () throws(KafkaError) -> KafkaProducer, admin: KafkaAdmin, topics: TopicSettings,
-        spool: Spool? = nil, messageMaxBytes: Int = KafkaSettings.librdkafkaDefaultMessageMaxBytes, logger: Logger
+        makeProducer: @escaping @Sendable () throws(KafkaError) -> KafkaProducer,
+        admin: KafkaAdmin,
+        topics: TopicSettings,
+        spool: Spool? = nil,
+        messageMaxBytes: Int = KafkaSettings.librdkafkaDefaultMessageMaxBytes,
+        logger: Logger
     ) throws(KafkaError) {
         self.spool = spool
         self.makeProducer = makeProducer
@@ -44,7 +48,10 @@ public final class KafkaEventPublisher: EventPublisher {
         self.messageMaxBytes = messageMaxBytes
         self.logger = logger
         let settings = PublisherStateMachine<KafkaProducer>.TopicSettings(
-            autoCreate: topics.autoCreate, partitions: topics.partitions, replicationFactor: topics.replicationFactor)
+            autoCreate: topics.autoCreate,
+            partitions: topics.partitions,
+            replicationFactor: topics.replicationFactor
+        )
         state = NIOLockedValueBox(PublisherStateMachine(producer: try makeProducer(), topicSettings: settings))
     }
 
@@ -89,9 +96,13 @@ public final class KafkaEventPublisher: EventPublisher {
             reason = "Kafka did not accept the event (\(error.code.name))"
         case .rejected(let error, let tooLarge):
             Self.rejectedCounter.increment()
-            logger.error("kafka refused the event for good; not spooled", metadata: [
-                "event.id": "\(LogSafe.text(event.id))", "error": "\(error)", "topics": "\(LogSafe.text(topics.joined(separator: ","), limit: 256))",
-            ])
+            logger.error(
+                "kafka refused the event for good; not spooled",
+                metadata: [
+                    "event.id": "\(LogSafe.text(event.id))", "error": "\(error)",
+                    "topics": "\(LogSafe.text(topics.joined(separator: ","), limit: 256))",
+                ]
+            )
             if tooLarge { throw WebhookError.eventTooLarge(bytes: size, limit: messageMaxBytes) }
             throw WebhookError.publishRejected("\(error.code.name): \(error.message)")
         }

@@ -1,4 +1,5 @@
 import HookwayKafka
+import Metrics
 
 extension KafkaEventPublisher {
     /// Replaces a wedged or broken producer. librdkafka's idempotent producer can loop forever
@@ -39,8 +40,6 @@ extension KafkaEventPublisher {
         }
     }
 }
-
-import Metrics
 
 extension KafkaEventPublisher {
     /// `hookway_producer_replacements_total`.

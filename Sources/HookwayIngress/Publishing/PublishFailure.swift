@@ -37,4 +37,3 @@ public enum PublishFailure: Sendable, Equatable {
         return false
     }
 }
-

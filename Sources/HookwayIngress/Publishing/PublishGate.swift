@@ -52,7 +52,12 @@ extension KafkaProducer {
     /// Sends one message to each of `topics` and waits for all acknowledgements, the first
     /// failure, or `timeout` (`nil` for none) — one continuation, no task per topic or timer.
     func sendToAll(
-        topics: [String], key: [UInt8], value: [UInt8], headers: [KafkaHeader], timeout: Duration?, sweeper: DeadlineSweeper = .shared
+        topics: [String],
+        key: [UInt8],
+        value: [UInt8],
+        headers: [KafkaHeader],
+        timeout: Duration?,
+        sweeper: DeadlineSweeper = .shared
     ) async -> PublishGate.Outcome {
         guard !topics.isEmpty else { return .success([]) }
         return await withCheckedContinuation { continuation in

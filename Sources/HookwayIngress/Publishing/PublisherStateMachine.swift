@@ -58,10 +58,13 @@ struct PublisherStateMachine<Producer: AnyObject & Sendable>: Sendable {
     /// once instead of queueing behind one creation each.
     mutating func topicsToCreate(_ topics: [String], now: ContinuousClock.Instant, force: Bool = false) -> [String] {
         guard topicSettings.autoCreate else { return [] }
-        let chosen = force ? topics : topics.filter { topic in
-            !createdTopics.contains(topic) && !creating.contains(topic)
-                && (creationFailures[topic].map { now - $0 >= timing.creationRetryInterval } ?? true)
-        }
+        let chosen =
+            force
+            ? topics
+            : topics.filter { topic in
+                !createdTopics.contains(topic) && !creating.contains(topic)
+                    && (creationFailures[topic].map { now - $0 >= timing.creationRetryInterval } ?? true)
+            }
         creating.formUnion(chosen)
         return chosen
     }

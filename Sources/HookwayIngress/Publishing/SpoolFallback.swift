@@ -14,24 +14,34 @@ struct SpoolFallback {
     static let spooledCounter = Counter(label: "hookway_spooled_total")
 
     func take(
-        eventID: String, topics: [String], message: (key: [UInt8], value: [UInt8], headers: [KafkaHeader]), reason: String
+        eventID: String,
+        topics: [String],
+        message: (key: [UInt8], value: [UInt8], headers: [KafkaHeader]),
+        reason: String
     ) async throws(WebhookError) -> PublishReceipt {
         guard let spool else {
             logger.warning("kafka publish failed", metadata: ["event.id": "\(LogSafe.text(eventID))", "reason": "\(reason)"])
             throw WebhookError.brokerUnavailable("\(reason); retry later")
         }
         let record = SpoolRecord(
-            topics: topics, key: message.key, value: message.value, headers: message.headers.map { ($0.key, $0.value ?? []) },
-            spooledAt: Timestamp.now().millisecondsSinceEpoch)
+            topics: topics,
+            key: message.key,
+            value: message.value,
+            headers: message.headers.map { ($0.key, $0.value ?? []) },
+            spooledAt: Timestamp.now().millisecondsSinceEpoch
+        )
         do {
             try await spool.append(record)
         } catch {
             // Full, or not durable (write or fsync failed): not acknowledged. The spool reports
             // itself unhealthy until a sync succeeds again.
             publisher.noteSpool(hasRoom: !error.isFull, healthy: !error.isDurabilityFailure)
-            logger.error("kafka unavailable and the spool refused the event", metadata: [
-                "event.id": "\(LogSafe.text(eventID))", "reason": "\(reason)", "spool": "\(error)",
-            ])
+            logger.error(
+                "kafka unavailable and the spool refused the event",
+                metadata: [
+                    "event.id": "\(LogSafe.text(eventID))", "reason": "\(reason)", "spool": "\(error)",
+                ]
+            )
             throw WebhookError.brokerUnavailable("\(reason) and the local spool cannot take it (\(error.message)); retry later")
         }
         Self.spooledCounter.increment()

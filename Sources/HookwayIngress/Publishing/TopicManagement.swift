@@ -12,9 +12,12 @@ extension KafkaEventPublisher {
             try await createTopics(missing, timeout: timeout)
         } catch {
             state.withLockedValue { $0.topicCreationFailed(missing, now: .now) }
-            logger.warning("cannot create topics; sending anyway (retrying creation in 60 s)", metadata: [
-                "topics": "\(missing.joined(separator: ","))", "error": "\(error)",
-            ])
+            logger.warning(
+                "cannot create topics; sending anyway (retrying creation in 60 s)",
+                metadata: [
+                    "topics": "\(missing.joined(separator: ","))", "error": "\(error)",
+                ]
+            )
         }
     }
 
@@ -33,7 +36,12 @@ extension KafkaEventPublisher {
 
     private func createTopics(_ names: [String], timeout: Duration) async throws(KafkaError) {
         let settings = state.withLockedValue { $0.topicSettings }
-        try await admin.createTopics(names, partitions: settings.partitions, replicationFactor: settings.replicationFactor, timeout: min(timeout, .seconds(5)))
+        try await admin.createTopics(
+            names,
+            partitions: settings.partitions,
+            replicationFactor: settings.replicationFactor,
+            timeout: min(timeout, .seconds(5))
+        )
         state.withLockedValue { $0.topicsCreated(names) }
         logger.info("topics ready", metadata: ["topics": "\(names.joined(separator: ","))"])
     }

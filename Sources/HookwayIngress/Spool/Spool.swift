@@ -3,6 +3,7 @@ public import HookwayCore
 public import Logging
 import Metrics
 import NIOPosix
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -98,12 +99,18 @@ public actor Spool {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw SpoolError(message: "\(directory) cannot be created by this process (uid \(getuid())): \(error.localizedDescription)", isFull: false)
+            throw SpoolError(
+                message: "\(directory) cannot be created by this process (uid \(getuid())): \(error.localizedDescription)",
+                isFull: false
+            )
         }
         let probe = "\(directory)/.probe-\(getpid())"
         let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw SpoolError(message: "\(directory) is not writable by this process (uid \(getuid())): \(String(cString: strerror(errno)))", isFull: false)
+            throw SpoolError(
+                message: "\(directory) is not writable by this process (uid \(getuid())): \(String(cString: strerror(errno)))",
+                isFull: false
+            )
         }
         Glibc.close(fd)
         unlink(probe)
@@ -119,7 +126,10 @@ public actor Spool {
         instance = String(UInt32.random(in: 0...UInt32.max), radix: 16)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         guard access(directory, W_OK) == 0 else {
-            throw SpoolError(message: "\(directory) is not writable by this process (uid \(getuid())): \(String(cString: strerror(errno)))", isFull: false)
+            throw SpoolError(
+                message: "\(directory) is not writable by this process (uid \(getuid())): \(String(cString: strerror(errno)))",
+                isFull: false
+            )
         }
         // One process per spool directory: another's segments (even its empty active one)
         // must never be read as ours, or deleted.
@@ -146,15 +156,25 @@ public actor Spool {
                 if !bytes.isEmpty {
                     Self.quarantine(bytes[...], name: "\(name).corrupt", in: quarantineDirectory, logger: logger)
                     Self.corruptCounter.increment()
-                    logger.error("spool segment holds no intact record; moved to quarantine", metadata: ["segment": "\(path)", "bytes": "\(bytes.count)"])
+                    logger.error(
+                        "spool segment holds no intact record; moved to quarantine",
+                        metadata: ["segment": "\(path)", "bytes": "\(bytes.count)"]
+                    )
                 } else {
                     logger.debug("empty spool segment removed", metadata: ["segment": "\(path)"])
                 }
                 try? FileManager.default.removeItem(atPath: path)
                 continue
             }
-            existing.append(Segment(sequence: seq, bytes: Int64(bytes.count), events: scanned.records.count,
-                                    oldest: scanned.records.first?.record.spooledAt, path: path))
+            existing.append(
+                Segment(
+                    sequence: seq,
+                    bytes: Int64(bytes.count),
+                    events: scanned.records.count,
+                    oldest: scanned.records.first?.record.spooledAt,
+                    path: path
+                )
+            )
         }
         sealed = existing
         let next = (existing.map(\.sequence).max() ?? 0) + 1
@@ -179,8 +199,11 @@ public actor Spool {
     /// Spooled bytes, events and the oldest event's time.
     public var stats: Stats {
         let all = sealed + [active]
-        return Stats(bytes: all.reduce(0) { $0 + $1.bytes }, events: all.reduce(0) { $0 + $1.events },
-                     oldestSpooledAt: all.compactMap(\.oldest).min())
+        return Stats(
+            bytes: all.reduce(0) { $0 + $1.bytes },
+            events: all.reduce(0) { $0 + $1.events },
+            oldestSpooledAt: all.compactMap(\.oldest).min()
+        )
     }
 
     /// True when another record of `size` bytes fits.
@@ -214,7 +237,11 @@ public actor Spool {
             markUnhealthy("write failed: \(String(cString: strerror(failure)))")
             // A partial record may be on disk: the reader skips it (CRC) and quarantines it.
             active.bytes += Int64(bytes.count)
-            throw SpoolError(message: "spool write failed: \(String(cString: strerror(failure)))", isFull: failure == ENOSPC, isDurabilityFailure: true)
+            throw SpoolError(
+                message: "spool write failed: \(String(cString: strerror(failure)))",
+                isFull: failure == ENOSPC,
+                isDurabilityFailure: true
+            )
         }
         active.bytes += Int64(bytes.count)
         active.events += 1
@@ -300,11 +327,12 @@ public actor Spool {
             markUnhealthy("cannot create \(path): \(String(cString: strerror(errno)))")
         }
         let directory = self.directory
-        let result = (try? await NIOThreadPool.singleton.runIfActive { () -> Int32 in
-            let r = fsync(oldFD) == 0 ? 0 : errno
-            Self.syncDirectory(directory)
-            return r
-        }) ?? EIO
+        let result =
+            (try? await NIOThreadPool.singleton.runIfActive { () -> Int32 in
+                let r = fsync(oldFD) == 0 ? 0 : errno
+                Self.syncDirectory(directory)
+                return r
+            }) ?? EIO
         if newFD >= 0 { Glibc.close(oldFD) }
         if result == 0 {
             synced = max(synced, oldWritten)
@@ -348,7 +376,10 @@ public actor Spool {
             failure = "\(error)"
         }
         if let failure {
-            logger.error("drained spool segment could not be removed; it will be drained again", metadata: ["segment": "\(path)", "error": "\(failure)"])
+            logger.error(
+                "drained spool segment could not be removed; it will be drained again",
+                metadata: ["segment": "\(path)", "error": "\(failure)"]
+            )
         }
     }
 
@@ -357,12 +388,15 @@ public actor Spool {
     /// and `hookway_spool_corrupt_records_total`. Throws when the file cannot be read now (it
     /// is kept and read again later).
     public nonisolated func read(path: String) async throws(SpoolError) -> [SpoolRecord] {
-        let quarantine = quarantineDirectory, logger = self.logger
+        let quarantine = quarantineDirectory
+        let logger = self.logger
         let outcome: Result<[SpoolRecord], SpoolError>
         do {
             outcome = try await NIOThreadPool.singleton.runIfActive { () -> Result<[SpoolRecord], SpoolError> in
                 guard let data = FileManager.default.contents(atPath: path) else {
-                    return .failure(SpoolError(code: .spoolReadFailed, message: "cannot read \(path): \(String(cString: strerror(errno)))", isFull: false))
+                    return .failure(
+                        SpoolError(code: .spoolReadFailed, message: "cannot read \(path): \(String(cString: strerror(errno)))", isFull: false)
+                    )
                 }
                 let bytes = Array(data)
                 let scanned = SpoolRecord.scan(bytes)
@@ -373,9 +407,12 @@ public actor Spool {
                         return .failure(SpoolError(code: .spoolReadFailed, message: "cannot quarantine corrupt bytes of \(path)", isFull: false))
                     }
                     Self.corruptCounter.increment()
-                    logger.error("corrupt spool bytes moved to quarantine", metadata: [
-                        "segment": "\(path)", "offset": "\(gap.lowerBound)", "bytes": "\(gap.count)",
-                    ])
+                    logger.error(
+                        "corrupt spool bytes moved to quarantine",
+                        metadata: [
+                            "segment": "\(path)", "offset": "\(gap.lowerBound)", "bytes": "\(gap.count)",
+                        ]
+                    )
                 }
                 return .success(scanned.records.map(\.record))
             }
@@ -390,19 +427,25 @@ public actor Spool {
     /// records after it drain.
     /// Returns false when the quarantine cannot be written (the record must then stay).
     public nonisolated func reject(_ record: SpoolRecord, segment: String, index: Int, reason: String) async -> Bool {
-        let quarantine = quarantineDirectory, logger = self.logger
+        let quarantine = quarantineDirectory
+        let logger = self.logger
         let name = "\((segment as NSString).lastPathComponent)-\(index).rejected"
-        let saved = (try? await NIOThreadPool.singleton.runIfActive { () -> Bool in
-            let note = "topics: \(record.topics.joined(separator: ","))\nreason: \(reason)\nspooledAt: \(record.spooledAt)\n"
-            guard Self.quarantine(record.encoded()[...], name: name, in: quarantine, logger: logger) else { return false }
-            FileManager.default.createFile(atPath: "\(quarantine)/\(name).txt", contents: Data(note.utf8))
-            return true
-        }) ?? false
+        let saved =
+            (try? await NIOThreadPool.singleton.runIfActive { () -> Bool in
+                let note = "topics: \(record.topics.joined(separator: ","))\nreason: \(reason)\nspooledAt: \(record.spooledAt)\n"
+                guard Self.quarantine(record.encoded()[...], name: name, in: quarantine, logger: logger) else { return false }
+                // The note only explains the record to an operator; the record is what must be saved.
+                _ = FileManager.default.createFile(atPath: "\(quarantine)/\(name).txt", contents: Data(note.utf8))
+                return true
+            }) ?? false
         guard saved else { return false }
         Self.rejectedCounter.increment()
-        logger.error("spooled event refused by Kafka for good; moved to quarantine", metadata: [
-            "file": "\(quarantine)/\(name)", "reason": "\(reason)", "topics": "\(record.topics.joined(separator: ","))",
-        ])
+        logger.error(
+            "spooled event refused by Kafka for good; moved to quarantine",
+            metadata: [
+                "file": "\(quarantine)/\(name)", "reason": "\(reason)", "topics": "\(record.topics.joined(separator: ","))",
+            ]
+        )
         return true
     }
 

@@ -84,9 +84,12 @@ public struct SpoolDrainer: Service {
                 // itself (too large, invalid) will not change.
                 if PublishFailure.topicLevelCodes.contains(error.code.name), topicRetries < Self.topicRetryLimit {
                     topicRetries += 1
-                    logger.warning("kafka refuses the topic; retrying before quarantining the record", metadata: [
-                        "error": "\(error)", "attempt": "\(topicRetries)",
-                    ])
+                    logger.warning(
+                        "kafka refuses the topic; retrying before quarantining the record",
+                        metadata: [
+                            "error": "\(error)", "attempt": "\(topicRetries)",
+                        ]
+                    )
                     try? await Task.sleep(for: .seconds(1 << min(topicRetries, 5)))
                     continue
                 }

@@ -97,7 +97,8 @@ public struct SpoolRecord: Sendable, Equatable {
         func u32() -> UInt32? { take(4).map { s in s.reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) } } }
         func bytes() -> [UInt8]? { u32().flatMap { take(Int($0)) }.map(Array.init) }
         guard let at = take(8).map({ s in s.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }),
-              let topicCount = u32(), topicCount < 10_000 else { return nil }
+            let topicCount = u32(), topicCount < 10_000
+        else { return nil }
         var topics: [String] = []
         for _ in 0..<topicCount {
             guard let t = bytes() else { return nil }

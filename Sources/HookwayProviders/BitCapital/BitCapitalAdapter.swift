@@ -1,5 +1,5 @@
-public import HookwayCore
 import Crypto
+public import HookwayCore
 
 /// Bit Capital domain postbacks (seed 000): a user or transaction changed status.
 ///
@@ -45,8 +45,13 @@ public struct BitCapitalAdapter: ProviderAdapter {
         let kind = try Payload.requiredString(payload, "entity").lowercased()
         let status = try Payload.requiredString(payload, "status").lowercased()
         let data = EventData(
-            provider: BitCapitalProvider.name, source: source.name, event: "\(kind).\(status)",
-            entity: EntityRef(kind: kind, id: id), status: status, payload: payload)
+            provider: BitCapitalProvider.name,
+            source: source.name,
+            event: "\(kind).\(status)",
+            entity: EntityRef(kind: kind, id: id),
+            status: status,
+            payload: payload
+        )
         // No event time in the payload: the timestamp header dates this attempt's signing.
         return .event(Event(id: "bitcapital:\(kind):\(id):\(status)", data: data, authMethod: .signature, receivedAt: request.receivedAt))
     }
@@ -77,13 +82,17 @@ public struct BitCapitalAdapter: ProviderAdapter {
         let timestamp = String(now.millisecondsSinceEpoch)
         let target = Self.signedTarget(received: received, signedPath: source.bitCapital.signedPath)
         let mac = MessageAuthentication.hmac(
-            SHA256.self, key: SampleSupport.signingKey(source, tampered: tampered),
-            parts: Self.signedParts(target: target, timestamp: timestamp, body: body))
+            SHA256.self,
+            key: SampleSupport.signingKey(source, tampered: tampered),
+            parts: Self.signedParts(target: target, timestamp: timestamp, body: body)
+        )
         return SampleDelivery(
             pathSuffix: suffix,
             headers: [
                 ("Content-Type", "application/json"), ("X-Request-Timestamp", timestamp),
                 ("X-Request-Signature", DigestCoding.hexString(mac)),
-            ], body: body)
+            ],
+            body: body
+        )
     }
 }

@@ -1,5 +1,5 @@
-public import HookwayCore
 import Crypto
+public import HookwayCore
 
 /// Bitnob transaction and payout webhooks (seed 004).
 ///
@@ -16,17 +16,18 @@ public struct BitnobAdapter: ProviderAdapter {
 
     public init() {}
 
-    public static let catalog: [CatalogEvent] = [
-        CatalogEvent(name: "btc.lightning.received.success", entityKind: "transaction"),
-        // The seed titles both payout hooks "Payout Transfer Failed" but calls the first one
-        // successful; Bitnob's published examples name it `payout.transfer.success`.
-        CatalogEvent(name: "payout.transfer.success", entityKind: "payout"),
-        CatalogEvent(name: "payout.transfer.failed", entityKind: "payout"),
-        // Bitnob's current docs: stablecoin deposits, payouts, transfers, deposits.
-        CatalogEvent(name: "stablecoin.usdc.received.success", entityKind: "transaction"),
-        CatalogEvent(name: "stablecoin.usdt.received.success", entityKind: "transaction"),
-        CatalogEvent(name: "payouts.asset.received", entityKind: "payout"),
-    ] + ["processing", "success", "failed", "expired", "rejected"].map { CatalogEvent(name: "payouts.withdrawal.\($0)", entityKind: "payout") }
+    public static let catalog: [CatalogEvent] =
+        [
+            CatalogEvent(name: "btc.lightning.received.success", entityKind: "transaction"),
+            // The seed titles both payout hooks "Payout Transfer Failed" but calls the first one
+            // successful; Bitnob's published examples name it `payout.transfer.success`.
+            CatalogEvent(name: "payout.transfer.success", entityKind: "payout"),
+            CatalogEvent(name: "payout.transfer.failed", entityKind: "payout"),
+            // Bitnob's current docs: stablecoin deposits, payouts, transfers, deposits.
+            CatalogEvent(name: "stablecoin.usdc.received.success", entityKind: "transaction"),
+            CatalogEvent(name: "stablecoin.usdt.received.success", entityKind: "transaction"),
+            CatalogEvent(name: "payouts.asset.received", entityKind: "payout"),
+        ] + ["processing", "success", "failed", "expired", "rejected"].map { CatalogEvent(name: "payouts.withdrawal.\($0)", entityKind: "payout") }
         + ["initiated", "completed", "failed", "success"].map { CatalogEvent(name: "transfer.\($0)", entityKind: "transfer") }
         + ["success", "succeeded"].map { CatalogEvent(name: "deposit.\($0)", entityKind: "deposit") }
 
@@ -83,17 +84,26 @@ public struct BitnobAdapter: ProviderAdapter {
                 amount = derived
                 amountSource = "centAmount"
             } else {
-                warnings.append(IntakeWarning(
-                    .amountNotDerived,
-                    "centAmount is not an integer count of minor units of a known currency (currency \(currency.map { "\"\(LogSafe.text($0, limit: 16))\"" } ?? "missing")); data.amount left out"))
+                warnings.append(
+                    IntakeWarning(
+                        .amountNotDerived,
+                        "centAmount is not an integer count of minor units of a known currency (currency \(currency.map { "\"\(LogSafe.text($0, limit: 16))\"" } ?? "missing")); data.amount left out"
+                    )
+                )
             }
         }
         let data = EventData(
-            provider: BitnobProvider.name, source: source.name, event: event,
+            provider: BitnobProvider.name,
+            source: source.name,
+            event: event,
             entity: entityID.map { EntityRef(kind: Self.entityKind(of: event), id: $0) },
             status: Payload.status(record, "status") ?? Self.statusFromName(event),
-            amount: amount, amountSource: amountSource, currency: currency,
-            reference: Payload.string(record, "reference"), payload: payload)
+            amount: amount,
+            amountSource: amountSource,
+            currency: currency,
+            reference: Payload.string(record, "reference"),
+            payload: payload
+        )
         let id = entityID.map { "bitnob:\(event):\($0)" } ?? EventID.fallback(source: source.name, body: request.body)
         return .event(Event(id: id, data: data, authMethod: .signature, receivedAt: request.receivedAt))
     }
@@ -166,6 +176,8 @@ public struct BitnobAdapter: ProviderAdapter {
         let mac = MessageAuthentication.hmac(SHA512.self, key: SampleSupport.signingKey(source, tampered: tampered), parts: [body])
         return SampleDelivery(
             pathSuffix: SampleSupport.pathSuffix(source, wrong: false),
-            headers: [("Content-Type", "application/json"), (Self.signatureHeader, DigestCoding.hexString(mac))], body: body)
+            headers: [("Content-Type", "application/json"), (Self.signatureHeader, DigestCoding.hexString(mac))],
+            body: body
+        )
     }
 }

@@ -32,13 +32,16 @@ public struct BitpowrAdapter: ProviderAdapter {
         let record = try Payload.requiredObject(payload, "data")
         let entityID = Payload.identifier(record["uid"]) ?? Payload.identifier(record["id"])
         let data = EventData(
-            provider: BitpowrProvider.name, source: source.name, event: event,
+            provider: BitpowrProvider.name,
+            source: source.name,
+            event: event,
             entity: entityID.map { EntityRef(kind: BitpowrEvents.entityKind(of: event), id: $0) },
             status: Payload.status(record, "status"),
             amount: ExactDecimal.amountText(from: record["amount"]),
             currency: Payload.string(record, "assetType"),
             reference: Payload.string(record, "transactionRef") ?? Payload.string(record, "hash"),
-            payload: payload)
+            payload: payload
+        )
         let id = entityID.map { "bitpowr:\(event):\($0)" } ?? EventID.fallback(source: source.name, body: request.body)
         return .event(Event(id: id, data: data, authMethod: authMethod, receivedAt: request.receivedAt))
     }

@@ -36,13 +36,17 @@ public struct BitsoAdapter: ProviderAdapter {
         let entityID = Self.recordID(record, event: name)
         let details = record["details"] ?? .null
         let data = EventData(
-            provider: BitsoProvider.name, source: source.name, event: status.map { "\(name).\($0)" } ?? name,
-            entity: entityID.map { EntityRef(kind: name, id: $0) }, status: status,
+            provider: BitsoProvider.name,
+            source: source.name,
+            event: status.map { "\(name).\($0)" } ?? name,
+            entity: entityID.map { EntityRef(kind: name, id: $0) },
+            status: status,
             amount: ExactDecimal.amountText(from: record["amount"]),
             currency: Payload.string(record, "currency"),
             reference: Payload.string(details, "clave_rastreo") ?? Payload.string(details, "tx_hash")
                 ?? Payload.string(details, "ripple_transaction_hash"),
-            payload: body)
+            payload: body
+        )
         let id: String
         if let entityID, let status {
             id = "bitso:\(name):\(entityID):\(status)"
@@ -76,7 +80,8 @@ public struct BitsoAdapter: ProviderAdapter {
     public func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool, senderKey: Secret?) -> SampleDelivery? {
         let segments = event.split(separator: ".", maxSplits: 1)
         guard segments.count == 2 else { return nil }
-        let kind = String(segments[0]), status = String(segments[1])
+        let kind = String(segments[0])
+        let status = String(segments[1])
         let seed = "bitso \(event) \(now.millisecondsSinceEpoch)"
         var record: [(String, JSONValue)] = [(kind == "withdrawal" ? "wid" : kind == "funding" ? "fid" : "id", .string(SampleSupport.hexID(seed)))]
         record += [("status", .string(status)), ("created_at", .string(now.rfc3339))]
@@ -103,9 +108,12 @@ public struct BitsoAdapter: ProviderAdapter {
         let body = SampleSupport.json([("event", .string(kind)), ("payload", payload)])
         var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
         if !source.bitso.publicKeys.isEmpty {
-            guard let senderKey, let signed = BitsoSignature.sign(
-                JSONWriter.encode(payload) + (tampered ? Array("-tampered".utf8) : []), privateKeyPEM: senderKey.stringValue,
-                publicKeys: source.bitso.publicKeys)
+            guard let senderKey,
+                let signed = BitsoSignature.sign(
+                    JSONWriter.encode(payload) + (tampered ? Array("-tampered".utf8) : []),
+                    privateKeyPEM: senderKey.stringValue,
+                    publicKeys: source.bitso.publicKeys
+                )
             else { return nil }
             headers += [(BitsoSignature.signatureHeader, signed.signature), (BitsoSignature.keyIDHeader, signed.keyID)]
             return SampleDelivery(pathSuffix: SampleSupport.pathSuffix(source, wrong: false), headers: headers, body: body)

@@ -1,6 +1,6 @@
+import Crypto
 import Foundation
 import HookwayCore
-import Crypto
 import _CryptoExtras
 
 /// Bitso's optional RSA signature: `x-bitso-webhook-event-signature` is base64 RSA PKCS#1 v1.5
@@ -47,9 +47,10 @@ enum BitsoSignature {
         else { return nil }
         let own = key.publicKey.derRepresentation
         let ids = publicKeys.keys.sorted()
-        let keyID = ids.first { id in
-            publicKeys[id].flatMap { try? _RSA.Signing.PublicKey(pemRepresentation: $0) }?.derRepresentation == own
-        } ?? ids.first ?? "dev"
+        let keyID =
+            ids.first { id in
+                publicKeys[id].flatMap { try? _RSA.Signing.PublicKey(pemRepresentation: $0) }?.derRepresentation == own
+            } ?? ids.first ?? "dev"
         return (DigestCoding.base64String(Array(signature.rawRepresentation)), keyID)
     }
 
@@ -80,7 +81,9 @@ enum BitsoSignature {
             } else {
                 switch b {
                 case 0x20, 0x09, 0x0A, 0x0D: continue
-                case UInt8(ascii: "\""): inString = true; out.append(b)
+                case UInt8(ascii: "\""):
+                    inString = true
+                    out.append(b)
                 default: out.append(b)
                 }
             }

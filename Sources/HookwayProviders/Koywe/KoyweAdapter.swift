@@ -1,5 +1,5 @@
-public import HookwayCore
 import Crypto
+public import HookwayCore
 
 /// Koywe order events and its validation callback (seed 003).
 ///
@@ -76,10 +76,13 @@ public struct KoyweAdapter: ProviderAdapter {
             payload = kept
             if !dropped.isEmpty {
                 let names = dropped.prefix(5).map { "\"\(LogSafe.text($0, limit: 32))\"" }.joined(separator: ", ")
-                warnings.append(IntakeWarning(
-                    .unsignedMembersDropped,
-                    "\(dropped.count) member(s) the body signature does not cover dropped from data.payload: \(names)\(dropped.count > 5 ? ", …" : "")",
-                    count: dropped.count))
+                warnings.append(
+                    IntakeWarning(
+                        .unsignedMembersDropped,
+                        "\(dropped.count) member(s) the body signature does not cover dropped from data.payload: \(names)\(dropped.count > 5 ? ", …" : "")",
+                        count: dropped.count
+                    )
+                )
             }
         }
         if let tolerance = source.toleranceSeconds, payload["eventName"] != nil {
@@ -104,13 +107,21 @@ public struct KoyweAdapter: ProviderAdapter {
             guard !event.isEmpty else { throw .malformedPayload("eventName has no name in it") }
             let orderID = Payload.identifier(payload["orderId"])
             let data = EventData(
-                provider: KoyweProvider.name, source: source.name, event: event,
+                provider: KoyweProvider.name,
+                source: source.name,
+                event: event,
                 entity: orderID.map { EntityRef(kind: "order", id: $0) },
-                status: statuses.first(where: { $0.event == event })?.status, payload: payload)
+                status: statuses.first(where: { $0.event == event })?.status,
+                payload: payload
+            )
             let id = orderID.map { "koywe:\($0):\(event)" } ?? EventID.fallback(source: source.name, body: request.body)
             return Event(
-                id: id, data: data, time: RFC3339.eventTime(from: payload["timeStamp"]), authMethod: .signature,
-                receivedAt: request.receivedAt)
+                id: id,
+                data: data,
+                time: RFC3339.eventTime(from: payload["timeStamp"]),
+                authMethod: .signature,
+                receivedAt: request.receivedAt
+            )
         }
         // Koywe's newer API: `{id, type, data}` with the order in `data.orderId`.
         guard payload["type"] != nil else { throw .malformedPayload("required field \"eventName\" (or \"type\") is missing") }
@@ -121,11 +132,15 @@ public struct KoyweAdapter: ProviderAdapter {
         let entityID = Payload.identifier(record["orderId"]) ?? Payload.identifier(record["id"])
         let status = Payload.status(record, "status").map { $0 == "canceled" ? "cancelled" : $0 }
         let data = EventData(
-            provider: KoyweProvider.name, source: source.name, event: event,
+            provider: KoyweProvider.name,
+            source: source.name,
+            event: event,
             entity: entityID.map { EntityRef(kind: first.isEmpty ? "order" : first, id: $0) },
             status: status ?? orderLifecycle.first(where: { $0.event == event })?.status,
-            amount: ExactDecimal.amountText(from: record["amount"]), currency: Payload.string(record, "currency"),
-            payload: payload)
+            amount: ExactDecimal.amountText(from: record["amount"]),
+            currency: Payload.string(record, "currency"),
+            payload: payload
+        )
         let id = Payload.identifier(payload["id"]).map { "koywe:\($0)" } ?? EventID.fallback(source: source.name, body: request.body)
         return Event(id: id, data: data, authMethod: .signature, receivedAt: request.receivedAt)
     }
@@ -138,16 +153,21 @@ public struct KoyweAdapter: ProviderAdapter {
             let body = SampleSupport.json([
                 ("id", .string("evt_" + SampleSupport.hexID("koywe \(event) \(now.millisecondsSinceEpoch)").prefix(24))),
                 ("type", .string(event)), ("createdAt", .string(now.rfc3339)),
-                ("data", .object([
-                    JSONMember("orderId", .string(orderID)), JSONMember("status", .string(entry.status)),
-                    JSONMember("amount", .string("150000")), JSONMember("currency", .string("CLP")),
-                    JSONMember("symbolIn", .string("CLP")), JSONMember("symbolOut", .string("USDC")),
-                ])),
+                (
+                    "data",
+                    .object([
+                        JSONMember("orderId", .string(orderID)), JSONMember("status", .string(entry.status)),
+                        JSONMember("amount", .string("150000")), JSONMember("currency", .string("CLP")),
+                        JSONMember("symbolIn", .string("CLP")), JSONMember("symbolOut", .string("USDC")),
+                    ])
+                ),
             ])
             let mac = MessageAuthentication.hmac(SHA256.self, key: SampleSupport.signingKey(source, tampered: tampered), parts: [body])
             return SampleDelivery(
                 pathSuffix: SampleSupport.pathSuffix(source, wrong: false),
-                headers: [("Content-Type", "application/json"), (Self.header, "sha256=" + DigestCoding.hexString(mac))], body: body)
+                headers: [("Content-Type", "application/json"), (Self.header, "sha256=" + DigestCoding.hexString(mac))],
+                body: body
+            )
         }
         let eventName = event.replacingDots(with: "_")
         guard !eventName.isEmpty else { return nil }
@@ -160,7 +180,10 @@ public struct KoyweAdapter: ProviderAdapter {
         let mac = MessageAuthentication.hmac(SHA256.self, key: SampleSupport.signingKey(source, tampered: tampered), parts: [signed])
         let body = SampleSupport.json(fields + [("signature", .string(DigestCoding.hexString(mac)))])
         return SampleDelivery(
-            pathSuffix: SampleSupport.pathSuffix(source, wrong: false), headers: [("Content-Type", "application/json")], body: body)
+            pathSuffix: SampleSupport.pathSuffix(source, wrong: false),
+            headers: [("Content-Type", "application/json")],
+            body: body
+        )
     }
 }
 

@@ -1,5 +1,5 @@
-public import HookwayCore
 import Foundation
+public import HookwayCore
 
 /// Koywe in routes.json: `validation`, the answer to its pre-trade validation callback.
 public struct KoyweProvider: ProviderDescriptor {

@@ -1,6 +1,6 @@
-public import HookwayCore
 import Crypto
 import Foundation
+public import HookwayCore
 
 /// Any sender following the Standard Webhooks spec (Svix and others).
 ///
@@ -47,7 +47,9 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
         let expected = keys.map { MessageAuthentication.hmac(SHA256.self, key: $0, parts: [signedPrefix, request.body]) }
         var verified = MessageAuthentication.anyMatches(expected, candidates: candidates.v1)
         if !candidates.v1a.isEmpty, !source.standardWebhooks.ed25519PublicKeys.isEmpty {
-            verified = Self.anyEd25519Verifies(candidates.v1a, keys: source.standardWebhooks.ed25519PublicKeys, message: signedPrefix + request.body) || verified
+            verified =
+                Self.anyEd25519Verifies(candidates.v1a, keys: source.standardWebhooks.ed25519PublicKeys, message: signedPrefix + request.body)
+                || verified
         }
         guard verified else {
             throw .invalidSignature("no v1 signature verifies with a configured secret and no v1a signature with a configured public key")
@@ -65,14 +67,26 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
         let kind = field("entityKind")?.stringValue.map { $0.lowercased() } ?? EventNaming.firstSegment(event)
         let status: String? = field("status")?.stringValue.flatMap { $0.isEmpty ? nil : $0.lowercased() }
         let data = EventData(
-            provider: StandardWebhooksProvider.name, source: source.name, event: event,
+            provider: StandardWebhooksProvider.name,
+            source: source.name,
+            event: event,
             entity: Payload.identifier(field("entityId")).map { EntityRef(kind: kind, id: $0) },
-            status: status, amount: ExactDecimal.amountText(from: field("amount")),
-            currency: field("currency")?.stringValue, reference: field("reference")?.stringValue, payload: payload)
+            status: status,
+            amount: ExactDecimal.amountText(from: field("amount")),
+            currency: field("currency")?.stringValue,
+            reference: field("reference")?.stringValue,
+            payload: payload
+        )
         // webhook-id is the sender's own message id, kept across its retries.
-        return .event(Event(
-            id: messageID, data: data, time: RFC3339.eventTime(from: field("time")), authMethod: .signature,
-            receivedAt: request.receivedAt))
+        return .event(
+            Event(
+                id: messageID,
+                data: data,
+                time: RFC3339.eventTime(from: field("time")),
+                authMethod: .signature,
+                receivedAt: request.receivedAt
+            )
+        )
     }
 
     /// `webhook-<name>`, else `svix-<name>`.
@@ -176,7 +190,9 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
             headers: [
                 ("Content-Type", "application/json"), ("webhook-id", messageID), ("webhook-timestamp", timestamp),
                 ("webhook-signature", entries.joined(separator: " ")),
-            ], body: body)
+            ],
+            body: body
+        )
     }
 }
 

@@ -90,7 +90,10 @@ enum MessageAuthentication {
     /// True when `expected` equals the HMAC of `parts` under any of `keys`. Every key is tried
     /// (no early exit) so timing does not reveal which one matched.
     static func anyKeyVerifies<H: HashFunction>(
-        _ hash: H.Type, keys: [[UInt8]], parts: [[UInt8]], expected: [UInt8]
+        _ hash: H.Type,
+        keys: [[UInt8]],
+        parts: [[UInt8]],
+        expected: [UInt8]
     ) -> Bool {
         var matched = false
         for key in keys where DigestCoding.constantTimeEquals(hmac(hash, key: key, parts: parts), expected) {

@@ -1,5 +1,5 @@
-import HookwayCore
 import Crypto
+import HookwayCore
 
 /// Parsing and field access shared by the adapters. Parsing happens only after
 /// authentication, so a 400 never tells an unauthenticated sender anything.

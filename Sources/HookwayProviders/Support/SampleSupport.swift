@@ -1,5 +1,5 @@
-import HookwayCore
 import Crypto
+import HookwayCore
 
 /// Building blocks for ``ProviderAdapter/sample(event:source:now:tampered:)``.
 enum SampleSupport {

@@ -24,7 +24,10 @@ public struct WebhookIntake: Sendable {
     /// Checks and handles one request for `source`, reporting in `warnings` what was left out
     /// of the event.
     public func process(
-        _ request: WebhookRequest, source: SourceConfig, limits: Limits, warnings: inout [IntakeWarning]
+        _ request: WebhookRequest,
+        source: SourceConfig,
+        limits: Limits,
+        warnings: inout [IntakeWarning]
     ) throws(WebhookError) -> AdapterOutcome {
         var ipChecked = false
         if !source.allowFrom.isEmpty {
@@ -59,8 +62,12 @@ public struct WebhookIntake: Sendable {
             if digits > limits.maxAmountDigits {
                 event.data.amount = nil
                 event.data.amountSource = nil
-                warnings.append(IntakeWarning(
-                    .amountTooLong, "the amount has \(digits) significant digits (limits.maxAmountDigits is \(limits.maxAmountDigits)); data.amount left out"))
+                warnings.append(
+                    IntakeWarning(
+                        .amountTooLong,
+                        "the amount has \(digits) significant digits (limits.maxAmountDigits is \(limits.maxAmountDigits)); data.amount left out"
+                    )
+                )
             }
         }
         return .event(event)

@@ -21,8 +21,13 @@ public struct WebhookRequest: Sendable {
     public var receivedAt: Timestamp
 
     public init(
-        method: String = "POST", target: String, headers: [(name: String, value: String)], body: [UInt8],
-        peer: IPAddress? = nil, urlToken: String? = nil, receivedAt: Timestamp = .now()
+        method: String = "POST",
+        target: String,
+        headers: [(name: String, value: String)],
+        body: [UInt8],
+        peer: IPAddress? = nil,
+        urlToken: String? = nil,
+        receivedAt: Timestamp = .now()
     ) {
         self.method = method
         self.target = target
@@ -84,7 +89,8 @@ public struct SampleDelivery: Sendable {
 }
 
 func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
-    let x = a.utf8, y = b.utf8
+    let x = a.utf8
+    let y = b.utf8
     guard x.count == y.count else { return false }
     for (p, q) in zip(x, y) where lowerASCII(p) != lowerASCII(q) { return false }
     return true
@@ -95,7 +101,8 @@ func asciiCaseInsensitiveEquals(_ a: String, _ b: String) -> Bool {
 /// Strips HTTP optional whitespace (space, tab) around a header value.
 func trimmedOWS(_ s: String) -> String {
     let bytes = Array(s.utf8)
-    var start = 0, end = bytes.count
+    var start = 0
+    var end = bytes.count
     while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
     while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 { end -= 1 }
     if start == 0, end == bytes.count { return s }

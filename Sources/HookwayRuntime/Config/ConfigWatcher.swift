@@ -2,8 +2,8 @@ import Foundation
 public import HookwayCore
 public import Logging
 import Metrics
-public import ServiceLifecycle
 import NIOConcurrencyHelpers
+public import ServiceLifecycle
 import UnixSignals
 
 /// Reloads routes.json when it or a file its `file:` references read changes (a rotated
@@ -23,7 +23,11 @@ public struct ConfigWatcher: Service {
     /// `watching` are the referenced files of the config the caller started with
     /// (`RoutesConfig.referencedFiles`).
     public init(
-        path: String, schema: RoutesSchema = .hookway, watching files: [String] = [], interval: Duration = .seconds(1), logger: Logger,
+        path: String,
+        schema: RoutesSchema = .hookway,
+        watching files: [String] = [],
+        interval: Duration = .seconds(1),
+        logger: Logger,
         apply: @escaping @Sendable (RoutesConfig) -> Void
     ) {
         referencedFiles.withLockedValue { $0 = files }
@@ -59,7 +63,9 @@ public struct ConfigWatcher: Service {
         guard stat(path, &info) == 0 else { return Fingerprint() }
         return Fingerprint(
             modifiedNanoseconds: Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec),
-            size: Int(info.st_size), inode: UInt(info.st_ino))
+            size: Int(info.st_size),
+            inode: UInt(info.st_ino)
+        )
     }
 
     public func run() async throws {

@@ -17,7 +17,9 @@ struct JSONLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        let level = event.level, message = event.message, explicit = event.metadata
+        let level = event.level
+        let message = event.message
+        let explicit = event.metadata
         var members: [JSONMember] = [
             JSONMember("ts", .string(Timestamp.now().rfc3339)),
             JSONMember("level", .string(level.rawValue)),

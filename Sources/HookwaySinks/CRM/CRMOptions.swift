@@ -1,5 +1,5 @@
-public import HookwayCore
 import Foundation
+public import HookwayCore
 
 /// Options of a `crm` sink: one HTTP request per event, built from templates.
 ///
@@ -87,14 +87,21 @@ public struct CRMOptions: Sendable {
     /// Header names whose value is a credential: a literal there is a literal secret.
     static func isCredentialHeader(_ name: String) -> Bool {
         let n = name.lowercased()
-        return n == "authorization" || n == "proxy-authorization" || n == "cookie" || ["token", "key", "secret", "password"].contains { n.contains($0) }
+        return n == "authorization" || n == "proxy-authorization" || n == "cookie"
+            || ["token", "key", "secret", "password"].contains { n.contains($0) }
     }
 }
 
 extension ConfigReader {
     mutating func crmOptions(_ value: JSONValue, at path: String) -> CRMOptions {
         var options = CRMOptions(
-            url: FieldTemplate("")!, method: "POST", headers: [], secrets: [:], body: .event, timeoutMs: 10_000, successStatus: nil
+            url: FieldTemplate("")!,
+            method: "POST",
+            headers: [],
+            secrets: [:],
+            body: .event,
+            timeoutMs: 10_000,
+            successStatus: nil
         )
         if let v = value["url"] {
             if let t = templateWithSecrets(v, at: "\(path).url", into: &options.secrets) {

@@ -16,7 +16,11 @@ public struct CRMSink: Sink {
 
     /// Parses the options (resolving `{env:…}` references) and starts the HTTP client; a
     /// problem is a permanent ``SinkError`` naming the option's JSON path.
-    public static func make(_ config: SinkConfig, environment: [String: String]? = nil, logger: Logger = Logger(label: "hookway.sink.crm")) throws(SinkError) -> CRMSink {
+    public static func make(
+        _ config: SinkConfig,
+        environment: [String: String]? = nil,
+        logger: Logger = Logger(label: "hookway.sink.crm")
+    ) throws(SinkError) -> CRMSink {
         let (options, problems) = CRMOptions.parse(config, environment: environment)
         guard let options else {
             throw .permanent(.sinkConfigInvalid, problems.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))
@@ -116,11 +120,14 @@ public struct CRMSink: Sink {
     /// that starts the template (a whole URL taken from the event or a secret).
     func renderURL(_ event: Event) -> String {
         let leading = options.url.text.hasPrefix("{") ? options.url.references.first : nil
-        return options.url.render(event, resolve: { reference in
-            if let secret = options.secrets[reference] { return secret.stringValue }
-            guard let value = FieldTemplate.value(reference, in: event)?.scalarText else { return nil }
-            return reference == leading ? value : Self.percentEncoded(value)
-        })
+        return options.url.render(
+            event,
+            resolve: { reference in
+                if let secret = options.secrets[reference] { return secret.stringValue }
+                guard let value = FieldTemplate.value(reference, in: event)?.scalarText else { return nil }
+                return reference == leading ? value : Self.percentEncoded(value)
+            }
+        )
     }
 
     static func percentEncoded(_ s: String) -> String { SecretScrubber.percentEncoded(s, keepSlash: false) }

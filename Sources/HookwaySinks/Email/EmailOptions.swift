@@ -1,5 +1,5 @@
-public import HookwayCore
 import Foundation
+public import HookwayCore
 
 /// Options of an `email` sink: where mail goes (an SMTP server or an outbox directory) and the
 /// Mustache templates that make a message from a CloudEvent.
@@ -89,7 +89,15 @@ extension ConfigReader {
     mutating func emailOptions(_ value: JSONValue, at path: String, baseDirectory: String) -> EmailOptions {
         func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : "\(baseDirectory)/\(p)" }
         var options = EmailOptions(
-            smtp: nil, outbox: nil, from: "", to: [], cc: [], subject: "", text: nil, html: nil, strict: false,
+            smtp: nil,
+            outbox: nil,
+            from: "",
+            to: [],
+            cc: [],
+            subject: "",
+            text: nil,
+            html: nil,
+            strict: false,
             sentLog: absolute("var/email-sent.sqlite")
         )
         if let v = value["outbox"], let s = nonEmptyString(v, at: "\(path).outbox") { options.outbox = absolute(s) }
@@ -136,7 +144,10 @@ extension ConfigReader {
             if let mode = EmailOptions.TLSMode(rawValue: s) {
                 tls = mode
             } else {
-                error("\(path).tls", "expected one of \(EmailOptions.TLSMode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), found \"\(s)\"")
+                error(
+                    "\(path).tls",
+                    "expected one of \(EmailOptions.TLSMode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")), found \"\(s)\""
+                )
             }
         }
         var server = EmailOptions.SMTPServer(host: "", tls: tls)
@@ -183,7 +194,10 @@ extension ConfigReader {
         for (i, s) in list.enumerated() {
             let p = value.stringValue != nil ? path : "\(path)[\(i)]"
             guard let t = mustacheTemplate(Self.singleBracesAsMustache(.string(s)), at: p) else { continue }
-            if t.isEmpty { error(p, "must not be empty"); continue }
+            if t.isEmpty {
+                error(p, "must not be empty")
+                continue
+            }
             addressCheck(t, at: p)
             out.append(t)
         }
@@ -195,11 +209,15 @@ extension ConfigReader {
         guard !text.contains("{{") else { return }
         for part in text.split(separator: ",") {
             let address = String(part).trimmingCharacters(in: .whitespacesAndNewlines)
-            let spec = address.firstIndex(of: "<").flatMap { open in address[open...].firstIndex(of: ">").map { String(address[address.index(after: open)..<$0]) } } ?? address
+            let spec =
+                address.firstIndex(of: "<").flatMap { open in
+                    address[open...].firstIndex(of: ">").map { String(address[address.index(after: open)..<$0]) }
+                } ?? address
             if !spec.contains("@") || spec.contains(" ") || spec.hasPrefix("@") || spec.hasSuffix("@") {
                 var message = "\"\(address)\" is not an email address"
                 if address.contains("{") {
-                    message += "; an address from the event is \"{data.payload.…}\" (or Mustache \"{{data.payload.…}}\") with a CloudEvent path: id, type, subject, source, time, data.…"
+                    message +=
+                        "; an address from the event is \"{data.payload.…}\" (or Mustache \"{{data.payload.…}}\") with a CloudEvent path: id, type, subject, source, time, data.…"
                 }
                 error(path, message)
             }
@@ -223,15 +241,22 @@ extension ConfigReader {
             let afterOpen = rest.index(after: open)
             if afterOpen < rest.endIndex, rest[afterOpen] == "{" {
                 // Already Mustache: copy through its closing braces.
-                guard let close = rest[afterOpen...].range(of: "}}") else { out += rest[open...]; return .string(out) }
+                guard let close = rest[afterOpen...].range(of: "}}") else {
+                    out += rest[open...]
+                    return .string(out)
+                }
                 out += rest[open..<close.upperBound]
                 rest = rest[close.upperBound...]
                 continue
             }
-            guard let close = rest[afterOpen...].firstIndex(of: "}") else { out += rest[open...]; return .string(out) }
+            guard let close = rest[afterOpen...].firstIndex(of: "}") else {
+                out += rest[open...]
+                return .string(out)
+            }
             let path = rest[afterOpen..<close]
             let root = path.split(separator: ".", maxSplits: 1).first ?? ""
-            let isPath = !path.isEmpty && eventPathRoots.contains(root)
+            let isPath =
+                !path.isEmpty && eventPathRoots.contains(root)
                 && path.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-" }
             out += isPath ? "{{\(path)}}" : String(rest[open...close])
             rest = rest[rest.index(after: close)...]

@@ -12,14 +12,16 @@ struct EmailSentLog: Sendable {
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
             database = try SQLiteDatabase(path: path)
-            try database.execute("""
+            try database.execute(
+                """
                 CREATE TABLE IF NOT EXISTS email_sent (
                     event_id TEXT PRIMARY KEY,
                     message_id TEXT NOT NULL,
                     recipients TEXT NOT NULL,
                     sent_at TEXT NOT NULL
                 )
-                """)
+                """
+            )
         } catch {
             throw .permanent(.storageFailed, "cannot open the email sent-log \(path): \(error)")
         }

@@ -24,7 +24,11 @@ public struct EmailSink: Sink {
 
     /// Parses the options, compiles the templates and opens the sent-log; a problem is a
     /// permanent ``SinkError`` naming the option's JSON path.
-    public static func make(_ config: SinkConfig, environment: [String: String]? = nil, logger: Logger = Logger(label: "hookway.sink.email")) throws(SinkError) -> EmailSink {
+    public static func make(
+        _ config: SinkConfig,
+        environment: [String: String]? = nil,
+        logger: Logger = Logger(label: "hookway.sink.email")
+    ) throws(SinkError) -> EmailSink {
         let (options, problems) = EmailOptions.parse(config, environment: environment)
         guard let options else {
             throw .permanent(.sinkConfigInvalid, problems.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))
@@ -62,9 +66,12 @@ public struct EmailSink: Sink {
             } catch {
                 throw error.isPermanent ? .permanent(.destinationRejected, "\(error)") : .transient(.destinationUnavailable, "\(error)")
             }
-            logger.info("message sent", metadata: [
-                "event.id": "\(event.id)", "message.id": "\(message.messageID)", "recipients": "\(message.recipients.count)",
-            ])
+            logger.info(
+                "message sent",
+                metadata: [
+                    "event.id": "\(event.id)", "message.id": "\(message.messageID)", "recipients": "\(message.recipients.count)",
+                ]
+            )
         }
         do {
             try await sentLog.record(eventID: event.id, messageID: message.messageID, recipients: message.recipients)

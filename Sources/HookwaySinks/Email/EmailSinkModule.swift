@@ -9,7 +9,9 @@ extension SinkKind {
 /// The `email` kind in routes.json.
 public struct EmailSinkModule: SinkModule {
     public let kind = SinkKind.email
-    public let optionKeys: Set<String> = ["smtp", "from", "to", "cc", "subject", "body", "html", "bodyFile", "htmlFile", "outbox", "strict", "sentLog"]
+    public let optionKeys: Set<String> = [
+        "smtp", "from", "to", "cc", "subject", "body", "html", "bodyFile", "htmlFile", "outbox", "strict", "sentLog",
+    ]
 
     public init() {}
 

@@ -46,7 +46,11 @@ struct EmailTemplates: Sendable {
     static func compile(_ source: String, name: String, html: Bool) throws(SinkError) -> Compiled {
         do {
             let template = try MustacheTemplate(string: html ? source : "{{% CONTENT_TYPE: TEXT}}" + source)
-            return Compiled(source: source, template: template, variables: MustacheCheck.topLevelVariables(of: try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + source)))
+            return Compiled(
+                source: source,
+                template: template,
+                variables: MustacheCheck.topLevelVariables(of: try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + source))
+            )
         } catch {
             throw .permanent(.sinkConfigInvalid, "email template \(name) does not compile: \(error)")
         }
@@ -62,13 +66,21 @@ struct EmailTemplates: Sendable {
                 }
             }
             if !missing.isEmpty {
-                throw .permanent(.eventUnusable, "strict email template references missing field(s) \(missing.joined(separator: ", ")) in event \(event.id)")
+                throw .permanent(
+                    .eventUnusable,
+                    "strict email template references missing field(s) \(missing.joined(separator: ", ")) in event \(event.id)"
+                )
             }
         }
         let context = Self.mustacheValue(json) ?? [String: Any]()
         func r(_ c: Compiled) -> String { c.template.render(context) }
         return Rendered(
-            from: r(from), to: to.map(r), cc: cc.map(r), subject: r(subject), text: text.map(r), html: html.map(r)
+            from: r(from),
+            to: to.map(r),
+            cc: cc.map(r),
+            subject: r(subject),
+            text: text.map(r),
+            html: html.map(r)
         )
     }
 

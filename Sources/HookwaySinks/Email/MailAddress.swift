@@ -27,11 +27,22 @@ struct MailAddress: Sendable, Hashable {
         var angle = false
         for c in text {
             switch c {
-            case "\"": quoted.toggle(); current.append(c)
-            case "<" where !quoted: angle = true; current.append(c)
-            case ">" where !quoted: angle = false; current.append(c)
+            case "\"":
+                quoted.toggle()
+                current.append(c)
+            case "<" where !quoted:
+                angle = true
+                current.append(c)
+            case ">" where !quoted:
+                angle = false
+                current.append(c)
             case ",", ";":
-                if quoted || angle { current.append(c) } else { parts.append(current); current = "" }
+                if quoted || angle {
+                    current.append(c)
+                } else {
+                    parts.append(current)
+                    current = ""
+                }
             default: current.append(c)
             }
         }

@@ -133,7 +133,9 @@ actor SMTPClient {
             var extensions = try await hello(on: channel)
             if server.tls == .starttls {
                 guard extensions.contains("STARTTLS"), let tlsContext else {
-                    throw SMTPClientError(.unsupported("\(server.host) does not offer STARTTLS; refusing to send in clear text (set smtp.tls to \"none\" to allow it)"))
+                    throw SMTPClientError(
+                        .unsupported("\(server.host) does not offer STARTTLS; refusing to send in clear text (set smtp.tls to \"none\" to allow it)")
+                    )
                 }
                 try await expect(command("STARTTLS", on: channel), 220, "STARTTLS")
                 try await channel.eventLoop.submit {
@@ -165,7 +167,9 @@ actor SMTPClient {
     }
 
     private func authenticate(username: Secret, password: Secret, extensions: [String], on channel: any Channel) async throws {
-        let mechanisms = Set(extensions.filter { $0.hasPrefix("AUTH ") || $0.hasPrefix("AUTH=") }.flatMap { $0.dropFirst(5).split(separator: " ").map(String.init) })
+        let mechanisms = Set(
+            extensions.filter { $0.hasPrefix("AUTH ") || $0.hasPrefix("AUTH=") }.flatMap { $0.dropFirst(5).split(separator: " ").map(String.init) }
+        )
         if mechanisms.contains("PLAIN") {
             let token = MIMEEncoding.base64([0] + username.bytes + [0] + password.bytes)
             try await expect(command("AUTH PLAIN \(token)", name: "AUTH PLAIN", on: channel), 235, "AUTH PLAIN")
@@ -174,7 +178,9 @@ actor SMTPClient {
             try await expect(command(MIMEEncoding.base64(username.bytes), name: "AUTH LOGIN username", on: channel), 334, "AUTH LOGIN username")
             try await expect(command(MIMEEncoding.base64(password.bytes), name: "AUTH LOGIN password", on: channel), 235, "AUTH LOGIN password")
         } else {
-            throw SMTPClientError(.unsupported("\(server.host) offers no AUTH mechanism Hookway speaks (PLAIN, LOGIN); it offers \(mechanisms.sorted())"))
+            throw SMTPClientError(
+                .unsupported("\(server.host) offers no AUTH mechanism Hookway speaks (PLAIN, LOGIN); it offers \(mechanisms.sorted())")
+            )
         }
     }
 

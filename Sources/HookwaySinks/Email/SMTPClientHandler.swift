@@ -47,7 +47,10 @@ final class SMTPClientHandler: ChannelDuplexHandler {
         let reply = unwrapInboundIn(data)
         guard let head = waiting.popFirst() else {
             // 421 "closing" can arrive unasked; anything else unasked is a broken server.
-            failAll(SMTPClientError(reply.code == 421 ? .reply(reply, command: "(idle)") : .protocolViolation("unexpected reply \(reply)")), context: context)
+            failAll(
+                SMTPClientError(reply.code == 421 ? .reply(reply, command: "(idle)") : .protocolViolation("unexpected reply \(reply)")),
+                context: context
+            )
             context.close(promise: nil)
             return
         }
@@ -58,7 +61,8 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        let failure = (error as? SMTPClientError) ?? SMTPClientError(error is NIOSSLError || error is BoringSSLError ? .tls("\(error)") : .io("\(error)"))
+        let failure =
+            (error as? SMTPClientError) ?? SMTPClientError(error is NIOSSLError || error is BoringSSLError ? .tls("\(error)") : .io("\(error)"))
         failAll(failure, context: context)
         context.close(promise: nil)
     }

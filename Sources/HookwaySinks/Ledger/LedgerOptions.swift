@@ -1,4 +1,5 @@
 public import HookwayCore
+
 /// Options of an `accounting` sink: where the ledger lives and how events become postings.
 ///
 /// ```json
@@ -79,7 +80,10 @@ extension ConfigReader {
             } else if let reference = SecretReference(s) {
                 options.database = .reference(reference)
             } else {
-                error("\(path).database", "expected \"sqlite:PATH\", \"postgres://…\" or an env:NAME / file:PATH holding one, found \"\(s.hasPrefix("postgres") ? "postgres…" : s)\"")
+                error(
+                    "\(path).database",
+                    "expected \"sqlite:PATH\", \"postgres://…\" or an env:NAME / file:PATH holding one, found \"\(s.hasPrefix("postgres") ? "postgres…" : s)\""
+                )
             }
         }
         if let v = value["batchSize"], let n = integer(v, at: "\(path).batchSize", min: 1, max: 10_000) { options.batchSize = n }
@@ -88,7 +92,9 @@ extension ConfigReader {
             if case .array(let items) = v {
                 for (i, item) in items.enumerated() {
                     let p = "\(path).postings[\(i)]"
-                    guard object(item, at: p, allowed: ["match", "debit", "credit", "amountField", "currencyField", "allowNegative"]) != nil else { continue }
+                    guard object(item, at: p, allowed: ["match", "debit", "credit", "amountField", "currencyField", "allowNegative"]) != nil else {
+                        continue
+                    }
                     let match = item["match"].map { matchRule($0, at: "\(p).match") } ?? MatchRule()
                     let debit = item["debit"].flatMap { fieldTemplate($0, at: "\(p).debit") }
                     let credit = item["credit"].flatMap { fieldTemplate($0, at: "\(p).credit") }
@@ -98,9 +104,16 @@ extension ConfigReader {
                     let currencyField = item["currencyField"].flatMap { nonEmptyString($0, at: "\(p).currencyField") } ?? defaultCurrencyField
                     let allowNegative = item["allowNegative"].flatMap { bool($0, at: "\(p).allowNegative") } ?? false
                     if let debit, let credit {
-                        options.postings.append(.init(
-                            match: match, debit: debit, credit: credit, amountField: amountField, currencyField: currencyField,
-                            allowNegative: allowNegative))
+                        options.postings.append(
+                            .init(
+                                match: match,
+                                debit: debit,
+                                credit: credit,
+                                amountField: amountField,
+                                currencyField: currencyField,
+                                allowNegative: allowNegative
+                            )
+                        )
                     }
                 }
             } else {

@@ -20,7 +20,10 @@ public struct LedgerSink: Sink {
     public static func make(_ config: SinkConfig, logger: Logger = Logger(label: "hookway.ledger"), readOnly: Bool = false) throws -> LedgerSink {
         let (options, problems) = LedgerOptions.parse(config)
         guard let options else { throw SinkError.permanent(.sinkConfigInvalid, problems.map(\.description).joined(separator: "; ")) }
-        return LedgerSink(options: options, store: try openStore(options.database, baseDirectory: config.baseDirectory, logger: logger, readOnly: readOnly))
+        return LedgerSink(
+            options: options,
+            store: try openStore(options.database, baseDirectory: config.baseDirectory, logger: logger, readOnly: readOnly)
+        )
     }
 
     static func openStore(_ database: LedgerOptions.Database, baseDirectory: String, logger: Logger, readOnly: Bool) throws -> any LedgerStore {
@@ -42,7 +45,10 @@ public struct LedgerSink: Sink {
             }
             guard let text, !text.isEmpty else { throw LedgerStoreError("the ledger database \(reference.text) is not set", code: .ledgerURLInvalid) }
             guard let resolved = LedgerOptions.Database.parse(text, baseDirectory: baseDirectory) else {
-                throw LedgerStoreError("the ledger database \(reference.text) holds neither sqlite:PATH nor a postgres:// URL", code: .ledgerURLInvalid)
+                throw LedgerStoreError(
+                    "the ledger database \(reference.text) holds neither sqlite:PATH nor a postgres:// URL",
+                    code: .ledgerURLInvalid
+                )
             }
             return try openStore(resolved, baseDirectory: baseDirectory, logger: logger, readOnly: readOnly)
         }
@@ -61,15 +67,22 @@ public struct LedgerSink: Sink {
         guard let rule = options.postings.first(where: { $0.match.matches(event) }) else { return nil }
         guard let amountText = event.field(atPath: rule.amountField)?.scalarText, let amount = ExactDecimal(amountText) else {
             let found = event.field(atPath: rule.amountField)?.jsonText ?? "none"
-            throw .permanent(.eventUnusable, "posting rule needs a decimal at \(rule.amountField); event \(event.id) has \(LogSafe.text(found, limit: 64))")
+            throw .permanent(
+                .eventUnusable,
+                "posting rule needs a decimal at \(rule.amountField); event \(event.id) has \(LogSafe.text(found, limit: 64))"
+            )
         }
         guard amount.significantDigitCount <= options.maxAmountDigits else {
             throw .permanent(
-                .eventUnusable, "amount at \(rule.amountField) has \(amount.significantDigitCount) significant digits (maxAmountDigits is \(options.maxAmountDigits)); event \(event.id)")
+                .eventUnusable,
+                "amount at \(rule.amountField) has \(amount.significantDigitCount) significant digits (maxAmountDigits is \(options.maxAmountDigits)); event \(event.id)"
+            )
         }
         guard amount.isPositive || rule.allowNegative else {
             throw .permanent(
-                .eventUnusable, "amount \(LogSafe.text(amount.plainText, limit: 48)) at \(rule.amountField) is not positive; undo a booking with a reversal rule, or set \"allowNegative\": true on the posting (event \(event.id))")
+                .eventUnusable,
+                "amount \(LogSafe.text(amount.plainText, limit: 48)) at \(rule.amountField) is not positive; undo a booking with a reversal rule, or set \"allowNegative\": true on the posting (event \(event.id))"
+            )
         }
         guard let currency = event.field(atPath: rule.currencyField)?.scalarText ?? options.defaultCurrency, !currency.isEmpty else {
             throw .permanent(.eventUnusable, "no currency at \(rule.currencyField) and no defaultCurrency for event \(event.id)")

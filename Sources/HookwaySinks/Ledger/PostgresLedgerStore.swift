@@ -101,7 +101,8 @@ public final class PostgresLedgerStore: LedgerStore {
         try await client.withConnection { connection in
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-                logger: logger)
+                logger: logger
+            )
             for (index, statements) in Self.migrations.enumerated() {
                 let version = index + 1
                 try await connection.withTransaction(logger: logger) { connection in
@@ -140,10 +141,20 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     /// Books consecutive plain requests with three statements.
-    static func bookRun(_ run: [Int], of requests: [BookingRequest], into outcomes: inout [BookingOutcome?], connection: PostgresConnection, logger: Logger) async throws {
+    static func bookRun(
+        _ run: [Int],
+        of requests: [BookingRequest],
+        into outcomes: inout [BookingOutcome?],
+        connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
         guard !run.isEmpty else { return }
         var seen = Set<String>()
-        var ids: [String] = [], types: [String] = [], subjects: [String] = [], hasSubject: [Bool] = [], kinds: [String] = []
+        var ids: [String] = []
+        var types: [String] = []
+        var subjects: [String] = []
+        var hasSubject: [Bool] = []
+        var kinds: [String] = []
         for index in run {
             let request = requests[index]
             // A second delivery of an id within the batch: already booked by the first.
@@ -165,11 +176,16 @@ public final class PostgresLedgerStore: LedgerStore {
             ORDER BY n
             ON CONFLICT (event_id) DO NOTHING
             RETURNING event_id
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         var inserted = Set<String>()
         for try await id in insertedRows.decode(String.self) { inserted.insert(id) }
 
-        var entryIDs: [String] = [], accounts: [String] = [], currencies: [String] = [], amounts: [String] = []
+        var entryIDs: [String] = []
+        var accounts: [String] = []
+        var currencies: [String] = []
+        var amounts: [String] = []
         for index in run where outcomes[index] == nil {
             let request = requests[index]
             guard inserted.contains(request.eventID) else {
@@ -190,14 +206,23 @@ public final class PostgresLedgerStore: LedgerStore {
 
     /// Appends journal lines and moves the balances by their sums (accounts in a fixed order so
     /// two writers lock balance rows in the same order and cannot deadlock).
-    static func insertEntries(ids: [String], accounts: [String], currencies: [String], amounts: [String], connection: PostgresConnection, logger: Logger) async throws {
+    static func insertEntries(
+        ids: [String],
+        accounts: [String],
+        currencies: [String],
+        amounts: [String],
+        connection: PostgresConnection,
+        logger: Logger
+    ) async throws {
         try await connection.query(
             """
             INSERT INTO ledger_entries (event_id, account, currency, amount)
             SELECT e, a, c, x::numeric
             FROM unnest(\(ids)::text[], \(accounts)::text[], \(currencies)::text[], \(amounts)::text[]) WITH ORDINALITY AS u(e, a, c, x, n)
             ORDER BY n
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         try await connection.query(
             """
             INSERT INTO ledger_balances (account, currency, balance)
@@ -206,7 +231,9 @@ public final class PostgresLedgerStore: LedgerStore {
             GROUP BY a, c
             ORDER BY a, c
             ON CONFLICT (account, currency) DO UPDATE SET balance = ledger_balances.balance + excluded.balance
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 
     /// Books one reversal: the latest unreversed booking of the subject whose type matches.
@@ -218,7 +245,9 @@ public final class PostgresLedgerStore: LedgerStore {
             WHERE t.subject IS NOT DISTINCT FROM \(request.subject) AND t.kind = 'booking'
               AND NOT EXISTS (SELECT 1 FROM ledger_transactions r WHERE r.kind = 'reversal' AND r.reverses = t.event_id)
             ORDER BY t.seq DESC
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         var original: String?
         for try await (id, type) in candidates.decode((String, String).self) where original == nil && types.contains(where: { $0.matches(type) }) {
             original = id
@@ -226,7 +255,9 @@ public final class PostgresLedgerStore: LedgerStore {
         var lines: [(String, String, String)] = []
         if let original {
             let rows = try await connection.query(
-                "SELECT account, currency, (-amount)::text FROM ledger_entries WHERE event_id = \(original) ORDER BY id", logger: logger)
+                "SELECT account, currency, (-amount)::text FROM ledger_entries WHERE event_id = \(original) ORDER BY id",
+                logger: logger
+            )
             for try await line in rows.decode((String, String, String).self) { lines.append(line) }
         }
         let inserted = try await connection.query(
@@ -235,15 +266,22 @@ public final class PostgresLedgerStore: LedgerStore {
             VALUES (\(request.eventID), \(request.type), \(request.subject), \(original == nil ? "skipped" : "reversal"), \(original))
             ON CONFLICT (event_id) DO NOTHING
             RETURNING event_id
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         var booked = false
         for try await _ in inserted { booked = true }
         guard booked else { return .alreadyBooked }
         guard original != nil else { return .nothingToReverse }
         if !lines.isEmpty {
             try await insertEntries(
-                ids: lines.map { _ in request.eventID }, accounts: lines.map(\.0), currencies: lines.map(\.1), amounts: lines.map(\.2),
-                connection: connection, logger: logger)
+                ids: lines.map { _ in request.eventID },
+                accounts: lines.map(\.0),
+                currencies: lines.map(\.1),
+                amounts: lines.map(\.2),
+                connection: connection,
+                logger: logger
+            )
         }
         return .booked
     }

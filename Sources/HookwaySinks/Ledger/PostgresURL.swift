@@ -27,7 +27,10 @@ struct PostgresURL: Sendable, CustomStringConvertible {
         database = path.isEmpty ? nil : path
         sslMode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
         guard ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"].contains(sslMode) else {
-            throw LedgerStoreError("the ledger database URL has sslmode=\(sslMode); expected disable, prefer, require, verify-ca or verify-full", code: .ledgerURLInvalid)
+            throw LedgerStoreError(
+                "the ledger database URL has sslmode=\(sslMode); expected disable, prefer, require, verify-ca or verify-full",
+                code: .ledgerURLInvalid
+            )
         }
     }
 

@@ -98,8 +98,11 @@ public final class SQLiteLedgerStore: LedgerStore {
                 }
                 try c.query(
                     "INSERT OR IGNORE INTO ledger_transactions (event_id, event_type, subject, kind, reverses, booked_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    [.text(request.eventID), .text(request.type), request.subject.map { .text($0) } ?? .null, .text(kind),
-                     reverses.map { .text($0) } ?? .null, .text(now)])
+                    [
+                        .text(request.eventID), .text(request.type), request.subject.map { .text($0) } ?? .null, .text(kind),
+                        reverses.map { .text($0) } ?? .null, .text(now),
+                    ]
+                )
                 if c.changes == 0 {
                     outcomes.append(.alreadyBooked)
                     continue
@@ -107,7 +110,8 @@ public final class SQLiteLedgerStore: LedgerStore {
                 for line in lines {
                     try c.query(
                         "INSERT INTO ledger_entries (event_id, account, currency, amount) VALUES (?, ?, ?, ?)",
-                        [.text(request.eventID), .text(line.account), .text(line.currency), .text(line.amount.plainText)])
+                        [.text(request.eventID), .text(line.account), .text(line.currency), .text(line.amount.plainText)]
+                    )
                     let key = BalanceKey(account: line.account, currency: line.currency)
                     deltas[key] = (deltas[key] ?? .zero) + line.amount
                 }
@@ -118,11 +122,15 @@ public final class SQLiteLedgerStore: LedgerStore {
                 }
             }
             for (key, delta) in deltas.sorted(by: { ($0.key.account, $0.key.currency) < ($1.key.account, $1.key.currency) }) {
-                let current = try c.query("SELECT balance FROM ledger_balances WHERE account = ? AND currency = ?", [.text(key.account), .text(key.currency)])
+                let current = try c.query(
+                    "SELECT balance FROM ledger_balances WHERE account = ? AND currency = ?",
+                    [.text(key.account), .text(key.currency)]
+                )
                 let balance = (current.first?[0].text.flatMap(ExactDecimal.init) ?? .zero) + delta
                 try c.query(
                     "INSERT INTO ledger_balances (account, currency, balance) VALUES (?, ?, ?) ON CONFLICT(account, currency) DO UPDATE SET balance = excluded.balance",
-                    [.text(key.account), .text(key.currency), .text(balance.plainText)])
+                    [.text(key.account), .text(key.currency), .text(balance.plainText)]
+                )
             }
             return outcomes
         }
@@ -137,9 +145,11 @@ public final class SQLiteLedgerStore: LedgerStore {
             WHERE t.subject IS ? AND t.kind = 'booking'
               AND NOT EXISTS (SELECT 1 FROM ledger_transactions r WHERE r.kind = 'reversal' AND r.reverses = t.event_id)
             ORDER BY t.rowid DESC
-            """, [subject.map { .text($0) } ?? .null])
+            """,
+            [subject.map { .text($0) } ?? .null]
+        )
         guard let match = candidates.first(where: { row in row[1].text.map { t in types.contains { $0.matches(t) } } ?? false }),
-              let original = match[0].text
+            let original = match[0].text
         else { return nil }
         let rows = try c.query("SELECT account, currency, amount FROM ledger_entries WHERE event_id = ? ORDER BY id", [.text(original)])
         let lines = rows.compactMap { row -> LedgerEntry? in
@@ -173,7 +183,9 @@ public final class SQLiteLedgerStore: LedgerStore {
         try await NIOThreadPool.singleton.runIfActive {
             try self.db.read { c in
                 try c.query("SELECT event_id, account, currency, amount FROM ledger_entries ORDER BY id").compactMap { row in
-                    guard let id = row[0].text, let a = row[1].text, let cur = row[2].text, let amt = row[3].text.flatMap(ExactDecimal.init) else { return nil }
+                    guard let id = row[0].text, let a = row[1].text, let cur = row[2].text, let amt = row[3].text.flatMap(ExactDecimal.init) else {
+                        return nil
+                    }
                     return JournalLine(eventID: id, entry: LedgerEntry(account: a, currency: cur, amount: amt))
                 }
             }

@@ -28,18 +28,24 @@ extension SinkRunner {
                 var error = unscrubbed
                 error.message = scrubber.scrub(error.message)
                 if error.isPermanent || attempt >= config.retry.attempts {
-                    logger.error("delivery failed; dead-lettering", metadata: [
-                        "event.id": "\(event.id)", "attempts": "\(attempt)", "code": "\(error.code)", "error": "\(error.message)",
-                        "permanent": "\(error.isPermanent)",
-                    ])
+                    logger.error(
+                        "delivery failed; dead-lettering",
+                        metadata: [
+                            "event.id": "\(event.id)", "attempts": "\(attempt)", "code": "\(error.code)", "error": "\(error.message)",
+                            "permanent": "\(error.isPermanent)",
+                        ]
+                    )
                     return await deadLetter(message, error: error, attempts: attempt)
                 }
                 counters.retried.increment()
                 var delay = config.retry.delay(afterAttempt: attempt)
                 if let asked = error.retryAfter, asked > delay { delay = min(asked, .milliseconds(config.retry.maxBackoffMs)) }
-                logger.warning("delivery failed; retrying", metadata: [
-                    "event.id": "\(event.id)", "attempt": "\(attempt)", "code": "\(error.code)", "error": "\(error.message)", "delay": "\(delay)",
-                ])
+                logger.warning(
+                    "delivery failed; retrying",
+                    metadata: [
+                        "event.id": "\(event.id)", "attempt": "\(attempt)", "code": "\(error.code)", "error": "\(error.message)", "delay": "\(delay)",
+                    ]
+                )
                 do {
                     try await Task.sleep(for: delay)
                 } catch {

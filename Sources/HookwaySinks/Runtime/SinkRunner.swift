@@ -43,8 +43,15 @@ public final class SinkRunner: Sendable {
     }
 
     public init(
-        config: SinkConfig, sink: any Sink, brokers: String, consumerProperties: [String: String], producer: KafkaProducer,
-        logger: Logger, drainTimeout: Duration = .seconds(10), topicPartitions: Int32 = 6, topicReplication: Int16 = 1
+        config: SinkConfig,
+        sink: any Sink,
+        brokers: String,
+        consumerProperties: [String: String],
+        producer: KafkaProducer,
+        logger: Logger,
+        drainTimeout: Duration = .seconds(10),
+        topicPartitions: Int32 = 6,
+        topicReplication: Int16 = 1
     ) {
         self.topicPartitions = topicPartitions
         self.topicReplication = topicReplication
@@ -99,7 +106,12 @@ public final class SinkRunner: Sendable {
         // Subscribing to a topic that does not exist yet works but logs errors until it does;
         // the dead-letter topic must exist before the first failure.
         try? await KafkaAdmin(bootstrapServers: consumerConfiguration.bootstrapServers)
-            .createTopics(config.topics + [config.deadLetterTopic], partitions: topicPartitions, replicationFactor: topicReplication, timeout: .seconds(10))
+            .createTopics(
+                config.topics + [config.deadLetterTopic],
+                partitions: topicPartitions,
+                replicationFactor: topicReplication,
+                timeout: .seconds(10)
+            )
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         currentConsumer.withLockedValue { $0 = consumer }
         let failure = NIOLockedValueBox<KafkaError?>(nil)

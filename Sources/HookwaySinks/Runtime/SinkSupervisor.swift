@@ -94,8 +94,13 @@ public final class SinkSupervisor: Service, Sendable {
     let drainTimeout: Duration
 
     public init(
-        config: RoutesConfig, brokers: String, only: [String], producer: KafkaProducer, logger: Logger,
-        restartBackoff: (first: Duration, max: Duration) = (.seconds(1), .seconds(60)), factory: @escaping SinkFactory
+        config: RoutesConfig,
+        brokers: String,
+        only: [String],
+        producer: KafkaProducer,
+        logger: Logger,
+        restartBackoff: (first: Duration, max: Duration) = (.seconds(1), .seconds(60)),
+        factory: @escaping SinkFactory
     ) {
         self.initial = config
         self.config = NIOLockedValueBox(config)
@@ -168,9 +173,16 @@ public final class SinkSupervisor: Service, Sendable {
                 let sink = try factory(slot.config, logger)
                 let settings = config.withLockedValue { $0 }
                 let runner = SinkRunner(
-                    config: slot.config, sink: sink, brokers: brokers, consumerProperties: settings.kafka.consumer, producer: producer,
-                    logger: logger, drainTimeout: drainTimeout, topicPartitions: settings.kafka.partitions,
-                    topicReplication: settings.kafka.replicationFactor)
+                    config: slot.config,
+                    sink: sink,
+                    brokers: brokers,
+                    consumerProperties: settings.kafka.consumer,
+                    producer: producer,
+                    logger: logger,
+                    drainTimeout: drainTimeout,
+                    topicPartitions: settings.kafka.partitions,
+                    topicReplication: settings.kafka.replicationFactor
+                )
                 guard slot.install(runner) else { return }
                 slot.markUp()
                 let started = ContinuousClock.now

@@ -46,13 +46,19 @@ struct Consume: AsyncParsableCommand {
             let host = ProcessInfo.processInfo.environment["HOOKWAY_HOST"] ?? "0.0.0.0"
             let grace = Duration.seconds(ProcessInfo.processInfo.environment["HOOKWAY_SINK_DOWN_GRACE_S"].flatMap(Int.init) ?? 30)
             let health: @Sendable () -> (healthy: Bool, json: String) = { SinkHealth.report(supervisor.health, grace: grace) }
-            services.insert(.init(service: MetricsServer.make(host: host, port: metricsPort, metrics: metrics, logger: logger, health: health)), at: 0)
+            services.insert(
+                .init(service: MetricsServer.make(host: host, port: metricsPort, metrics: metrics, logger: logger, health: health)),
+                at: 0
+            )
         }
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Sinks drain within two thirds of it (SinkSupervisor), the rest leaves the groups.
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(routes.limits.shutdownTimeoutMs)
         let group = ServiceGroup(configuration: groupConfiguration)
-        logger.info("consuming", metadata: ["sinks": "\((sinks.isEmpty ? routes.sinkNames : sinks).joined(separator: ","))", "brokers": "\(brokerList)"])
+        logger.info(
+            "consuming",
+            metadata: ["sinks": "\((sinks.isEmpty ? routes.sinkNames : sinks).joined(separator: ","))", "brokers": "\(brokerList)"]
+        )
         try await group.run()
     }
 }

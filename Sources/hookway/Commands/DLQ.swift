@@ -30,40 +30,45 @@ struct DLQ: AsyncParsableCommand {
             }
             let brokerList = brokers.resolve(routes)
             var consumerConfig = KafkaConsumerConfiguration(
-                bootstrapServers: brokerList, groupID: "hookway.dlq-replay.\(sink)", topics: [sinkConfig.deadLetterTopic])
+                bootstrapServers: brokerList,
+                groupID: "hookway.dlq-replay.\(sink)",
+                topics: [sinkConfig.deadLetterTopic]
+            )
             consumerConfig.sessionTimeout = .seconds(6)
             let consumer = try KafkaConsumer(configuration: consumerConfig, logger: logger)
             let producer = try KafkaProducer(configuration: .init(bootstrapServers: brokerList), logger: logger)
             let replayed: Int
             let lastSeen = Clock()
             let reader = Task { () throws -> Int in
-              do {
-                var count = 0
-                for try await message in consumer {
-                    lastSeen.touch()
-                    let origin = message.headers.first { $0.key == "hookway_source_topic" }?.value.map { String(decoding: $0, as: UTF8.self) }
-                    let topic = origin.flatMap { sinkConfig.topics.contains($0) ? $0 : nil } ?? sinkConfig.topics[0]
-                    let reason = message.headers.first { $0.key == "hookway_error" }?.value.map { String(decoding: $0, as: UTF8.self) } ?? "?"
-                    if dryRun {
-                        print("would replay \(message.partition):\(message.offset) → \(topic) (error: \(reason))")
-                    } else {
-                        var headers = message.headers.filter { !$0.key.hasPrefix("hookway_") }
-                        headers.append(KafkaHeader(key: "hookway_replay", value: Array("true".utf8)))
-                        headers.append(KafkaHeader(key: "hookway_replayed_at", value: Array(Timestamp.now().rfc3339.utf8)))
-                        headers.append(KafkaHeader(key: "hookway_replay_of", value: Array("\(message.topic):\(message.partition):\(message.offset)".utf8)))
-                        _ = try await producer.send(topic: topic, key: message.key, value: message.value, headers: headers)
-                        try await consumer.commit(message)
+                do {
+                    var count = 0
+                    for try await message in consumer {
+                        lastSeen.touch()
+                        let origin = message.headers.first { $0.key == "hookway_source_topic" }?.value.map { String(decoding: $0, as: UTF8.self) }
+                        let topic = origin.flatMap { sinkConfig.topics.contains($0) ? $0 : nil } ?? sinkConfig.topics[0]
+                        let reason = message.headers.first { $0.key == "hookway_error" }?.value.map { String(decoding: $0, as: UTF8.self) } ?? "?"
+                        if dryRun {
+                            print("would replay \(message.partition):\(message.offset) → \(topic) (error: \(reason))")
+                        } else {
+                            var headers = message.headers.filter { !$0.key.hasPrefix("hookway_") }
+                            headers.append(KafkaHeader(key: "hookway_replay", value: Array("true".utf8)))
+                            headers.append(KafkaHeader(key: "hookway_replayed_at", value: Array(Timestamp.now().rfc3339.utf8)))
+                            headers.append(
+                                KafkaHeader(key: "hookway_replay_of", value: Array("\(message.topic):\(message.partition):\(message.offset)".utf8))
+                            )
+                            _ = try await producer.send(topic: topic, key: message.key, value: message.value, headers: headers)
+                            try await consumer.commit(message)
+                        }
+                        count += 1
+                        lastSeen.replayed()
+                        if let limit, count >= limit { break }
                     }
-                    count += 1
-                    lastSeen.replayed()
-                    if let limit, count >= limit { break }
+                    lastSeen.finish()
+                    return count
+                } catch {
+                    lastSeen.fail(error)
+                    throw error
                 }
-                lastSeen.finish()
-                return count
-              } catch {
-                lastSeen.fail(error)
-                throw error
-              }
             }
             // Stop once the topic has been idle for a while (there is no "end" to a topic).
             while !lastSeen.isFinished, !lastSeen.idle(for: .seconds(idleSeconds)) {
@@ -82,7 +87,11 @@ struct DLQ: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             await producer.shutdown(timeout: .seconds(10))
-            print(dryRun ? "\(replayed) dead letters would be replayed from \(sinkConfig.deadLetterTopic)" : "replayed \(replayed) dead letters from \(sinkConfig.deadLetterTopic) to \(sinkConfig.topics.joined(separator: ", "))")
+            print(
+                dryRun
+                    ? "\(replayed) dead letters would be replayed from \(sinkConfig.deadLetterTopic)"
+                    : "replayed \(replayed) dead letters from \(sinkConfig.deadLetterTopic) to \(sinkConfig.topics.joined(separator: ", "))"
+            )
         }
     }
 }
@@ -93,7 +102,12 @@ final class Clock: Sendable {
     func touch() { state.withLockedValue { $0.last = .now } }
     func finish() { state.withLockedValue { $0.finished = true } }
     func replayed() { state.withLockedValue { $0.count += 1 } }
-    func fail(_ error: any Error) { state.withLockedValue { $0.failure = "\(error)"; $0.finished = true } }
+    func fail(_ error: any Error) {
+        state.withLockedValue {
+            $0.failure = "\(error)"
+            $0.finished = true
+        }
+    }
     var isFinished: Bool { state.withLockedValue { $0.finished } }
     var count: Int { state.withLockedValue { $0.count } }
     var failure: String? { state.withLockedValue { $0.failure } }

@@ -28,7 +28,11 @@ struct Ledger: AsyncParsableCommand {
                 name = sink
             } else {
                 guard ledgers.count == 1, let only = ledgers.first else {
-                    printError(ledgers.isEmpty ? "no accounting sink in \(config.path)" : "several accounting sinks; choose one with --sink (\(ledgers.joined(separator: ", ")))")
+                    printError(
+                        ledgers.isEmpty
+                            ? "no accounting sink in \(config.path)"
+                            : "several accounting sinks; choose one with --sink (\(ledgers.joined(separator: ", ")))"
+                    )
                     throw ExitCode(1)
                 }
                 name = only
@@ -36,7 +40,11 @@ struct Ledger: AsyncParsableCommand {
             guard let sinkConfig = routes.sinks[name] else { throw ExitCode(1) }
             let ledger: LedgerSink
             do {
-                ledger = try LedgerSink.make(sinkConfig, logger: Logger(label: "hookway.ledger", factory: { _ in SwiftLogNoOpLogHandler() }), readOnly: true)
+                ledger = try LedgerSink.make(
+                    sinkConfig,
+                    logger: Logger(label: "hookway.ledger", factory: { _ in SwiftLogNoOpLogHandler() }),
+                    readOnly: true
+                )
             } catch {
                 let failure = describe(error)
                 printError("hookway ledger: \(failure.message) [\(failure.code)]")
@@ -56,7 +64,10 @@ struct Ledger: AsyncParsableCommand {
             let rows = all.filter { glob?.matches($0.account) ?? true }
             if json {
                 let items = rows.map { row in
-                    JSONValue.object([JSONMember("account", .string(row.account)), JSONMember("currency", .string(row.currency)), JSONMember("balance", .string(row.balance.plainText))])
+                    JSONValue.object([
+                        JSONMember("account", .string(row.account)), JSONMember("currency", .string(row.currency)),
+                        JSONMember("balance", .string(row.balance.plainText)),
+                    ])
                 }
                 print(JSONValue.array(items).jsonText)
                 return

@@ -50,8 +50,10 @@ struct Routes: AsyncParsableCommand {
                 let provider = routes.sources[source]?.provider ?? type.split(separator: ".").first.map(String.init) ?? source
                 let eventName = type.hasPrefix(provider + ".") ? String(type.dropFirst(provider.count + 1)) : type
                 let event = Event(
-                    id: "explain", data: EventData(provider: provider, source: source, event: eventName, payload: .object([])),
-                    authMethod: .none, receivedAt: .now()
+                    id: "explain",
+                    data: EventData(provider: provider, source: source, event: eventName, payload: .object([])),
+                    authMethod: .none,
+                    receivedAt: .now()
                 )
                 explainEvent(event, routes)
                 return

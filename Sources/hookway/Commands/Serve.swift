@@ -48,7 +48,10 @@ struct Serve: AsyncParsableCommand {
         while !(await admin.isReachable(timeout: .seconds(2))) {
             let why = admin.lastProbeError.map { "\($0.message) [\($0.code)]" } ?? "no answer"
             if ContinuousClock.now >= deadline {
-                logger.critical("brokers unreachable at start", metadata: ["brokers": "\(options.brokers)", "waited_s": "\(startupTimeout)", "error": "\(why)"])
+                logger.critical(
+                    "brokers unreachable at start",
+                    metadata: ["brokers": "\(options.brokers)", "waited_s": "\(startupTimeout)", "error": "\(why)"]
+                )
                 printError("hookway serve: brokers \(options.brokers) unreachable for \(startupTimeout) s: \(why)")
                 throw ExitCode(2)
             }
@@ -62,7 +65,10 @@ struct Serve: AsyncParsableCommand {
             throw fail(error, logger: logger, context: "cannot start the ingress", exitCode: error.code == .spoolUnavailable ? 1 : 2)
         }
         var services = server.makeServices { port in
-            logger.info("listening", metadata: ["address": "\(options.host):\(port)", "config": "\(options.configPath)", "summary": "\(routes.summary)"])
+            logger.info(
+                "listening",
+                metadata: ["address": "\(options.host):\(port)", "config": "\(options.configPath)", "summary": "\(routes.summary)"]
+            )
         }
         services.insert(ConfigWatcher(path: config.path, watching: routes.referencedFiles, logger: logger) { server.apply($0) }, at: 0)
         var groupConfiguration = ServiceGroupConfiguration(

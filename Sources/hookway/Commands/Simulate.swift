@@ -22,7 +22,9 @@ struct Simulate: AsyncParsableCommand {
         name: .customLong("signing-key"),
         help: ArgumentHelp(
             "The sender's private key, as env:NAME or file:PATH, for sources that verify public-key signatures: Bitso's RSA PEM (publicKeys), a Standard Webhooks whsk_ key (v1a). Default: $HOOKWAY_SIGNING_KEY_<SOURCE>.",
-            valueName: "ref")) var signingKey: String?
+            valueName: "ref"
+        )
+    ) var signingKey: String?
 
     func run() async throws {
         let routes = try config.load()
@@ -43,11 +45,12 @@ struct Simulate: AsyncParsableCommand {
         }
         let senderKey = try senderKey(for: sourceName)
         guard let adapter = ProviderRegistry.adapter(named: sourceConfig.provider),
-              let sample = adapter.sample(event: eventName, source: sourceConfig, now: .now(), tampered: tamper, senderKey: senderKey)
+            let sample = adapter.sample(event: eventName, source: sourceConfig, now: .now(), tampered: tamper, senderKey: senderKey)
         else {
             if let adapter = ProviderRegistry.adapter(named: sourceConfig.provider), adapter.needsSenderKey(source: sourceConfig) {
                 printError(
-                    "source \"\(sourceName)\" verifies public-key signatures: pass the sender's private key with --signing-key env:NAME|file:PATH (or set \(Self.signingKeyVariable(sourceName)))\(senderKey == nil ? "" : "; \(senderKey?.reference ?? "") is not a key this source's scheme can sign with")")
+                    "source \"\(sourceName)\" verifies public-key signatures: pass the sender's private key with --signing-key env:NAME|file:PATH (or set \(Self.signingKeyVariable(sourceName)))\(senderKey == nil ? "" : "; \(senderKey?.reference ?? "") is not a key this source's scheme can sign with")"
+                )
             } else {
                 printError("no sample for event \"\(eventName)\" of \(sourceConfig.provider); see `hookway simulate --list`")
             }

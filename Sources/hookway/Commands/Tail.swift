@@ -58,7 +58,9 @@ struct Tail: AsyncParsableCommand {
         // One line per event: even tab and newline are escaped inside a field.
         parts = parts.map { LogSafe.text($0, limit: 256) }
         guard colour else { return parts.joined(separator: "  ") }
-        let dim = "\u{1B}[2m", bold = "\u{1B}[1m", reset = "\u{1B}[0m"
+        let dim = "\u{1B}[2m"
+        let bold = "\u{1B}[1m"
+        let reset = "\u{1B}[0m"
         parts[0] = dim + parts[0] + reset
         parts[1] = bold + parts[1] + reset
         return parts.joined(separator: "  ")

@@ -1,7 +1,7 @@
+import HookwayRuntime
 import Testing
 
 @testable import HookwayCore
-import HookwayRuntime
 
 @Suite struct ForwardedForTests {
     let trusted = [CIDRBlock("10.0.0.0/8")!, CIDRBlock("fd00::/8")!]
@@ -32,7 +32,8 @@ import HookwayRuntime
     @Test func limitsBelieveForwardingOnlyFromTrustedPeers() {
         var limits = Limits()
         limits.trustedProxies = trusted
-        let proxy = IPAddress("10.9.9.9"), stranger = IPAddress("198.51.100.50")
+        let proxy = IPAddress("10.9.9.9")
+        let stranger = IPAddress("198.51.100.50")
         #expect(limits.clientAddress(peer: proxy, proxied: nil, forwardedFor: ["203.0.113.7"]) == IPAddress("203.0.113.7"))
         #expect(limits.clientAddress(peer: stranger, proxied: nil, forwardedFor: ["203.0.113.7"]) == stranger)
         #expect(limits.clientAddress(peer: proxy, proxied: IPAddress("192.0.2.1"), forwardedFor: ["203.0.113.7"]) == IPAddress("192.0.2.1"))
@@ -52,8 +53,10 @@ import HookwayRuntime
     }
 
     @Test func v1TCP6AndUnknown() {
-        #expect(ProxyProtocolHeader.parse(Array("PROXY TCP6 2001:db8::1 2001:db8::2 1 2\r\n".utf8))
-            == .header(source: IPAddress("2001:db8::1"), length: 40))
+        #expect(
+            ProxyProtocolHeader.parse(Array("PROXY TCP6 2001:db8::1 2001:db8::2 1 2\r\n".utf8))
+                == .header(source: IPAddress("2001:db8::1"), length: 40)
+        )
         #expect(ProxyProtocolHeader.parse(Array("PROXY UNKNOWN\r\n".utf8)) == .header(source: nil, length: 15))
     }
 

@@ -1,9 +1,9 @@
 import Foundation
+import HookwayProviders
+import HookwayRuntime
 import Testing
 
 @testable import HookwayCore
-import HookwayProviders
-import HookwayRuntime
 
 /// `Tests/Fixtures/routes`, found from this file so the tests run from any directory.
 enum RoutesFixtures {
@@ -13,7 +13,8 @@ enum RoutesFixtures {
         .deletingLastPathComponent()  // Tests
         .appendingPathComponent("Fixtures/routes")
 
-    static let repositoryRoutesFile = directory
+    static let repositoryRoutesFile =
+        directory
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("routes.json").path
 
@@ -63,7 +64,12 @@ struct RoutesValidationTests {
         .init(file: "10-empty-to", path: "$.routes[0].to", message: "empty; list at least one topic"),
         .init(file: "11-unknown-template-variable", path: "$.routes[0].to[0]", message: "unknown template variable {tenant}"),
         .init(file: "12-invalid-topic-name", path: "$.routes[0].to[0]", message: "not a valid Kafka topic name"),
-        .init(file: "13-unproducible-sink-topic", path: "$.sinks.ledger.topics[0]", message: #"no route can ever produce "payments.refunds""#, severity: .warning),
+        .init(
+            file: "13-unproducible-sink-topic",
+            path: "$.sinks.ledger.topics[0]",
+            message: #"no route can ever produce "payments.refunds""#,
+            severity: .warning
+        ),
         .init(file: "14-duplicate-route-name", path: "$.routes[1].name", message: #"duplicate route name "all" (also $.routes[0])"#),
         .init(file: "15-bad-retry-attempts", path: "$.sinks.ledger.retry.attempts", message: "must be between 1 and 1000, found 0"),
         .init(file: "16-bad-retry-backoff", path: "$.sinks.ledger.retry.maxBackoffMs", message: "must be at least backoffMs (5000), found 100"),
@@ -99,8 +105,11 @@ struct RoutesValidationTests {
         .init(file: "46-literal-token", path: "$.sources.bitso.token", message: "literal secret"),
         .init(file: "47-secrets-not-a-list", path: "$.sources.bitnob.secrets", message: "expected a list"),
         .init(
-            file: "48-unproducible-topic-dotted-sink-name", path: #"$.sinks["ops.email"].topics[0]"#, message: "no route can ever produce",
-            severity: .warning),
+            file: "48-unproducible-topic-dotted-sink-name",
+            path: #"$.sinks["ops.email"].topics[0]"#,
+            message: "no route can ever produce",
+            severity: .warning
+        ),
         .init(file: "49-gt-boolean-operand", path: "$.routes[0].match.where[0].gt", message: "not a decimal number: true"),
         .init(file: "50-limits-out-of-range", path: "$.limits.maxBodyBytes", message: "found 0"),
     ]
@@ -185,8 +194,14 @@ struct RoutesValidationTests {
     // MARK: Did-you-mean
 
     @Test(arguments: [
-        (#"{"version":1,"sources":{"b":{"provider":"bitso","tokn":"env:HOOKWAY_TEST_TOKEN","allowFrom":["10.0.0.0/8"]}}}"#, "$.sources.b.tokn", "token"),
-        (#"{"version":1,"sources":{"b":{"provider":"bitso","alowFrom":["10.0.0.0/8"],"token":"env:HOOKWAY_TEST_TOKEN"}}}"#, "$.sources.b.alowFrom", "allowFrom"),
+        (
+            #"{"version":1,"sources":{"b":{"provider":"bitso","tokn":"env:HOOKWAY_TEST_TOKEN","allowFrom":["10.0.0.0/8"]}}}"#, "$.sources.b.tokn",
+            "token"
+        ),
+        (
+            #"{"version":1,"sources":{"b":{"provider":"bitso","alowFrom":["10.0.0.0/8"],"token":"env:HOOKWAY_TEST_TOKEN"}}}"#, "$.sources.b.alowFrom",
+            "allowFrom"
+        ),
         (#"{"version":1,"sorces":{}}"#, "$.sorces", "sources"),
         (#"{"version":1,"sources":{"b":{"provider":"bitnbo","secrets":["env:HOOKWAY_TEST_SECRET"]}}}"#, "$.sources.b.provider", "bitnob"),
         (#"{"version":1,"sources":{"b":{"provider":"Bitso","token":"env:HOOKWAY_TEST_TOKEN"}}}"#, "$.sources.b.provider", "bitso"),
@@ -320,7 +335,9 @@ struct RoutesValidationTests {
         #expect(RoutesConfigLoader.parse(text, baseDirectory: RoutesFixtures.directory.path, environment: [:]).errors.isEmpty)
         let elsewhere = RoutesConfigLoader.parse(text, baseDirectory: "/nonexistent", environment: [:])
         #expect(elsewhere.errors.map(\.path) == ["$.sources.b.secrets[0]"])
-        let absolute = Array(#"{"version":1,"sources":{"b":{"provider":"bitnob","secrets":["file:\#(RoutesFixtures.path("secrets/bitnob.secret"))"]}}}"#.utf8)
+        let absolute = Array(
+            #"{"version":1,"sources":{"b":{"provider":"bitnob","secrets":["file:\#(RoutesFixtures.path("secrets/bitnob.secret"))"]}}}"#.utf8
+        )
         #expect(RoutesConfigLoader.parse(absolute, baseDirectory: "/nonexistent", environment: [:]).errors.isEmpty)
     }
 
@@ -331,8 +348,10 @@ struct RoutesValidationTests {
     }
 
     @Test func problemDescriptionIsPathThenSentence() {
-        #expect(ConfigProblem("$.sources.bitnob.secrets[0]", #"literal secret; use "env:NAME" or "file:PATH""#).description
-            == #"$.sources.bitnob.secrets[0]: literal secret; use "env:NAME" or "file:PATH""#)
+        #expect(
+            ConfigProblem("$.sources.bitnob.secrets[0]", #"literal secret; use "env:NAME" or "file:PATH""#).description
+                == #"$.sources.bitnob.secrets[0]: literal secret; use "env:NAME" or "file:PATH""#
+        )
     }
 
     @Test(arguments: [

@@ -29,7 +29,9 @@ import Testing
     @Test func aSetVariableWins() throws {
         let dir = try Self.secretsDirectory(["BITNOB_WEBHOOK_SECRET": "from-file"])
         let result = RoutesConfigLoader.parse(
-            Self.routes("env:BITNOB_WEBHOOK_SECRET"), environment: ["HOOKWAY_SECRETS_DIR": dir, "BITNOB_WEBHOOK_SECRET": "from-env"])
+            Self.routes("env:BITNOB_WEBHOOK_SECRET"),
+            environment: ["HOOKWAY_SECRETS_DIR": dir, "BITNOB_WEBHOOK_SECRET": "from-env"]
+        )
         #expect(result.config?.sources["b"]?.secrets.first?.bytes == Array("from-env".utf8))
         #expect(result.config?.referencedFiles == [])
     }

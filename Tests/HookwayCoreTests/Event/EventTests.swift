@@ -6,20 +6,30 @@ import Testing
 struct EventTests {
     static let payload: JSONValue = .object([
         JSONMember("event", .string("funding")),
-        JSONMember("payload", .object([
-            JSONMember("amount", .number("100.10")),
-            JSONMember("details", .object([JSONMember("chain", .string("BTC")), JSONMember("tags", .array([.string("a"), .string("b")]))])),
-            JSONMember("flag", .bool(false)),
-            JSONMember("nothing", .null),
-        ])),
+        JSONMember(
+            "payload",
+            .object([
+                JSONMember("amount", .number("100.10")),
+                JSONMember("details", .object([JSONMember("chain", .string("BTC")), JSONMember("tags", .array([.string("a"), .string("b")]))])),
+                JSONMember("flag", .bool(false)),
+                JSONMember("nothing", .null),
+            ])
+        ),
     ])
 
     static func sampleEvent(time: String? = nil, entity: EntityRef? = EntityRef(kind: "funding", id: "f-1")) -> Event {
         Event(
             id: "evt-1",
             data: EventData(
-                provider: "bitso", source: "bitso-mx", event: "funding.complete", entity: entity, status: "complete",
-                amount: "100.10", currency: "mxn", reference: "ref-9", payload: payload
+                provider: "bitso",
+                source: "bitso-mx",
+                event: "funding.complete",
+                entity: entity,
+                status: "complete",
+                amount: "100.10",
+                currency: "mxn",
+                reference: "ref-9",
+                payload: payload
             ),
             time: time,
             authMethod: .token,
@@ -45,7 +55,8 @@ struct EventTests {
     }
 
     @Test func jsonBytesIsTheExactContractText() {
-        let expected = #"{"specversion":"1.0","id":"evt-1","source":"/webhooks/bitso-mx","type":"bitso.funding.complete","subject":"f-1","#
+        let expected =
+            #"{"specversion":"1.0","id":"evt-1","source":"/webhooks/bitso-mx","type":"bitso.funding.complete","subject":"f-1","#
             + #""time":"2024-02-29T12:34:56.789Z","datacontenttype":"application/json","authmethod":"token","#
             + #""receivedat":"2024-02-29T12:34:56.789Z","data":{"provider":"bitso","source":"bitso-mx","event":"funding.complete","#
             + #""entity":{"kind":"funding","id":"f-1"},"status":"complete","amount":"100.10","currency":"mxn","reference":"ref-9","#
@@ -55,10 +66,13 @@ struct EventTests {
 
     @Test func jsonBytesOmitsUnsentFields() {
         let event = Event(
-            id: "x", data: EventData(provider: "p", source: "s", event: "e", payload: .null), authMethod: .none,
+            id: "x",
+            data: EventData(provider: "p", source: "s", event: "e", payload: .null),
+            authMethod: .none,
             receivedAt: Timestamp(millisecondsSinceEpoch: 0)
         )
-        let expected = #"{"specversion":"1.0","id":"x","source":"/webhooks/s","type":"p.e","time":"1970-01-01T00:00:00.000Z","#
+        let expected =
+            #"{"specversion":"1.0","id":"x","source":"/webhooks/s","type":"p.e","time":"1970-01-01T00:00:00.000Z","#
             + #""datacontenttype":"application/json","authmethod":"none","receivedat":"1970-01-01T00:00:00.000Z","#
             + #""data":{"provider":"p","source":"s","event":"e","payload":null}}"#
         #expect(String(decoding: event.jsonBytes(), as: UTF8.self) == expected)
@@ -68,9 +82,11 @@ struct EventTests {
         let event = Self.sampleEvent()
         #expect(event.jsonBytes() == event.jsonBytes())
         #expect(event.jsonBytes() == JSONWriter.encode(event.jsonValue))
-        #expect(event.jsonValue.members?.map(\.key) == [
-            "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "authmethod", "receivedat", "data",
-        ])
+        #expect(
+            event.jsonValue.members?.map(\.key) == [
+                "specversion", "id", "source", "type", "subject", "time", "datacontenttype", "authmethod", "receivedat", "data",
+            ]
+        )
     }
 
     @Test func jsonBytesEscapesHostileText() throws {
@@ -91,7 +107,9 @@ struct EventTests {
 
     @Test func decodeRoundTripsAMinimalEvent() throws {
         let event = Event(
-            id: "x", data: EventData(provider: "p", source: "s", event: "e", payload: .array([])), authMethod: .ip,
+            id: "x",
+            data: EventData(provider: "p", source: "s", event: "e", payload: .array([])),
+            authMethod: .ip,
             receivedAt: Timestamp(millisecondsSinceEpoch: 1)
         )
         #expect(try Event.decode(event.jsonBytes()) == event)
@@ -164,7 +182,9 @@ struct EventTests {
 
     @Test func fieldAtPathForAbsentOptionals() {
         let event = Event(
-            id: "x", data: EventData(provider: "p", source: "s", event: "e", payload: .string("raw")), authMethod: .none,
+            id: "x",
+            data: EventData(provider: "p", source: "s", event: "e", payload: .string("raw")),
+            authMethod: .none,
             receivedAt: Timestamp(millisecondsSinceEpoch: 0)
         )
         for path in ["subject", "data.status", "data.amount", "data.currency", "data.reference", "data.entity.kind", "data.entity.id"] {

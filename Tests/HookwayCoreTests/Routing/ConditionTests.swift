@@ -7,18 +7,26 @@ struct ConditionTests {
     static let event = Event(
         id: "evt-1",
         data: EventData(
-            provider: "bitnob", source: "bitnob", event: "btc.lightning.received.success",
-            entity: EntityRef(kind: "transaction", id: "tx-1"), status: "success", amount: "10000.00", currency: "BTC",
+            provider: "bitnob",
+            source: "bitnob",
+            event: "btc.lightning.received.success",
+            entity: EntityRef(kind: "transaction", id: "tx-1"),
+            status: "success",
+            amount: "10000.00",
+            currency: "BTC",
             payload: .object([
                 JSONMember("event", .string("btc.lightning.received.success")),
-                JSONMember("data", .object([
-                    JSONMember("chain", .string("BTC")),
-                    JSONMember("fee", .number("0.000123456789012345678")),
-                    JSONMember("big", .number("1e3")),
-                    JSONMember("confirmed", .bool(true)),
-                    JSONMember("memo", .null),
-                    JSONMember("tags", .array([.string("a")])),
-                ])),
+                JSONMember(
+                    "data",
+                    .object([
+                        JSONMember("chain", .string("BTC")),
+                        JSONMember("fee", .number("0.000123456789012345678")),
+                        JSONMember("big", .number("1e3")),
+                        JSONMember("confirmed", .bool(true)),
+                        JSONMember("memo", .null),
+                        JSONMember("tags", .array([.string("a")])),
+                    ])
+                ),
             ])
         ),
         authMethod: .signature,

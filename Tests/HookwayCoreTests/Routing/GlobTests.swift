@@ -96,7 +96,8 @@ struct GlobTests {
             let text = String((0..<Int(rng.next() % 8)).map { _ in alphabet[Int(rng.next() % 3)] })
             #expect(
                 Glob(pattern).matches(text) == reference(Array(pattern)[...], Array(text)[...]),
-                "pattern \(pattern) text \(text)")
+                "pattern \(pattern) text \(text)"
+            )
         }
     }
 }

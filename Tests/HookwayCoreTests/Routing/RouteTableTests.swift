@@ -5,21 +5,34 @@ import Testing
 @Suite("RouteTable and TopicTemplate")
 struct RouteTableTests {
     static func event(
-        source: String = "bitnob", provider: String = "bitnob", event: String = "btc.lightning.received.success",
-        amount: String? = nil, payload: JSONValue = .object([])
+        source: String = "bitnob",
+        provider: String = "bitnob",
+        event: String = "btc.lightning.received.success",
+        amount: String? = nil,
+        payload: JSONValue = .object([])
     ) -> Event {
         Event(
-            id: "evt", data: EventData(provider: provider, source: source, event: event, amount: amount, payload: payload),
-            authMethod: .signature, receivedAt: Timestamp(millisecondsSinceEpoch: 0)
+            id: "evt",
+            data: EventData(provider: provider, source: source, event: event, amount: amount, payload: payload),
+            authMethod: .signature,
+            receivedAt: Timestamp(millisecondsSinceEpoch: 0)
         )
     }
 
     static func route(
-        _ name: String, source: [String] = [], type: [String] = [], where conditions: [Condition] = [], to: [String]
+        _ name: String,
+        source: [String] = [],
+        type: [String] = [],
+        where conditions: [Condition] = [],
+        to: [String]
     ) -> Route {
         Route(
-            name: name, sourcePatterns: source.map(Glob.init), typePatterns: type.map(Glob.init), conditions: conditions,
-            topics: to.map(TopicTemplate.init))
+            name: name,
+            sourcePatterns: source.map(Glob.init),
+            typePatterns: type.map(Glob.init),
+            conditions: conditions,
+            topics: to.map(TopicTemplate.init)
+        )
     }
 
     @Test func everyMatchingRouteAppliesAndEachTopicOnce() {
@@ -29,7 +42,9 @@ struct RouteTableTests {
                 Self.route("deposits", type: ["bitnob.*.received.success"], to: ["payments.deposits", "audit"]),
                 Self.route("again", source: ["bit*"], to: ["payments.deposits", "webhooks.{source}.{event}"]),
                 Self.route("never", type: ["bitso.*"], to: ["never"]),
-            ], unroutedTopic: "webhooks.unrouted")
+            ],
+            unroutedTopic: "webhooks.unrouted"
+        )
         let event = Self.event()
         #expect(table.topics(for: event) == ["webhooks.bitnob.btc.lightning.received.success", "audit", "payments.deposits"])
         #expect(table.matchingRoutes(for: event).map(\.name) == ["all", "deposits", "again"])
@@ -59,11 +74,15 @@ struct RouteTableTests {
 
     @Test func allPartsOfMatchMustHold() {
         let route = Self.route(
-            "r", source: ["bitnob"], type: ["bitnob.*"],
+            "r",
+            source: ["bitnob"],
+            type: ["bitnob.*"],
             where: [
                 Condition(field: "data.payload.data.chain", op: .eq, operand: .text("BTC")),
                 Condition(field: "data.amount", op: .gte, operand: .decimal(ExactDecimal("10000")!)),
-            ], to: ["t"])
+            ],
+            to: ["t"]
+        )
         let payload = JSONValue.object([JSONMember("data", .object([JSONMember("chain", .string("BTC"))]))])
         #expect(route.matches(Self.event(amount: "10000", payload: payload)))
         #expect(!route.matches(Self.event(amount: "9999.99", payload: payload)))
@@ -178,4 +197,3 @@ struct RouteTableTests {
         #expect(TopicTemplate(template).producibleTopics.matches(topic) == expected)
     }
 }
-

@@ -1,7 +1,7 @@
+import HookwayRuntime
 import Testing
 
 @testable import HookwayCore
-import HookwayRuntime
 
 /// Whatever a provider sends, routing never crashes and never drops an event: every event gets
 /// at least one valid, distinct Kafka topic.
@@ -61,7 +61,9 @@ struct RoutingPropertyTests {
             case 3: return .string(string())
             case 4: return .array((0..<int(4)).map { _ in json(depth: depth + 1) })
             default:
-                var members = (0..<int(5)).map { _ in JSONMember(chance(50) ? ["data", "chain", "amount", "event"][int(4)] : string(), json(depth: depth + 1)) }
+                var members = (0..<int(5)).map { _ in
+                    JSONMember(chance(50) ? ["data", "chain", "amount", "event"][int(4)] : string(), json(depth: depth + 1))
+                }
                 if depth == 0, chance(50) {
                     members.append(JSONMember("data", .object([JSONMember("chain", chance(50) ? .string("BTC") : json(depth: depth + 2))])))
                 }
@@ -76,10 +78,15 @@ struct RoutingPropertyTests {
             return Event(
                 id: string(),
                 data: EventData(
-                    provider: provider, source: source, event: event(),
+                    provider: provider,
+                    source: source,
+                    event: event(),
                     entity: chance(50) ? EntityRef(kind: string(), id: string()) : nil,
-                    status: chance(50) ? string() : nil, amount: amount(), currency: chance(50) ? "BTC" : nil,
-                    reference: chance(30) ? string() : nil, payload: json()
+                    status: chance(50) ? string() : nil,
+                    amount: amount(),
+                    currency: chance(50) ? "BTC" : nil,
+                    reference: chance(30) ? string() : nil,
+                    payload: json()
                 ),
                 authMethod: [.signature, .token, .ip, .none][int(4)],
                 receivedAt: Timestamp(millisecondsSinceEpoch: Int64(int(4_000_000_000_000)))
@@ -96,14 +103,22 @@ struct RoutingPropertyTests {
             RouteTable(
                 routes: config.routes + [
                     Route(
-                        name: "chain", typePatterns: [Glob("*")],
+                        name: "chain",
+                        typePatterns: [Glob("*")],
                         conditions: [
                             Condition(field: "data.payload.data.chain", op: .eq, operand: .text("BTC")),
                             Condition(field: "data.amount", op: .lt, operand: .decimal(ExactDecimal("1e4")!)),
                         ],
-                        topics: [TopicTemplate("chains.{source}.{provider}.{event}.{type}"), TopicTemplate("odd topic!")]),
-                    Route(name: "where-only", conditions: [Condition(field: "data.payload.amount", op: .exists, operand: .flag(true))], topics: [TopicTemplate("{type}")]),
-                ], unroutedTopic: config.kafka.unroutedTopic),
+                        topics: [TopicTemplate("chains.{source}.{provider}.{event}.{type}"), TopicTemplate("odd topic!")]
+                    ),
+                    Route(
+                        name: "where-only",
+                        conditions: [Condition(field: "data.payload.amount", op: .exists, operand: .flag(true))],
+                        topics: [TopicTemplate("{type}")]
+                    ),
+                ],
+                unroutedTopic: config.kafka.unroutedTopic
+            ),
             RouteTable(routes: [], unroutedTopic: "webhooks.unrouted"),
         ]
         var generator = Generator(rng: SplitMix64(seed: 0x486F_6F6B_7761_79))
@@ -136,20 +151,29 @@ struct RoutingPropertyTests {
         let config = try #require(RoutesConfigLoader.load(path: RoutesFixtures.repositoryRoutesFile, environment: Self.environment).config)
         func event(_ provider: String, _ name: String, amount: String? = nil) -> Event {
             Event(
-                id: "e", data: EventData(provider: provider, source: provider, event: name, amount: amount, payload: .object([])),
-                authMethod: .signature, receivedAt: Timestamp(millisecondsSinceEpoch: 0))
+                id: "e",
+                data: EventData(provider: provider, source: provider, event: name, amount: amount, payload: .object([])),
+                authMethod: .signature,
+                receivedAt: Timestamp(millisecondsSinceEpoch: 0)
+            )
         }
         let table = config.routeTable
         #expect(table.topics(for: event("bitso", "funding.complete")) == ["webhooks.bitso.funding.complete", "payments.deposits"])
-        #expect(table.topics(for: event("bitnob", "btc.lightning.received.success")) == [
-            "webhooks.bitnob.btc.lightning.received.success", "payments.deposits",
-        ])
-        #expect(table.topics(for: event("bitnob", "payout.withdrawal.success", amount: "10000")) == [
-            "webhooks.bitnob.payout.withdrawal.success", "alerts.withdrawals",
-        ])
-        #expect(table.topics(for: event("bitnob", "payout.withdrawal.success", amount: "9999.999999999999999999")) == [
-            "webhooks.bitnob.payout.withdrawal.success"
-        ])
+        #expect(
+            table.topics(for: event("bitnob", "btc.lightning.received.success")) == [
+                "webhooks.bitnob.btc.lightning.received.success", "payments.deposits",
+            ]
+        )
+        #expect(
+            table.topics(for: event("bitnob", "payout.withdrawal.success", amount: "10000")) == [
+                "webhooks.bitnob.payout.withdrawal.success", "alerts.withdrawals",
+            ]
+        )
+        #expect(
+            table.topics(for: event("bitnob", "payout.withdrawal.success", amount: "9999.999999999999999999")) == [
+                "webhooks.bitnob.payout.withdrawal.success"
+            ]
+        )
         #expect(table.topics(for: event("bitcapital", "user.ready")) == ["webhooks.bitcapital.user.ready", "crm.users"])
     }
 }

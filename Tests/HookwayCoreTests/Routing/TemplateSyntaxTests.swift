@@ -1,13 +1,25 @@
-@testable import HookwayCore
 import Testing
+
+@testable import HookwayCore
 
 /// routes.json's one template language: `{path}` and `{{path}}` read the same in single values.
 @Suite struct TemplateSyntaxTests {
     static let event = Event(
         id: "bitnob:payout:1:success",
-        data: EventData(provider: "bitnob", source: "bitnob", event: "payout.transfer.success", entity: nil, status: "success",
-                        amount: "35.81", currency: "NGN", reference: nil, payload: .object([])),
-        authMethod: .signature, receivedAt: Timestamp(millisecondsSinceEpoch: 1_700_000_000_000))
+        data: EventData(
+            provider: "bitnob",
+            source: "bitnob",
+            event: "payout.transfer.success",
+            entity: nil,
+            status: "success",
+            amount: "35.81",
+            currency: "NGN",
+            reference: nil,
+            payload: .object([])
+        ),
+        authMethod: .signature,
+        receivedAt: Timestamp(millisecondsSinceEpoch: 1_700_000_000_000)
+    )
 
     @Test(arguments: [
         ("webhooks.{provider}.{event}", "webhooks.{{provider}}.{{event}}"),
@@ -25,7 +37,8 @@ import Testing
         ("{data.amount}", "{{data.amount}}"),
     ])
     func fieldTemplatesReadBothSpellings(single: String, double: String) throws {
-        let a = try #require(FieldTemplate(single)), b = try #require(FieldTemplate(double))
+        let a = try #require(FieldTemplate(single))
+        let b = try #require(FieldTemplate(double))
         #expect(a.references == b.references)
         #expect(a.render(Self.event) == b.render(Self.event))
     }

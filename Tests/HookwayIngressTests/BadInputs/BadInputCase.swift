@@ -99,13 +99,27 @@ struct BadInputCase: Sendable {
             headerRepeat = (n, String(repeating: unit, count: int(r["count"]) ?? 0))
         }
         return BadInputCase(
-            name: string("name") ?? name, source: source, path: path, method: string("method") ?? "POST", headers: headers,
-            body: body, sign: string("sign"), signSecret: string("signSecret"), signBody: string("signBody").map { Array($0.utf8) },
-            signPath: string("signPath"), signUppercase: root["signUppercase"] == .bool(true), headerRepeat: headerRepeat,
-            transport: string("transport") ?? "client", slowSendBytes: int(root["slowSendBytes"]) ?? 10,
-            expectStatus: status, expectCode: expect["code"]?.stringValue, expectBody: expect["body"]?.stringValue,
-            expectEventType: expect["eventType"]?.stringValue, expectAmount: expect["amount"]?.stringValue,
-            expectAmountAbsent: expect["amountAbsent"] == .bool(true))
+            name: string("name") ?? name,
+            source: source,
+            path: path,
+            method: string("method") ?? "POST",
+            headers: headers,
+            body: body,
+            sign: string("sign"),
+            signSecret: string("signSecret"),
+            signBody: string("signBody").map { Array($0.utf8) },
+            signPath: string("signPath"),
+            signUppercase: root["signUppercase"] == .bool(true),
+            headerRepeat: headerRepeat,
+            transport: string("transport") ?? "client",
+            slowSendBytes: int(root["slowSendBytes"]) ?? 10,
+            expectStatus: status,
+            expectCode: expect["code"]?.stringValue,
+            expectBody: expect["body"]?.stringValue,
+            expectEventType: expect["eventType"]?.stringValue,
+            expectAmount: expect["amount"]?.stringValue,
+            expectAmountAbsent: expect["amountAbsent"] == .bool(true)
+        )
     }
 
     /// Resolves `${now…}` and `${uuid}` placeholders.
@@ -115,7 +129,10 @@ struct BadInputCase: Sendable {
         var rest = Substring(text)
         while let open = rest.range(of: "${") {
             out += rest[..<open.lowerBound]
-            guard let close = rest[open.upperBound...].firstIndex(of: "}") else { out += rest[open.lowerBound...]; return out }
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else {
+                out += rest[open.lowerBound...]
+                return out
+            }
             let token = String(rest[open.upperBound..<close])
             out += expand(token, now: now)
             rest = rest[rest.index(after: close)...]

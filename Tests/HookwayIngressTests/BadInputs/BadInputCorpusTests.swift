@@ -1,8 +1,8 @@
 import AsyncHTTPClient
 import Foundation
 import HookwayCore
-import HookwayRuntime
 import HookwayProviders
+import HookwayRuntime
 import NIOHTTP1
 import Testing
 
@@ -51,7 +51,11 @@ struct BadInputCorpusTests {
         switch c.transport {
         case "client":
             let answer = try await env.ingress.send(
-                request.path, method: HTTPMethod(rawValue: request.method), headers: request.headers, body: request.body)
+                request.path,
+                method: HTTPMethod(rawValue: request.method),
+                headers: request.headers,
+                body: request.body
+            )
             status = answer.status
             body = answer.body
         default:
@@ -68,7 +72,13 @@ struct BadInputCorpusTests {
             // in-process server needs.
             let answer = try await RawHTTPClient.onThread {
                 try RawHTTPClient.send(
-                    port: port, method: request.method, path: request.path, headers: request.headers, body: request.body, mode: mode)
+                    port: port,
+                    method: request.method,
+                    path: request.path,
+                    headers: request.headers,
+                    body: request.body,
+                    mode: mode
+                )
             }
             status = answer.status
             body = answer.body
@@ -95,9 +105,15 @@ struct BadInputCorpusTests {
             let source = try #require(env.config.sources[c.source])
             let outcome = try WebhookIntake().process(
                 WebhookRequest(
-                    method: request.method, target: request.path, headers: request.headers, body: request.body,
-                    peer: IPAddress("127.0.0.1"), urlToken: request.urlToken),
-                source: source)
+                    method: request.method,
+                    target: request.path,
+                    headers: request.headers,
+                    body: request.body,
+                    peer: IPAddress("127.0.0.1"),
+                    urlToken: request.urlToken
+                ),
+                source: source
+            )
             guard case .event(let event) = outcome else {
                 Issue.record("\(name): no event")
                 return

@@ -25,13 +25,31 @@ struct BadInputSigner: Sendable {
             headers.append(("x-bitnob-signature", hex(HMAC<SHA512>.authenticationCode(for: signed, using: key("BITNOB_WEBHOOK_SECRET")))))
         case "bitnob-sha256":
             let ts = header("X-Bitnob-Timestamp") ?? ""
-            headers.append(("x-bitnob-signature", hex(HMAC<SHA256>.authenticationCode(
-                for: Array("\(ts).".utf8) + signed, using: key("BITNOB_WEBHOOK_SECRET")))))
+            headers.append(
+                (
+                    "x-bitnob-signature",
+                    hex(
+                        HMAC<SHA256>.authenticationCode(
+                            for: Array("\(ts).".utf8) + signed,
+                            using: key("BITNOB_WEBHOOK_SECRET")
+                        )
+                    )
+                )
+            )
         case "bitcapital":
             let ts = header("X-Request-Timestamp") ?? ""
             let target = c.signPath ?? path
-            headers.append(("X-Request-Signature", hex(HMAC<SHA256>.authenticationCode(
-                for: Array("POST,\(target),\(ts),".utf8) + signed, using: key("BITCAPITAL_WEBHOOK_SECRET")))))
+            headers.append(
+                (
+                    "X-Request-Signature",
+                    hex(
+                        HMAC<SHA256>.authenticationCode(
+                            for: Array("POST,\(target),\(ts),".utf8) + signed,
+                            using: key("BITCAPITAL_WEBHOOK_SECRET")
+                        )
+                    )
+                )
+            )
         case "koywe-header":
             headers.append(("Koywe-Signature", hex(HMAC<SHA256>.authenticationCode(for: signed, using: key("KOYWE_WEBHOOK_SECRET")))))
         case "standardwebhooks":
@@ -60,7 +78,8 @@ struct BadInputSigner: Sendable {
     /// Bitso's signed bytes: the `payload` span without whitespace outside strings.
     static func compact(_ json: ArraySlice<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
-        var inString = false, escaped = false
+        var inString = false
+        var escaped = false
         for b in json {
             if inString {
                 out.append(b)

@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -58,7 +59,12 @@ enum RawHTTPClient {
     }
 
     static func send(
-        port: Int, method: String, path: String, headers: [(name: String, value: String)], body: [UInt8], mode: Mode,
+        port: Int,
+        method: String,
+        path: String,
+        headers: [(name: String, value: String)],
+        body: [UInt8],
+        mode: Mode,
         timeout: Double = 15
     ) throws -> Answer {
         let fd = try connectLoopback(port: port)
@@ -126,7 +132,10 @@ enum RawHTTPClient {
             guard remaining > 0, hasData(waitMilliseconds: Int32(remaining * 1000)) else { return false }
             var chunk = [UInt8](repeating: 0, count: 65536)
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { closed = true; return false }
+            if n <= 0 {
+                closed = true
+                return false
+            }
             buffer += chunk[0..<n]
             return true
         }
@@ -135,7 +144,10 @@ enum RawHTTPClient {
             let separator: [UInt8] = [13, 10, 13, 10]
             var headEnd: Int?
             while headEnd == nil {
-                if let r = firstRange(of: separator, in: buffer) { headEnd = r; break }
+                if let r = firstRange(of: separator, in: buffer) {
+                    headEnd = r
+                    break
+                }
                 guard fill(deadline: deadline) else {
                     throw Failure(description: buffer.isEmpty ? "no answer (connection closed or timed out)" : "incomplete answer head")
                 }

@@ -61,9 +61,12 @@ import Testing
     // MARK: connections
 
     @Test func slowAndIdleConnectionsAreClosed() async throws {
-        let harness = try await IngressHarness.start(routes: Self.routes(
-            topic: "edge-conn-\(UUID().uuidString.prefix(8))",
-            limits: #", "headerTimeoutMs": 1000, "idleTimeoutMs": 1500, "maxRequestsPerConnection": 3"#))
+        let harness = try await IngressHarness.start(
+            routes: Self.routes(
+                topic: "edge-conn-\(UUID().uuidString.prefix(8))",
+                limits: #", "headerTimeoutMs": 1000, "idleTimeoutMs": 1500, "maxRequestsPerConnection": 3"#
+            )
+        )
         do {
             let port = harness.port
             let outcome = try await RawHTTPClient.onThread { () throws -> (trickled: Int, silent: Int, idle: Int, healthy: Bool, thirdCloses: Bool) in
@@ -107,8 +110,12 @@ import Testing
     }
 
     @Test func theConnectionCapLeavesEstablishedConnectionsServed() async throws {
-        let harness = try await IngressHarness.start(routes: Self.routes(
-            topic: "edge-cap-\(UUID().uuidString.prefix(8))", limits: #", "maxConnections": 4, "headerTimeoutMs": 30000"#))
+        let harness = try await IngressHarness.start(
+            routes: Self.routes(
+                topic: "edge-cap-\(UUID().uuidString.prefix(8))",
+                limits: #", "maxConnections": 4, "headerTimeoutMs": 30000"#
+            )
+        )
         do {
             let port = harness.port
             let result = try await RawHTTPClient.onThread { () throws -> (established: [Int], fifthClosed: Bool, again: [Int], later: Int?) in
@@ -152,7 +159,8 @@ import Testing
 
     @Test func leadingZerosAndOverlongAmountsAreCheapAndLeftOut() async throws {
         let topic = "edge-amount-\(UUID().uuidString.prefix(8))"
-        let routes = #"[ { "name": "big", "match": { "where": [ { "field": "data.payload.data.amount", "gt": 100 } ] }, "to": ["\#(topic).big"] }, { "name": "all", "match": {}, "to": ["\#(topic)"] } ]"#
+        let routes =
+            #"[ { "name": "big", "match": { "where": [ { "field": "data.payload.data.amount", "gt": 100 } ] }, "to": ["\#(topic).big"] }, { "name": "all", "match": {}, "to": ["\#(topic)"] } ]"#
         let harness = try await IngressHarness.start(routes: Self.routes(topic: topic, routes: routes))
         do {
             let zeros = String(repeating: "0", count: 200_000) + "1"
@@ -170,7 +178,10 @@ import Testing
             #expect(events.first { $0.subject == "zeros-1" }?.data.amount == "1")
             #expect(events.first { $0.subject == "long-1" }.map { $0.data.amount == nil } == true, "a 3,000-digit amount gets no data.amount")
             let metrics = try await Self.metricsText(harness)
-            #expect(metrics.contains(#"hookway_intake_warnings_total{source="bitnob",code="amount_too_long"}"#) || metrics.contains(#"hookway_intake_warnings_total{code="amount_too_long",source="bitnob"}"#))
+            #expect(
+                metrics.contains(#"hookway_intake_warnings_total{source="bitnob",code="amount_too_long"}"#)
+                    || metrics.contains(#"hookway_intake_warnings_total{code="amount_too_long",source="bitnob"}"#)
+            )
         }
         await harness.stop()
     }
@@ -181,13 +192,19 @@ import Testing
         do {
             let signed = #"{"eventName":"PAYMENT_RECEIVED","orderId":"edge-o-1","timeStamp":"2024-05-01T10:00:00.000Z"}"#
             let signature = Sign.hex(HMACSHA256.mac(key: "koywe_test_secret", Array(signed.utf8)))
-            let body = Array(#"{"eventName":"PAYMENT_RECEIVED","orderId":"edge-o-1","amount":"999999","timeStamp":"2024-05-01T10:00:00.000Z","wallet":"attacker","signature":"\#(signature)"}"#.utf8)
+            let body = Array(
+                #"{"eventName":"PAYMENT_RECEIVED","orderId":"edge-o-1","amount":"999999","timeStamp":"2024-05-01T10:00:00.000Z","wallet":"attacker","signature":"\#(signature)"}"#
+                    .utf8
+            )
             let answer = try await harness.send("/webhooks/koywe", body: body)
             #expect(answer.status == 200, "\(answer.body)")
             let message = try #require(try await harness.consume([topic], count: 1).first)
             let event = try Event.decode(try #require(message.value))
             #expect(event.data.payload.members?.map(\.key) == ["eventName", "orderId", "timeStamp"])
-            let duplicate = Array(#"{"eventName":"PAYMENT_RECEIVED","orderId":"edge-o-2","orderId":"edge-o-3","timeStamp":"2024-05-01T10:00:00.000Z","signature":"\#(signature)"}"#.utf8)
+            let duplicate = Array(
+                #"{"eventName":"PAYMENT_RECEIVED","orderId":"edge-o-2","orderId":"edge-o-3","timeStamp":"2024-05-01T10:00:00.000Z","signature":"\#(signature)"}"#
+                    .utf8
+            )
             let refused = try await harness.send("/webhooks/koywe", body: duplicate)
             #expect(refused.status == 400)
             #expect(refused.errorCode == "malformed_payload")
@@ -205,7 +222,11 @@ import Testing
                 let body = Bodies.bitnob(status: status)
                 let answer = try await harness.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(body))], body: body)
                 #expect(answer.status == 200, "\(answer.body)")
-                if case .array(let items) = answer.json?["topics"] { topicsAnswered.append(items.compactMap(\.stringValue)) } else { topicsAnswered.append([]) }
+                if case .array(let items) = answer.json?["topics"] {
+                    topicsAnswered.append(items.compactMap(\.stringValue))
+                } else {
+                    topicsAnswered.append([])
+                }
             }
             #expect(topicsAnswered[0] == ["\(topic).payout.transfer.success"])
             #expect(topicsAnswered[1] == ["\(topic).payout.transfer.failed"])

@@ -48,14 +48,28 @@ struct TrustedProxyTests {
         defer { proxy.remove() }
         let harness = try await IngressHarness.start(
             routes: Self.routes(topic: "edge-xff-\(UUID().uuidString.prefix(8))", proxyAddress: proxy.peerAddress, proxyProtocol: false),
-            host: "0.0.0.0")
+            host: "0.0.0.0"
+        )
         do {
-            let port = harness.port, host = proxy.hostAddress
+            let port = harness.port
+            let host = proxy.hostAddress
             let viaProxy = try await RawHTTPClient.onThread { () throws -> [Int?] in
                 [
-                    Self.status(try proxy.exchange(host: host, port: port, bytes: Self.request(extraHeaders: ["X-Forwarded-For: 198.51.100.1, \(Self.client)"]))),
+                    Self.status(
+                        try proxy.exchange(
+                            host: host,
+                            port: port,
+                            bytes: Self.request(extraHeaders: ["X-Forwarded-For: 198.51.100.1, \(Self.client)"])
+                        )
+                    ),
                     // The rightmost untrusted entry is the client; a forged leftmost one proves nothing.
-                    Self.status(try proxy.exchange(host: host, port: port, bytes: Self.request(extraHeaders: ["X-Forwarded-For: \(Self.client), 198.51.100.1"]))),
+                    Self.status(
+                        try proxy.exchange(
+                            host: host,
+                            port: port,
+                            bytes: Self.request(extraHeaders: ["X-Forwarded-For: \(Self.client), 198.51.100.1"])
+                        )
+                    ),
                     Self.status(try proxy.exchange(host: host, port: port, bytes: Self.request())),
                 ]
             }
@@ -73,12 +87,15 @@ struct TrustedProxyTests {
         defer { proxy.remove() }
         let harness = try await IngressHarness.start(
             routes: Self.routes(topic: "edge-pp-\(UUID().uuidString.prefix(8))", proxyAddress: proxy.peerAddress, proxyProtocol: true),
-            host: "0.0.0.0")
+            host: "0.0.0.0"
+        )
         do {
-            let port = harness.port, host = proxy.hostAddress
+            let port = harness.port
+            let host = proxy.hostAddress
             let v1 = Array("PROXY TCP4 \(Self.client) \(host) 40000 \(port)\r\n".utf8)
             let payload: [UInt8] = [203, 0, 113, 7] + IPAddress(host)!.bytes + [0x9C, 0x40, UInt8(port >> 8), UInt8(port & 0xFF)]
-            let v2: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x11, 0x00, UInt8(payload.count)] + payload
+            let v2: [UInt8] =
+                [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x11, 0x00, UInt8(payload.count)] + payload
             let other = Array("PROXY TCP4 198.51.100.1 \(host) 40000 \(port)\r\n".utf8)
             let answers = try await RawHTTPClient.onThread { () throws -> [Int?] in
                 [

@@ -31,13 +31,18 @@ struct DurabilityFaultTests {
 
     static func found(_ acknowledged: Set<String>, topic: String, reader: KafkaReader, timeout: Duration = .seconds(90)) async throws -> Set<String> {
         guard !acknowledged.isEmpty else { return [] }
-        let messages = try await reader.consume([topic], count: acknowledged.count, timeout: timeout) { acknowledged.isSubset(of: FaultMatrixTests.foundIDs($0)) }
+        let messages = try await reader.consume([topic], count: acknowledged.count, timeout: timeout) {
+            acknowledged.isSubset(of: FaultMatrixTests.foundIDs($0))
+        }
         return FaultMatrixTests.foundIDs(messages)
     }
 
     /// Stops the load and looks for every acknowledged event in Kafka.
     static func settle(
-        _ load: LoadGenerator, _ running: Task<Void, Never>, topic: String, broker: TansuBroker
+        _ load: LoadGenerator,
+        _ running: Task<Void, Never>,
+        topic: String,
+        broker: TansuBroker
     ) async throws -> (acknowledged: Set<String>, found: Set<String>, lost: Set<String>) {
         load.stop()
         await running.value
@@ -50,7 +55,10 @@ struct DurabilityFaultTests {
     /// repeated in the event id, subject, key and headers (issue 16's poison record).
     static func poisonBody() -> [UInt8] {
         let id = String(repeating: "p", count: 150_000)
-        return Array(#"{"event":"payout.transfer.success","data":{"id":"\#(id)","amount":"1.00","status":"success","pad":"\#(String(repeating: "x", count: 700_000))"}}"#.utf8)
+        return Array(
+            #"{"event":"payout.transfer.success","data":{"id":"\#(id)","amount":"1.00","status":"success","pad":"\#(String(repeating: "x", count: 700_000))"}}"#
+                .utf8
+        )
     }
 
     /// A `hookway serve` process on its own spool and topic with load aimed at it.
@@ -61,15 +69,32 @@ struct DurabilityFaultTests {
         let load: LoadGenerator
         let server: ServeProcess
 
-        static func start(_ tag: String, broker: TansuBroker, environment: [String: String] = [:], setUp: (String) throws -> [String: String] = { _ in [:] }) throws -> ServedIngress {
+        static func start(
+            _ tag: String,
+            broker: TansuBroker,
+            environment: [String: String] = [:],
+            setUp: (String) throws -> [String: String] = { _ in [:] }
+        ) throws -> ServedIngress {
             let dir = try DurabilityFaultTests.temporaryDirectory(tag)
             let topic = "t-\(UUID().uuidString.lowercased())"
-            try DurabilityFaultTests.routes(topic: topic, spoolPath: dir + "/spool").write(toFile: dir + "/routes.json", atomically: true, encoding: .utf8)
+            try DurabilityFaultTests.routes(topic: topic, spoolPath: dir + "/spool").write(
+                toFile: dir + "/routes.json",
+                atomically: true,
+                encoding: .utf8
+            )
             let port = try TansuBroker.unusedPort()
             let extra = try setUp(dir).merging(environment) { a, _ in a }
-            let server = try ServeProcess.start(config: dir + "/routes.json", port: port, brokers: broker.bootstrapServers, log: dir + "/serve.log", environment: extra)
+            let server = try ServeProcess.start(
+                config: dir + "/routes.json",
+                port: port,
+                brokers: broker.bootstrapServers,
+                log: dir + "/serve.log",
+                environment: extra
+            )
             let client = IngressClient(port: port)
-            let load = LoadGenerator { body, signature in try await client.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body) }
+            let load = LoadGenerator { body, signature in
+                try await client.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
+            }
             return ServedIngress(dir: dir, topic: topic, port: port, load: load, server: server)
         }
 
@@ -92,7 +117,10 @@ struct DurabilityFaultTests {
         let ingress = try await IngressHarness.start(routes: Self.routes(topic: topic, spoolPath: dir + "/spool"), broker: broker)
         let padding = String(repeating: "x", count: 20_000)
         let load = LoadGenerator(body: {
-            Array(#"{"event":"payout.transfer.success","data":{"id":"\#(UUID().uuidString)","amount":"1.00","status":"success","pad":"\#(padding)"}}"#.utf8)
+            Array(
+                #"{"event":"payout.transfer.success","data":{"id":"\#(UUID().uuidString)","amount":"1.00","status":"success","pad":"\#(padding)"}}"#
+                    .utf8
+            )
         }) { body, signature in try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body) }
         let running = load.start()
         try await load.waitFor(10, spooled: false)
@@ -135,7 +163,7 @@ struct DurabilityFaultTests {
         try await load.waitFor(20, spooled: false)
         broker.pause()
         try await load.waitFor(20, spooled: true)  // spooled, fsync'ed: 200
-        FileManager.default.createFile(atPath: flag, contents: nil)
+        _ = FileManager.default.createFile(atPath: flag, contents: nil)
         let failingFrom = ContinuousClock.now
         try await load.waitFor(30, status: 503, since: failingFrom)
         let readyWhileFailing = try await client.send("/readyz", method: .GET)
@@ -150,8 +178,13 @@ struct DurabilityFaultTests {
         // Requests answered while fsync failed (after the first in-flight ones settled).
         let during = load.outcomes(between: failingFrom + .milliseconds(500), and: failingUntil)
         let after = load.outcomes(between: failingUntil + .seconds(1), and: recovered)
-        Self.row("(f) fsync EIO (LD_PRELOAD shim) until 30 answers were 503", load, found: acknowledged.intersection(found).count, lost: lost.count,
-                 note: "(while failing: \(during.filter { $0.status == 200 }.count) × 200, \(during.filter { $0.status == 503 }.count) × 503)")
+        Self.row(
+            "(f) fsync EIO (LD_PRELOAD shim) until 30 answers were 503",
+            load,
+            found: acknowledged.intersection(found).count,
+            lost: lost.count,
+            note: "(while failing: \(during.filter { $0.status == 200 }.count) × 200, \(during.filter { $0.status == 503 }.count) × 503)"
+        )
         #expect(lost.isEmpty, "lost: \(lost.prefix(5))")
         #expect(!during.isEmpty && during.allSatisfy { $0.status == 503 }, "no 200 while fsync fails: \(during.map(\.status))")
         // /readyz names the failing spool; it is 503 once Kafka has not answered for its window too.
@@ -172,9 +205,12 @@ struct DurabilityFaultTests {
         try Self.routes(topic: "t-ro", spoolPath: dir + "/spool").write(toFile: dir + "/routes.json", atomically: true, encoding: .utf8)
         var env = ProcessInfo.processInfo.environment
         for (k, v) in IngressHarness.environment { env[k] = v }
-        let result = try ShellCommand.run(ServeProcess.binary, [
-            "serve", "--config", dir + "/routes.json", "--port", String(try TansuBroker.unusedPort()), "--brokers", broker.bootstrapServers,
-        ])
+        let result = try ShellCommand.run(
+            ServeProcess.binary,
+            [
+                "serve", "--config", dir + "/routes.json", "--port", String(try TansuBroker.unusedPort()), "--brokers", broker.bootstrapServers,
+            ]
+        )
         Self.printRow("(g) spool directory read-only", "serve exits \(result.status) at start, nothing answered 200")
         #expect(result.status == 1, "\(result.output)")
         #expect(result.output.contains(dir + "/spool"), "the message names the path: \(result.output)")
@@ -221,8 +257,13 @@ struct DurabilityFaultTests {
         let quarantine = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/spool/quarantine")) ?? []
         let quarantinedVictim = quarantine.contains { $0.hasSuffix(".corrupt") } && acknowledged.contains(victim) ? 1 : 0
         let lost = acknowledged.subtracting(found).subtracting(quarantinedVictim == 1 ? [victim] : [])
-        Self.row("(h) segment corrupted after ingress SIGKILL", load, found: acknowledged.intersection(found).count, lost: lost.count,
-                 note: "(1 record corrupted on disk: its bytes are in the quarantine)")
+        Self.row(
+            "(h) segment corrupted after ingress SIGKILL",
+            load,
+            found: acknowledged.intersection(found).count,
+            lost: lost.count,
+            note: "(1 record corrupted on disk: its bytes are in the quarantine)"
+        )
         #expect(lost.isEmpty, "lost: \(lost.prefix(5))")
         #expect(quarantine.contains { $0.hasSuffix(".corrupt") }, "\(quarantine)")
         #expect(!found.contains(victim))
@@ -235,8 +276,12 @@ struct DurabilityFaultTests {
         defer { broker.stop() }
         let topic = "t-\(UUID().uuidString.lowercased())"
         let ingress = try await IngressHarness.start(
-            routes: Self.routes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)", maxBodyBytes: 1_048_576), broker: broker)
-        let load = LoadGenerator { body, signature in try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body) }
+            routes: Self.routes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)", maxBodyBytes: 1_048_576),
+            broker: broker
+        )
+        let load = LoadGenerator { body, signature in
+            try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
+        }
         let running = load.start()
         let poison = Self.poisonBody()
         var poisonAnswers: [Int] = []
@@ -250,8 +295,13 @@ struct DurabilityFaultTests {
         broker.resume()
         try await load.waitFor(10, spooled: false, since: .now)
         let (acknowledged, found, lost) = try await Self.settle(load, running, topic: topic, broker: broker)
-        Self.row("(i) poison record (CloudEvent over message.max.bytes), normal + outage", load, found: acknowledged.intersection(found).count,
-                 lost: lost.count, note: "(poison answered \(poisonAnswers.map(String.init).joined(separator: ", ")))")
+        Self.row(
+            "(i) poison record (CloudEvent over message.max.bytes), normal + outage",
+            load,
+            found: acknowledged.intersection(found).count,
+            lost: lost.count,
+            note: "(poison answered \(poisonAnswers.map(String.init).joined(separator: ", ")))"
+        )
         let stats = await ingress.server.spool?.stats
         await ingress.stop()
         #expect(poisonAnswers == [413, 413])
@@ -271,8 +321,12 @@ struct DurabilityFaultTests {
         cluster.createTopic("\(topic).bitnob", partitions: 1, replicationFactor: 3)
         let spoolPath = NSTemporaryDirectory() + "spool-\(UUID().uuidString)"
         let ingress = try await IngressHarness.start(
-            routes: Self.routes(topic: topic, spoolPath: spoolPath, ackTimeoutMs: 1500, autoCreate: false), brokers: cluster.bootstrapServers)
-        let load = LoadGenerator { body, signature in try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body) }
+            routes: Self.routes(topic: topic, spoolPath: spoolPath, ackTimeoutMs: 1500, autoCreate: false),
+            brokers: cluster.bootstrapServers
+        )
+        let load = LoadGenerator { body, signature in
+            try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
+        }
         for id in Int32(1)...3 { cluster.setBrokerDown(id) }
         let running = load.start()
         try await load.waitFor(60, spooled: true)
@@ -288,16 +342,25 @@ struct DurabilityFaultTests {
         var quarantined: [String] = []
         let deadline = ContinuousClock.now + .seconds(20)
         while quarantined.isEmpty, ContinuousClock.now < deadline {
-            quarantined = ((try? FileManager.default.contentsOfDirectory(atPath: spoolPath + "/quarantine")) ?? []).filter { $0.hasSuffix(".rejected") }
+            quarantined = ((try? FileManager.default.contentsOfDirectory(atPath: spoolPath + "/quarantine")) ?? []).filter {
+                $0.hasSuffix(".rejected")
+            }
             try await Task.sleep(for: .milliseconds(100))
         }
-        let rejectedIDs = Set(quarantined.compactMap { name -> String? in
-            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: spoolPath + "/quarantine/" + name))).map(Array.init) ?? []
-            return SpoolRecord.decodeAll(bytes).records.first.flatMap { try? Event.decode($0.record.value).id }
-        })
+        let rejectedIDs = Set(
+            quarantined.compactMap { name -> String? in
+                let bytes = (try? Data(contentsOf: URL(fileURLWithPath: spoolPath + "/quarantine/" + name))).map(Array.init) ?? []
+                return SpoolRecord.decodeAll(bytes).records.first.flatMap { try? Event.decode($0.record.value).id }
+            }
+        )
         let lost = acknowledged.subtracting(found).subtracting(rejectedIDs)
-        Self.row("(j) mock cluster: INVALID_RECORD while draining", load, found: acknowledged.intersection(found).count, lost: lost.count,
-                 note: "(\(rejectedIDs.count) refused for good: quarantined with its bytes, the rest drained)")
+        Self.row(
+            "(j) mock cluster: INVALID_RECORD while draining",
+            load,
+            found: acknowledged.intersection(found).count,
+            lost: lost.count,
+            note: "(\(rejectedIDs.count) refused for good: quarantined with its bytes, the rest drained)"
+        )
         await ingress.stop()
         // ARC may free the mock cluster after its last use; it must outlive every client of it.
         withExtendedLifetime(cluster) {}
@@ -313,8 +376,12 @@ struct DurabilityFaultTests {
         defer { broker.stop() }
         let topic = "t-\(UUID().uuidString.lowercased())"
         let ingress = try await IngressHarness.start(
-            routes: Self.routes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)"), broker: broker)
-        let load = LoadGenerator { body, signature in try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body) }
+            routes: Self.routes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)"),
+            broker: broker
+        )
+        let load = LoadGenerator { body, signature in
+            try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
+        }
         let running = load.start()
         try await load.waitFor(20)
         let before = ingress.server.publisher.producer
@@ -328,8 +395,13 @@ struct DurabilityFaultTests {
         let acknowledged = Set(load.acknowledgedIDs)
         let found = try await Self.found(acknowledged, topic: topic, reader: KafkaReader(bootstrapServers: broker.bootstrapServers))
         let lost = acknowledged.subtracting(found)
-        Self.row("(k) fatal idempotence error (rd_kafka_test_fatal_error)", load, found: acknowledged.intersection(found).count, lost: lost.count,
-                 note: "(producer replaced: \(replaced))")
+        Self.row(
+            "(k) fatal idempotence error (rd_kafka_test_fatal_error)",
+            load,
+            found: acknowledged.intersection(found).count,
+            lost: lost.count,
+            note: "(producer replaced: \(replaced))"
+        )
         await ingress.stop()
         #expect(replaced)
         #expect(lost.isEmpty, "lost: \(lost.prefix(5))")
@@ -348,8 +420,13 @@ struct DurabilityFaultTests {
         try await load.waitFor(100)
         let stopping = server.terminate()
         let (acknowledged, found, lost) = try await Self.settle(load, running, topic: topic, broker: broker)
-        Self.row("(l) SIGTERM under load (~100/s)", load, found: acknowledged.intersection(found).count, lost: lost.count,
-                 note: "(stopped in \(stopping); exit \(server.process.terminationStatus))")
+        Self.row(
+            "(l) SIGTERM under load (~100/s)",
+            load,
+            found: acknowledged.intersection(found).count,
+            lost: lost.count,
+            note: "(stopped in \(stopping); exit \(server.process.terminationStatus))"
+        )
         #expect(lost.isEmpty, "lost: \(lost.prefix(5))")
         #expect(stopping < .seconds(16), "within limits.shutdownTimeoutMs")
         #expect(server.process.terminationStatus == 0)

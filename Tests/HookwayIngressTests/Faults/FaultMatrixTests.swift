@@ -18,7 +18,9 @@ struct FaultMatrixTests {
 
     static func row(_ fault: String, _ load: LoadGenerator, found: Int, lost: Int, note: String = "") {
         let s = load.summary
-        print("fault-matrix | \(fault) | sent \(s.sent) | 200 \(s.ok) (spooled \(s.spooled)) | 503 \(s.unavailable) | other \(s.failed) | found in Kafka \(found) | lost \(lost) \(note)")
+        print(
+            "fault-matrix | \(fault) | sent \(s.sent) | 200 \(s.ok) (spooled \(s.spooled)) | 503 \(s.unavailable) | other \(s.failed) | found in Kafka \(found) | lost \(lost) \(note)"
+        )
     }
 
     static func foundIDs(_ messages: [KafkaMessage]) -> Set<String> {
@@ -31,7 +33,9 @@ struct FaultMatrixTests {
         defer { broker.stop() }
         let topic = "t-\(UUID().uuidString.lowercased())"
         let ingress = try await IngressHarness.start(
-            routes: Self.spoolRoutes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)"), broker: broker)
+            routes: Self.spoolRoutes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)"),
+            broker: broker
+        )
         defer { Task { await ingress.stop() } }
         let load = LoadGenerator { body, signature in
             try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
@@ -45,7 +49,11 @@ struct FaultMatrixTests {
         load.stop()
         await running.value
         let acknowledged = load.acknowledgedIDs
-        let found = Self.foundIDs(try await ingress.consume([topic], count: Set(acknowledged).count, timeout: .seconds(90)) { Set(acknowledged).isSubset(of: Self.foundIDs($0)) })
+        let found = Self.foundIDs(
+            try await ingress.consume([topic], count: Set(acknowledged).count, timeout: .seconds(90)) {
+                Set(acknowledged).isSubset(of: Self.foundIDs($0))
+            }
+        )
         let lost = Set(acknowledged).subtracting(found)
         Self.row("(a) broker SIGSTOP 10 s", load, found: Set(acknowledged).intersection(found).count, lost: lost.count)
         #expect(lost.isEmpty, "lost: \(lost.prefix(5))")
@@ -61,7 +69,9 @@ struct FaultMatrixTests {
         defer { broker.stop() }
         let topic = "t-\(UUID().uuidString.lowercased())"
         let ingress = try await IngressHarness.start(
-            routes: Self.spoolRoutes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)"), broker: broker)
+            routes: Self.spoolRoutes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)"),
+            broker: broker
+        )
         defer { Task { await ingress.stop() } }
         let load = LoadGenerator { body, signature in
             try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
@@ -84,8 +94,13 @@ struct FaultMatrixTests {
         let found = Self.foundIDs(messages)
         let lostSpooled = spooled.subtracting(found)
         let directLostWithBroker = Set(load.acknowledgedIDs).subtracting(spooled).subtracting(found)
-        Self.row("(b) broker SIGKILL + fresh broker", load, found: Set(load.acknowledgedIDs).intersection(found).count, lost: lostSpooled.count,
-                 note: "(+\(directLostWithBroker.count) acknowledged by the old broker before the kill, lost with its memory storage)")
+        Self.row(
+            "(b) broker SIGKILL + fresh broker",
+            load,
+            found: Set(load.acknowledgedIDs).intersection(found).count,
+            lost: lostSpooled.count,
+            note: "(+\(directLostWithBroker.count) acknowledged by the old broker before the kill, lost with its memory storage)"
+        )
         #expect(!spooled.isEmpty)
         #expect(lostSpooled.isEmpty, "spooled but lost: \(lostSpooled.prefix(5))")
         #expect(load.summary.unavailable == 0)
@@ -117,7 +132,9 @@ struct FaultMatrixTests {
         defer { server.kill() }
         let acknowledged = Set(load.acknowledgedIDs)
         let reader = try await IngressHarness.reader(broker: broker)
-        let found = Self.foundIDs(try await reader.consume([topic], count: acknowledged.count, timeout: .seconds(90)) { acknowledged.isSubset(of: Self.foundIDs($0)) })
+        let found = Self.foundIDs(
+            try await reader.consume([topic], count: acknowledged.count, timeout: .seconds(90)) { acknowledged.isSubset(of: Self.foundIDs($0)) }
+        )
         let lost = acknowledged.subtracting(found)
         Self.row("(c) ingress SIGKILL + restart", load, found: acknowledged.intersection(found).count, lost: lost.count)
         #expect(load.summary.spooled > 0)
@@ -134,7 +151,8 @@ struct FaultMatrixTests {
         cluster.createTopic("\(topic).bitnob", partitions: 1, replicationFactor: 3)
         let ingress = try await IngressHarness.start(
             routes: Self.spoolRoutes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)", ackTimeoutMs: 2000),
-            brokers: cluster.bootstrapServers)
+            brokers: cluster.bootstrapServers
+        )
         defer { Task { await ingress.stop() } }
         let load = LoadGenerator { body, signature in
             try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
@@ -153,7 +171,9 @@ struct FaultMatrixTests {
         load.stop()
         await running.value
         let acknowledged = Set(load.acknowledgedIDs)
-        let found = Self.foundIDs(try await ingress.consume([topic], count: acknowledged.count, timeout: .seconds(90)) { acknowledged.isSubset(of: Self.foundIDs($0)) })
+        let found = Self.foundIDs(
+            try await ingress.consume([topic], count: acknowledged.count, timeout: .seconds(90)) { acknowledged.isSubset(of: Self.foundIDs($0)) }
+        )
         let lost = acknowledged.subtracting(found)
         Self.row("(d) mock cluster: errors, leader change, all down", load, found: acknowledged.intersection(found).count, lost: lost.count)
         await ingress.stop()

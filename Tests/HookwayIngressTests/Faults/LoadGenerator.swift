@@ -16,7 +16,10 @@ final class LoadGenerator: Sendable {
     let send: @Sendable ([UInt8], String) async throws -> IngressHarness.Answer
     let body: @Sendable () -> [UInt8]
 
-    init(body: @escaping @Sendable () -> [UInt8] = { Bodies.bitnob() }, send: @escaping @Sendable ([UInt8], String) async throws -> IngressHarness.Answer) {
+    init(
+        body: @escaping @Sendable () -> [UInt8] = { Bodies.bitnob() },
+        send: @escaping @Sendable ([UInt8], String) async throws -> IngressHarness.Answer
+    ) {
         self.send = send
         self.body = body
     }
@@ -31,7 +34,11 @@ final class LoadGenerator: Sendable {
                         let outcome: Outcome
                         do {
                             let answer = try await self.send(body, Sign.bitnob(body))
-                            outcome = Outcome(id: answer.json?["id"]?.stringValue, status: answer.status, spooled: answer.json?["spooled"] == .bool(true))
+                            outcome = Outcome(
+                                id: answer.json?["id"]?.stringValue,
+                                status: answer.status,
+                                spooled: answer.json?["spooled"] == .bool(true)
+                            )
                         } catch {
                             outcome = Outcome(id: nil, status: 0, spooled: false)
                         }
@@ -56,7 +63,13 @@ final class LoadGenerator: Sendable {
     }
 
     /// Waits for `count` answers with `status` answered after `since` (spooled or direct as asked).
-    func waitFor(_ count: Int, status: Int = 200, spooled: Bool? = nil, since: ContinuousClock.Instant = .now - .seconds(3600), timeout: Duration = .seconds(60)) async throws {
+    func waitFor(
+        _ count: Int,
+        status: Int = 200,
+        spooled: Bool? = nil,
+        since: ContinuousClock.Instant = .now - .seconds(3600),
+        timeout: Duration = .seconds(60)
+    ) async throws {
         try await waitUntil("\(count) × \(status)\(spooled.map { $0 ? " spooled" : " direct" } ?? "")", timeout: timeout) { all in
             all.filter { outcome in
                 outcome.status == status && outcome.answeredAt > since && (spooled.map { outcome.spooled == $0 } ?? true)
@@ -66,8 +79,10 @@ final class LoadGenerator: Sendable {
 
     var summary: (sent: Int, ok: Int, spooled: Int, unavailable: Int, failed: Int) {
         let all = outcomes.withLockedValue { $0 }
-        return (all.count, all.filter { $0.status == 200 }.count, all.filter(\.spooled).count,
-                all.filter { $0.status == 503 }.count, all.filter { $0.status != 200 && $0.status != 503 }.count)
+        return (
+            all.count, all.filter { $0.status == 200 }.count, all.filter(\.spooled).count,
+            all.filter { $0.status == 503 }.count, all.filter { $0.status != 200 && $0.status != 503 }.count
+        )
     }
 
     var acknowledgedIDs: [String] { outcomes.withLockedValue { $0 }.filter { $0.status == 200 }.compactMap(\.id) }

@@ -1,6 +1,7 @@
-@testable import HookwayIngress
 import NIOConcurrencyHelpers
 import Testing
+
+@testable import HookwayIngress
 
 struct DeadlineSweeperTests {
     @Test func firesEachDeadlineOnceAfterItPassesAndStopsWhenIdle() async throws {

@@ -34,7 +34,8 @@ struct SpoolOutageTests {
         let deadline = ContinuousClock.now + .seconds(20)
         while gauge < 20, ContinuousClock.now < deadline {
             let metrics = try await ingress.send("/metrics", method: .GET).body
-            gauge = metrics.split(separator: "\n").first { $0.hasPrefix("hookway_spool_events ") }
+            gauge =
+                metrics.split(separator: "\n").first { $0.hasPrefix("hookway_spool_events ") }
                 .flatMap { $0.split(separator: " ").last }.flatMap { Double(String($0)) }.map { Int($0) } ?? 0
             if gauge < 20 { try await Task.sleep(for: .milliseconds(200)) }
         }

@@ -1,13 +1,19 @@
 import Foundation
 import HookwayCore
 import HookwayTesting
-@testable import HookwayIngress
 import Testing
+
+@testable import HookwayIngress
 
 struct SpoolRecordTests {
     static func record(_ i: Int) -> SpoolRecord {
-        SpoolRecord(topics: ["a", "b.\(i)"], key: Array("key-\(i)".utf8), value: Array("{\"n\":\(i)}".utf8),
-                    headers: [("ce_id", Array("id-\(i)".utf8)), ("empty", [])], spooledAt: 1_700_000_000_000 + Int64(i))
+        SpoolRecord(
+            topics: ["a", "b.\(i)"],
+            key: Array("key-\(i)".utf8),
+            value: Array("{\"n\":\(i)}".utf8),
+            headers: [("ce_id", Array("id-\(i)".utf8)), ("empty", [])],
+            spooledAt: 1_700_000_000_000 + Int64(i)
+        )
     }
 
     @Test func roundTrip() {
@@ -116,7 +122,11 @@ struct SpoolTests {
         let quarantined = try FileManager.default.contentsOfDirectory(atPath: settings.path + "/quarantine").sorted()
         #expect(quarantined.contains("0000000000000000.seg.corrupt"))
         #expect(quarantined.contains { $0.hasSuffix("-\(second.lowerBound).corrupt") }, "\(quarantined)")
-        let kept = try Data(contentsOf: URL(fileURLWithPath: settings.path + "/quarantine/" + (quarantined.first { $0.hasSuffix("-\(second.lowerBound).corrupt") } ?? "")))
+        let kept = try Data(
+            contentsOf: URL(
+                fileURLWithPath: settings.path + "/quarantine/" + (quarantined.first { $0.hasSuffix("-\(second.lowerBound).corrupt") } ?? "")
+            )
+        )
         #expect(Array(kept) == Array(bytes[second]), "the corrupt record's bytes are kept as they were")
     }
 
@@ -129,7 +139,9 @@ struct SpoolTests {
         let settings = Self.settings()
         let spool = try Spool(settings: settings)
         let record = SpoolRecordTests.record(7)
-        #expect(await spool.reject(record, segment: settings.path + "/0000000000000001-ab.seg", index: 3, reason: "TOPIC_AUTHORIZATION_FAILED: denied"))
+        #expect(
+            await spool.reject(record, segment: settings.path + "/0000000000000001-ab.seg", index: 3, reason: "TOPIC_AUTHORIZATION_FAILED: denied")
+        )
         let file = settings.path + "/quarantine/0000000000000001-ab.seg-3.rejected"
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: file)))
         #expect(SpoolRecord.decodeAll(bytes).records.map(\.record) == [record])

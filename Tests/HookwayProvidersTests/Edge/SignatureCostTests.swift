@@ -9,15 +9,19 @@ import Testing
 @Suite struct SignatureCostTests {
     static let secretText = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     let source = SourceConfig(
-        name: "acme", provider: "standardwebhooks",
-        secrets: [secret(secretText), secret("whsec_c2Vjb25kLXNlY3JldC1mb3ItdGVzdHM="), secret("whsec_dGhpcmQtc2VjcmV0LWZvci10ZXN0cw==")])
+        name: "acme",
+        provider: "standardwebhooks",
+        secrets: [secret(secretText), secret("whsec_c2Vjb25kLXNlY3JldC1mb3ItdGVzdHM="), secret("whsec_dGhpcmQtc2VjcmV0LWZvci10ZXN0cw==")]
+    )
     static let now: Int64 = 1_714_557_600
 
     func request(body: [UInt8], signature: String) -> WebhookRequest {
         WebhookRequest(
             target: "/webhooks/acme",
             headers: [("webhook-id", "msg_1"), ("webhook-timestamp", String(Self.now)), ("webhook-signature", signature)],
-            body: body, receivedAt: at(seconds: Self.now))
+            body: body,
+            receivedAt: at(seconds: Self.now)
+        )
     }
 
     func valid(_ body: [UInt8]) -> String {
@@ -53,7 +57,8 @@ import Testing
         }
         #expect(code(many) == .invalidSignature)
         #expect(code(one) == .invalidSignature)
-        let single = cost(one), tenThousand = cost(many)
+        let single = cost(one)
+        let tenThousand = cost(many)
         #expect(tenThousand < single * 2 + .milliseconds(5), "10,000 candidates: \(tenThousand); one: \(single)")
     }
 
@@ -71,8 +76,10 @@ import Testing
         func deliver(_ amount: String, limits: Limits = Limits()) throws -> (Event?, [IntakeWarning]) {
             let body = utf8(#"{"event":"btc.lightning.received.success","data":{"id":"t1","amount":"\#(amount)","currency":"BTC"}}"#)
             let request = WebhookRequest(
-                target: "/webhooks/bitnob", headers: [("x-bitnob-signature", hmacHex(SHA512.self, key: "k", String(decoding: body, as: UTF8.self)))],
-                body: body)
+                target: "/webhooks/bitnob",
+                headers: [("x-bitnob-signature", hmacHex(SHA512.self, key: "k", String(decoding: body, as: UTF8.self)))],
+                body: body
+            )
             var warnings: [IntakeWarning] = []
             guard case .event(let event) = try WebhookIntake().process(request, source: source, limits: limits, warnings: &warnings) else {
                 return (nil, warnings)
@@ -94,7 +101,11 @@ import Testing
     @Test func duplicateMembersAreMalformedForEveryProvider() {
         let source = SourceConfig(name: "bitnob", provider: "bitnob", secrets: [secret("k")])
         let text = #"{"event":"payout.transfer.success","data":{"id":"d1","amount":"1.00","amount":"2.00"}}"#
-        let request = WebhookRequest(target: "/webhooks/bitnob", headers: [("x-bitnob-signature", hmacHex(SHA512.self, key: "k", text))], body: utf8(text))
+        let request = WebhookRequest(
+            target: "/webhooks/bitnob",
+            headers: [("x-bitnob-signature", hmacHex(SHA512.self, key: "k", text))],
+            body: utf8(text)
+        )
         #expect(errorCode { () throws(WebhookError) in try WebhookIntake().process(request, source: source) } == .malformedPayload)
     }
 
@@ -102,10 +113,15 @@ import Testing
         let source = SourceConfig(name: "koywe", provider: "koywe", secrets: [secret("koywe_test_secret")])
         let signed = #"{"eventName":"PAYMENT_RECEIVED","orderId":"o-1","timeStamp":"2024-05-01T10:00:00.000Z"}"#
         let signature = hmacHex(SHA256.self, key: "koywe_test_secret", signed)
-        let body = #"{"eventName":"PAYMENT_RECEIVED","amount":"1000000","orderId":"o-1","timeStamp":"2024-05-01T10:00:00.000Z","beneficiary":"mallory","signature":"\#(signature)"}"#
+        let body =
+            #"{"eventName":"PAYMENT_RECEIVED","amount":"1000000","orderId":"o-1","timeStamp":"2024-05-01T10:00:00.000Z","beneficiary":"mallory","signature":"\#(signature)"}"#
         var warnings: [IntakeWarning] = []
         let outcome = try WebhookIntake().process(
-            WebhookRequest(target: "/webhooks/koywe", headers: [], body: utf8(body)), source: source, limits: Limits(), warnings: &warnings)
+            WebhookRequest(target: "/webhooks/koywe", headers: [], body: utf8(body)),
+            source: source,
+            limits: Limits(),
+            warnings: &warnings
+        )
         guard case .event(let event) = outcome else {
             Issue.record("no event")
             return
@@ -123,8 +139,14 @@ import Testing
         var warnings: [IntakeWarning] = []
         let outcome = try WebhookIntake().process(
             WebhookRequest(
-                target: "/webhooks/koywe", headers: [("Koywe-Signature", hmacHex(SHA256.self, key: "koywe_test_secret", body))], body: utf8(body)),
-            source: source, limits: Limits(), warnings: &warnings)
+                target: "/webhooks/koywe",
+                headers: [("Koywe-Signature", hmacHex(SHA256.self, key: "koywe_test_secret", body))],
+                body: utf8(body)
+            ),
+            source: source,
+            limits: Limits(),
+            warnings: &warnings
+        )
         guard case .event(let event) = outcome else {
             Issue.record("no event")
             return

@@ -12,7 +12,8 @@ struct CRMSinkTests {
 
     @Test func bodyTemplateKeepsJSONTypesAndHeadersCarryIdempotencyKeyAndSecret() async throws {
         try await CRMRecorder.withServer { base, recorder in
-            let sink = try Self.sink("""
+            let sink = try Self.sink(
+                """
                 { "kind": "crm", "topics": ["crm.users"], "method": "put",
                   "url": "\(base)/contacts/{data.payload.data.customerEmail}?source={data.provider}",
                   "headers": { "Authorization": "Bearer {env:CRM_TOKEN}", "X-Event-Type": "{type}" },
@@ -20,7 +21,8 @@ struct CRMSinkTests {
                             "profile": "{data.payload.data.profile}", "tags": "{data.payload.data.tags}",
                             "note": "{data.provider} withdrawal of {data.amount} {data.currency}", "missing": "{data.payload.data.nope}",
                             "static": 42, "flag": false, "nested": { "email": "{data.payload.data.customerEmail}", "list": ["{id}", true, null] } } }
-                """)
+                """
+            )
             let event = sampleEvent(id: "evt-crm-1")
             try await sink.deliver(event)
             await sink.shutdown()
@@ -29,7 +31,10 @@ struct CRMSinkTests {
             #expect(recorder.requests.count == 1)
             #expect(request.method == "PUT")
             #expect(request.uri == "/contacts/alice%40example.com?source=bitso")
-            #expect(request.body == #"{"externalId":"w-1","amount":15000.50,"tier":2,"profile":{"name":"Alice"},"tags":["vip","mx"],"note":"bitso withdrawal of 15000.50 MXN","missing":null,"static":42,"flag":false,"nested":{"email":"alice@example.com","list":["evt-crm-1",true,null]}}"#)
+            #expect(
+                request.body
+                    == #"{"externalId":"w-1","amount":15000.50,"tier":2,"profile":{"name":"Alice"},"tags":["vip","mx"],"note":"bitso withdrawal of 15000.50 MXN","missing":null,"static":42,"flag":false,"nested":{"email":"alice@example.com","list":["evt-crm-1",true,null]}}"#
+            )
             #expect(request.headers["idempotency-key"] == "evt-crm-1")
             #expect(request.headers["authorization"] == "Bearer tok-123")
             #expect(request.headers["x-event-type"] == "bitso.withdrawal.pending")
@@ -119,7 +124,10 @@ struct CRMSinkTests {
 
     @Test func aMissingSecretFailsAtStartNamingTheReference() throws {
         let error = #expect(throws: SinkError.self) {
-            try Self.sink(#"{ "kind": "crm", "topics": ["t"], "url": "http://x/y", "headers": { "Authorization": "Bearer {env:CRM_TOKEN}" } }"#, environment: [:])
+            try Self.sink(
+                #"{ "kind": "crm", "topics": ["t"], "url": "http://x/y", "headers": { "Authorization": "Bearer {env:CRM_TOKEN}" } }"#,
+                environment: [:]
+            )
         }
         #expect(error?.message == "$.sinks.crm.headers.Authorization: environment variable CRM_TOKEN is not set (env:CRM_TOKEN)")
     }

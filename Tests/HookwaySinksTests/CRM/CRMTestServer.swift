@@ -43,14 +43,23 @@ final class CRMRecorder: Sendable {
             let bytes = try await request.collectBody(upTo: 1 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName] = field.value }
-            let reply = recorder.record(Recorded(
-                method: request.method.rawValue, uri: request.uri.description, headers: headers, body: String(buffer: bytes)
-            ))
+            let reply = recorder.record(
+                Recorded(
+                    method: request.method.rawValue,
+                    uri: request.uri.description,
+                    headers: headers,
+                    body: String(buffer: bytes)
+                )
+            )
             if let delay = reply.delay { try await Task.sleep(for: delay) }
             var fields = HTTPFields()
             if let retryAfter = reply.retryAfter { fields[.retryAfter] = retryAfter }
             fields[.contentType] = "application/json"
-            return Response(status: .init(code: reply.status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: #"{"status":\#(reply.status)}"#)))
+            return Response(
+                status: .init(code: reply.status),
+                headers: fields,
+                body: .init(byteBuffer: ByteBuffer(string: #"{"status":\#(reply.status)}"#))
+            )
         }
         router.post("**", use: handler)
         router.put("**", use: handler)

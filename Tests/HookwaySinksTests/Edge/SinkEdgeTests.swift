@@ -61,11 +61,16 @@ struct SinkEdgeTests {
             let host = base.replacingOccurrences(of: "http://", with: "")
             let json = #"{ "kind": "crm", "topics": ["t"], "url": "http://apiuser:{env:CRM_PASS}@\#(host)/hooks/{env:CRM_PATH_KEY}/contacts" }"#
             let sink = try CRMSink.make(
-                sinkConfig("crm", kind: .crm, json), environment: ["CRM_PASS": "pa55-w0rd-9", "CRM_PATH_KEY": "k/ey with space"])
+                sinkConfig("crm", kind: .crm, json),
+                environment: ["CRM_PASS": "pa55-w0rd-9", "CRM_PATH_KEY": "k/ey with space"]
+            )
             let error = await #expect(throws: SinkError.self) { try await sink.deliver(sampleEvent()) }
             let message = error?.message ?? ""
             #expect(!message.contains("pa55-w0rd-9"), "\(message)")
-            #expect(!message.contains("k/ey with space") && !message.contains("k%2Fey%20with%20space") && !message.contains("k/ey%20with%20space"), "\(message)")
+            #expect(
+                !message.contains("k/ey with space") && !message.contains("k%2Fey%20with%20space") && !message.contains("k/ey%20with%20space"),
+                "\(message)"
+            )
             #expect(message.contains("<secret env:CRM_PATH_KEY>") || message.contains("<secret env:CRM_PASS>"), "\(message)")
             #expect(sink.secrets.count == 2)
             await sink.shutdown()

@@ -6,7 +6,14 @@ import Testing
 /// The email sink against a real SMTP conversation on loopback.
 @Suite(.timeLimit(.minutes(2)))
 struct EmailSMTPTests {
-    static func sink(port: Int, tls: String = "none", auth: Bool = false, extra: String = "", body: String? = nil, html: String? = nil) throws -> EmailSink {
+    static func sink(
+        port: Int,
+        tls: String = "none",
+        auth: Bool = false,
+        extra: String = "",
+        body: String? = nil,
+        html: String? = nil
+    ) throws -> EmailSink {
         let dir = temporaryPath("")
         let credentials = auth ? #", "username": "env:SMTP_USER", "password": "env:SMTP_PASS""# : ""
         let ca = tls == "none" ? "" : #", "caFile": "\#(fixtureDirectory)/tls/cert.pem""#
@@ -21,7 +28,10 @@ struct EmailSMTPTests {
               "subject": "Retiro grande: {{data.amount}} {{data.currency}} — {{data.payload.data.profile.name}}"\(bodyJSON)\(htmlJSON)
               \(extra) }
             """
-        return try EmailSink.make(sinkConfig("ops-email", kind: .email, json, baseDirectory: dir), environment: ["SMTP_USER": "mailer", "SMTP_PASS": "s3cret pass"])
+        return try EmailSink.make(
+            sinkConfig("ops-email", kind: .email, json, baseDirectory: dir),
+            environment: ["SMTP_USER": "mailer", "SMTP_PASS": "s3cret pass"]
+        )
     }
 
     static func jsonString(_ s: String) -> String { String(decoding: JSONWriter.encode(.string(s)), as: UTF8.self) }
@@ -36,7 +46,11 @@ struct EmailSMTPTests {
     static let html = "<p>Withdrawal <b>{{subject}}</b> for {{data.payload.data.profile.name}} &amp; {{data.reference}}</p>"
 
     @Test func sendsMultipartMessageOverSTARTTLSWithAuthPlain() async throws {
-        let server = try await TestSMTPServer.start(tls: true, credentials: .init(username: "mailer", password: "s3cret pass"), authMechanisms: ["PLAIN"])
+        let server = try await TestSMTPServer.start(
+            tls: true,
+            credentials: .init(username: "mailer", password: "s3cret pass"),
+            authMechanisms: ["PLAIN"]
+        )
         defer { Task { await server.stop() } }
         let sink = try Self.sink(port: server.port, tls: "starttls", auth: true, body: Self.text, html: Self.html)
         let event = sampleEvent(id: "evt-multipart-1")
@@ -69,13 +83,15 @@ struct EmailSMTPTests {
         #expect(parsed.contentType.hasPrefix("multipart/alternative; boundary="))
         #expect(parsed.parts.count == 2)
         let text = try #require(parsed.part("text/plain"))
-        #expect(text == """
-            Withdrawal w-1 of 15000.50 MXN is pending.\r
-            .hidden line that must survive dot-stuffing\r
-            ..and a double dot\r
-            Tier 2, tags: [vip][mx]\r
-            Fish & chips <ok>
-            """)
+        #expect(
+            text == """
+                Withdrawal w-1 of 15000.50 MXN is pending.\r
+                .hidden line that must survive dot-stuffing\r
+                ..and a double dot\r
+                Tier 2, tags: [vip][mx]\r
+                Fish & chips <ok>
+                """
+        )
         #expect(parsed.part("text/html") == "<p>Withdrawal <b>w-1</b> for Alice &amp; ref-9</p>")
     }
 
@@ -93,7 +109,8 @@ struct EmailSMTPTests {
         let server = try await TestSMTPServer.start(tls: true)
         defer { Task { await server.stop() } }
         // No caFile: the system trust store does not know the test certificate.
-        let json = #"{ "kind": "email", "topics": ["a"], "smtp": { "host": "127.0.0.1", "port": \#(server.port), "timeoutMs": 5000 }, "from": "a@example.com", "to": "b@example.com", "subject": "s", "body": "b" }"#
+        let json =
+            #"{ "kind": "email", "topics": ["a"], "smtp": { "host": "127.0.0.1", "port": \#(server.port), "timeoutMs": 5000 }, "from": "a@example.com", "to": "b@example.com", "subject": "s", "body": "b" }"#
         let sink = try EmailSink.make(sinkConfig("ops-email", kind: .email, json, baseDirectory: temporaryPath("")), environment: [:])
         let error = await #expect(throws: SinkError.self) { try await sink.deliver(sampleEvent()) }
         #expect(error?.isPermanent == false)
@@ -224,7 +241,11 @@ struct EmailOutboxTests {
     @Test func outboxWritesAParseableEmlNamedByTheMessageIDHash() async throws {
         let dir = temporaryPath("")
         try "<h1>{{data.amount}} {{data.currency}}</h1>".write(toFile: dir + "/alert.html", atomically: true, encoding: .utf8)
-        try "Amount: {{data.amount}}\nCustomer: {{data.payload.data.customerEmail}}".write(toFile: dir + "/alert.txt", atomically: true, encoding: .utf8)
+        try "Amount: {{data.amount}}\nCustomer: {{data.payload.data.customerEmail}}".write(
+            toFile: dir + "/alert.txt",
+            atomically: true,
+            encoding: .utf8
+        )
         let json = """
             { "kind": "email", "topics": ["alerts"], "outbox": "var/outbox",
               "from": "hookway@example.com", "to": "{{data.payload.data.customerEmail}}",
@@ -255,7 +276,8 @@ func sha256Hex(_ s: String) -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["sha256sum"]
-    let input = Pipe(), output = Pipe()
+    let input = Pipe()
+    let output = Pipe()
     process.standardInput = input
     process.standardOutput = output
     try! process.run()

@@ -1,11 +1,15 @@
-@testable import HookwaySinks
 import Testing
+
+@testable import HookwaySinks
 
 struct MIMEEncodingTests {
     @Test func sha256MatchesTheFIPSVectors() {
         #expect(EventIDDigest.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(EventIDDigest.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(EventIDDigest.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(
+            EventIDDigest.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+        )
     }
 
     @Test func longNonASCIISubjectBecomesEncodedWordsOfAtMost75Characters() {
@@ -31,7 +35,11 @@ struct MIMEEncodingTests {
         #expect(MailAddress("\"Doe, Jane\" <jane@example.com>")?.headerText == "\"Doe, Jane\" <jane@example.com>")
         #expect(MailAddress("José <jose@example.com>")?.headerText == "=?UTF-8?B?Sm9zw6k=?= <jose@example.com>")
         #expect(MailAddress("not an address") == nil)
-        #expect(MailAddress.list("a@example.com, \"B, C\" <b@example.com>; d@example.com") == ["a@example.com", "\"B, C\" <b@example.com>", "d@example.com"])
+        #expect(
+            MailAddress.list("a@example.com, \"B, C\" <b@example.com>; d@example.com") == [
+                "a@example.com", "\"B, C\" <b@example.com>", "d@example.com",
+            ]
+        )
     }
 
     @Test func dateIsRFC5322() {

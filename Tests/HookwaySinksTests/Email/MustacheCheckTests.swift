@@ -1,11 +1,15 @@
-@testable import HookwaySinks
 import Mustache
 import Testing
+
+@testable import HookwaySinks
 
 /// What `routes check` and strict mode learn of a template, from swift-mustache.
 @Suite struct MustacheCheckTests {
     @Test(arguments: [
-        ("Dear {{data.payload.data.nickname}}, {{ type }} {{{subject}}} {{&data.amount}}", ["data.payload.data.nickname", "type", "subject", "data.amount"]),
+        (
+            "Dear {{data.payload.data.nickname}}, {{ type }} {{{subject}}} {{&data.amount}}",
+            ["data.payload.data.nickname", "type", "subject", "data.amount"]
+        ),
         // Inside a section names resolve against the section's value: not listed.
         ("{{#data.payload.items}}{{name}}{{/data.payload.items}}{{id}}", ["id"]),
         ("{{^data.reference}}no reference{{/data.reference}}{{! a comment }}", []),

@@ -78,7 +78,8 @@ struct ParsedEmail {
         let source = Array(text.replacingOccurrences(of: "=\r\n", with: "").utf8)
         var i = 0
         while i < source.count {
-            if source[i] == UInt8(ascii: "="), i + 2 < source.count, let v = UInt8(String(decoding: source[i + 1...i + 2], as: UTF8.self), radix: 16) {
+            if source[i] == UInt8(ascii: "="), i + 2 < source.count, let v = UInt8(String(decoding: source[i + 1...i + 2], as: UTF8.self), radix: 16)
+            {
                 bytes.append(v)
                 i += 3
             } else {
@@ -96,10 +97,23 @@ func sampleEvent(id: String = "evt-\(UUID().uuidString)", customerEmail: String?
     if let customerEmail { payload += #","customerEmail":"\#(customerEmail)""# }
     payload += "}}"
     let data = EventData(
-        provider: "bitso", source: "bitso", event: "withdrawal.pending", entity: EntityRef(kind: "withdrawal", id: "w-1"),
-        status: "pending", amount: amount, currency: "MXN", reference: "ref-9", payload: try! JSONParser.parse(Array(payload.utf8))
+        provider: "bitso",
+        source: "bitso",
+        event: "withdrawal.pending",
+        entity: EntityRef(kind: "withdrawal", id: "w-1"),
+        status: "pending",
+        amount: amount,
+        currency: "MXN",
+        reference: "ref-9",
+        payload: try! JSONParser.parse(Array(payload.utf8))
     )
-    return Event(id: id, data: data, time: "2025-07-01T10:00:00Z", authMethod: .token, receivedAt: Timestamp(millisecondsSinceEpoch: 1_751_364_000_000))
+    return Event(
+        id: id,
+        data: data,
+        time: "2025-07-01T10:00:00Z",
+        authMethod: .token,
+        receivedAt: Timestamp(millisecondsSinceEpoch: 1_751_364_000_000)
+    )
 }
 
 /// A sink config from JSON text (the sink's whole object), relative paths under `baseDirectory`.

@@ -39,7 +39,10 @@ final class TestSMTPServer: Sendable {
 
     /// Starts listening on 127.0.0.1 on a free port.
     static func start(
-        tls: Bool = false, implicitTLS: Bool = false, credentials: Credentials? = nil, authMechanisms: [String] = ["PLAIN", "LOGIN"]
+        tls: Bool = false,
+        implicitTLS: Bool = false,
+        credentials: Credentials? = nil,
+        authMechanisms: [String] = ["PLAIN", "LOGIN"]
     ) async throws -> TestSMTPServer {
         let context: NIOSSLContext?
         if tls || implicitTLS {
@@ -60,7 +63,13 @@ final class TestSMTPServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     if implicitTLS, let context { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
                     try channel.pipeline.syncOperations.addHandler(
-                        SMTPServerHandler(state: box, tls: implicitTLS ? nil : context, credentials: credentials, mechanisms: authMechanisms, secured: implicitTLS)
+                        SMTPServerHandler(
+                            state: box,
+                            tls: implicitTLS ? nil : context,
+                            credentials: credentials,
+                            mechanisms: authMechanisms,
+                            secured: implicitTLS
+                        )
                     )
                 }
             }
@@ -97,7 +106,10 @@ private final class SMTPServerHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    enum Mode { case command, data, authPlain, authLoginUser, authLoginPassword(String) }
+    enum Mode {
+        case command, data, authPlain, authLoginUser
+        case authLoginPassword(String)
+    }
 
     let state: NIOLockedValueBox<TestSMTPServer.State>
     let tls: NIOSSLContext?
@@ -111,7 +123,13 @@ private final class SMTPServerHandler: ChannelInboundHandler {
     var recipients: [String] = []
     var dataLines: [String] = []
 
-    init(state: NIOLockedValueBox<TestSMTPServer.State>, tls: NIOSSLContext?, credentials: TestSMTPServer.Credentials?, mechanisms: [String], secured: Bool) {
+    init(
+        state: NIOLockedValueBox<TestSMTPServer.State>,
+        tls: NIOSSLContext?,
+        credentials: TestSMTPServer.Credentials?,
+        mechanisms: [String],
+        secured: Bool
+    ) {
         self.secured = secured
         self.state = state
         self.tls = tls
@@ -190,7 +208,10 @@ private final class SMTPServerHandler: ChannelInboundHandler {
             send(lines.joined(separator: "\n"), context: context)
         case "HELO": send("250 test.local", context: context)
         case "STARTTLS":
-            guard let tls, !secured else { send("502 5.5.1 not available", context: context); return }
+            guard let tls, !secured else {
+                send("502 5.5.1 not available", context: context)
+                return
+            }
             send("220 2.0.0 ready to start TLS", context: context)
             secured = true
             reset()
@@ -199,24 +220,41 @@ private final class SMTPServerHandler: ChannelInboundHandler {
         case "AUTH":
             let parts = line.split(separator: " ").map(String.init)
             let mechanism = parts.count > 1 ? parts[1].uppercased() : ""
-            guard mechanisms.contains(mechanism) else { send("504 5.5.4 unrecognized mechanism", context: context); return }
+            guard mechanisms.contains(mechanism) else {
+                send("504 5.5.4 unrecognized mechanism", context: context)
+                return
+            }
             if mechanism == "PLAIN" {
-                if parts.count > 2 { checkPlain(parts[2], context: context) } else { mode = .authPlain; send("334 ", context: context) }
+                if parts.count > 2 {
+                    checkPlain(parts[2], context: context)
+                } else {
+                    mode = .authPlain
+                    send("334 ", context: context)
+                }
             } else {
                 mode = .authLoginUser
                 send("334 VXNlcm5hbWU6", context: context)
             }
         case "MAIL":
-            if credentials != nil, authenticated == nil { send("530 5.7.0 authentication required", context: context); return }
+            if credentials != nil, authenticated == nil {
+                send("530 5.7.0 authentication required", context: context)
+                return
+            }
             mailFrom = Self.address(line)
             recipients = []
             send("250 2.1.0 ok", context: context)
         case "RCPT":
-            guard mailFrom != nil else { send("503 5.5.1 need MAIL first", context: context); return }
+            guard mailFrom != nil else {
+                send("503 5.5.1 need MAIL first", context: context)
+                return
+            }
             recipients.append(Self.address(line))
             send("250 2.1.5 ok", context: context)
         case "DATA":
-            guard mailFrom != nil, !recipients.isEmpty else { send("503 5.5.1 need RCPT first", context: context); return }
+            guard mailFrom != nil, !recipients.isEmpty else {
+                send("503 5.5.1 need RCPT first", context: context)
+                return
+            }
             mode = .data
             dataLines = []
             send("354 end data with <CR><LF>.<CR><LF>", context: context)
@@ -240,7 +278,12 @@ private final class SMTPServerHandler: ChannelInboundHandler {
         let raw = dataLines.joined(separator: "\r\n")
         let data = dataLines.map { $0.hasPrefix(".") ? String($0.dropFirst()) : $0 }.joined(separator: "\r\n")
         let message = TestSMTPServer.Message(
-            mailFrom: mailFrom ?? "", recipients: recipients, rawData: raw, data: data, overTLS: secured, authenticatedAs: authenticated
+            mailFrom: mailFrom ?? "",
+            recipients: recipients,
+            rawData: raw,
+            data: data,
+            overTLS: secured,
+            authenticatedAs: authenticated
         )
         let close = state.withLockedValue { s in
             s.messages.append(message)
@@ -260,7 +303,10 @@ private final class SMTPServerHandler: ChannelInboundHandler {
 
     private func checkPlain(_ token: String, context: ChannelHandlerContext) {
         let parts = Self.decode(token).split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 3 else { send("501 5.5.2 bad PLAIN token", context: context); return }
+        guard parts.count == 3 else {
+            send("501 5.5.2 bad PLAIN token", context: context)
+            return
+        }
         check(.init(username: parts[1], password: parts[2]), context: context)
     }
 

@@ -1,7 +1,8 @@
-@testable import HookwaySinks
 import HookwayCore
 import NIOConcurrencyHelpers
 import Testing
+
+@testable import HookwaySinks
 
 /// A store that records batch sizes and fails every transaction that holds a poison id, the
 /// way a database rolls back a whole transaction for one bad row.

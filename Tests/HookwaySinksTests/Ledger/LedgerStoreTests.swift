@@ -43,10 +43,18 @@ struct LedgerStoreTests {
         ]
         let reversal = [Glob("bitso.withdrawal.pending")]
         _ = try await store.book(BookingRequest(eventID: "w:pending", type: "bitso.withdrawal.pending", subject: "w1", entries: entries))
-        #expect(try await store.book(BookingRequest(eventID: "w:failed", type: "bitso.withdrawal.failed", subject: "w1", entries: [], reversing: reversal)) == .booked)
+        #expect(
+            try await store.book(
+                BookingRequest(eventID: "w:failed", type: "bitso.withdrawal.failed", subject: "w1", entries: [], reversing: reversal)
+            ) == .booked
+        )
         #expect(try await store.balances().allSatisfy { $0.balance.isZero })
         // A second failure of the same withdrawal has nothing left to reverse.
-        #expect(try await store.book(BookingRequest(eventID: "w:failed2", type: "bitso.withdrawal.failed", subject: "w1", entries: [], reversing: reversal)) == .nothingToReverse)
+        #expect(
+            try await store.book(
+                BookingRequest(eventID: "w:failed2", type: "bitso.withdrawal.failed", subject: "w1", entries: [], reversing: reversal)
+            ) == .nothingToReverse
+        )
         await store.close()
     }
 
@@ -56,7 +64,10 @@ struct LedgerStoreTests {
     func batchBooksInOrderLikeOneByOne(_ backend: LedgerBackend) async throws {
         let store = try backend.store(try backend.freshDatabase())
         func lines(_ amount: String) -> [LedgerEntry] {
-            [LedgerEntry(account: "assets:x", currency: "USD", amount: decimal(amount)), LedgerEntry(account: "liabilities:y", currency: "USD", amount: decimal(amount).negated)]
+            [
+                LedgerEntry(account: "assets:x", currency: "USD", amount: decimal(amount)),
+                LedgerEntry(account: "liabilities:y", currency: "USD", amount: decimal(amount).negated),
+            ]
         }
         let outcomes = try await store.book([
             BookingRequest(eventID: "a", type: "deposit", subject: "s-a", entries: lines("10.10")),
@@ -80,9 +91,16 @@ struct LedgerStoreTests {
     func journalIsImmutable(_ backend: LedgerBackend) async throws {
         let database = try backend.freshDatabase()
         let store = try backend.store(database)
-        _ = try await store.book(BookingRequest(eventID: "e1", type: "t", subject: nil, entries: [
-            LedgerEntry(account: "a", currency: "X", amount: decimal("1")), LedgerEntry(account: "b", currency: "X", amount: decimal("-1")),
-        ]))
+        _ = try await store.book(
+            BookingRequest(
+                eventID: "e1",
+                type: "t",
+                subject: nil,
+                entries: [
+                    LedgerEntry(account: "a", currency: "X", amount: decimal("1")), LedgerEntry(account: "b", currency: "X", amount: decimal("-1")),
+                ]
+            )
+        )
         #expect(try backend.refuses("DELETE FROM ledger_entries", on: database))
         #expect(try backend.refuses("UPDATE ledger_transactions SET kind = 'skipped'", on: database))
         #expect(try backend.refuses("UPDATE ledger_entries SET amount = 2", on: database))
@@ -105,7 +123,13 @@ struct LedgerSinkTests {
         var json = sinkJSON
         if let database { json = json.replacingOccurrences(of: "sqlite:ledger.sqlite", with: database) }
         let options = try JSONParser.parse(Array(json.utf8))
-        var config = SinkConfig(name: "ledger", kind: .accounting, topics: ["payments.deposits"], options: options, baseDirectory: NSTemporaryDirectory() + UUID().uuidString)
+        var config = SinkConfig(
+            name: "ledger",
+            kind: .accounting,
+            topics: ["payments.deposits"],
+            options: options,
+            baseDirectory: NSTemporaryDirectory() + UUID().uuidString
+        )
         config.maxInFlight = 1
         return try LedgerSink.make(config)
     }
@@ -117,9 +141,18 @@ struct LedgerSinkTests {
         ])
         return Event(
             id: "bitnob:btc.lightning.received.success:\(id)",
-            data: EventData(provider: "bitnob", source: "bitnob", event: "btc.lightning.received.success", entity: EntityRef(kind: "transaction", id: id),
-                            status: "success", amount: ExactDecimal.amountText(from: amount), payload: payload),
-            authMethod: .signature, receivedAt: .now())
+            data: EventData(
+                provider: "bitnob",
+                source: "bitnob",
+                event: "btc.lightning.received.success",
+                entity: EntityRef(kind: "transaction", id: id),
+                status: "success",
+                amount: ExactDecimal.amountText(from: amount),
+                payload: payload
+            ),
+            authMethod: .signature,
+            receivedAt: .now()
+        )
     }
 
     @Test func postingRuleBooksBalancedEntries() throws {
@@ -142,7 +175,12 @@ struct LedgerSinkTests {
 
     @Test func unmatchedEventIsSkippedNotFailed() async throws {
         let sink = try Self.sink()
-        let other = Event(id: "x", data: EventData(provider: "koywe", source: "koywe", event: "payment.created", payload: .object([])), authMethod: .signature, receivedAt: .now())
+        let other = Event(
+            id: "x",
+            data: EventData(provider: "koywe", source: "koywe", event: "payment.created", payload: .object([])),
+            authMethod: .signature,
+            receivedAt: .now()
+        )
         try await sink.deliver(other)
         #expect(try await sink.store.transactionCount() == 1)
         #expect(try await sink.store.balances().isEmpty)

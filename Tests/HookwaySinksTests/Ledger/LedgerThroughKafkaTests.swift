@@ -28,11 +28,15 @@ struct LedgerThroughKafkaTests {
         try await SinkFixtures.produce(events, to: topic, broker: broker)
 
         let database = try backend.freshDatabase()
-        let options = try JSONParser.parse(Array("""
-            { "kind": "accounting", "topics": ["\(topic)"], "database": "\(database)",
-              "postings": [ { "match": { "type": "bitnob.*.received.success" }, "debit": "assets:{provider}:{data.currency}",
-                              "credit": "liabilities:customers:{data.payload.data.customerEmail}" } ] }
-            """.utf8))
+        let options = try JSONParser.parse(
+            Array(
+                """
+                { "kind": "accounting", "topics": ["\(topic)"], "database": "\(database)",
+                  "postings": [ { "match": { "type": "bitnob.*.received.success" }, "debit": "assets:{provider}:{data.currency}",
+                                  "credit": "liabilities:customers:{data.payload.data.customerEmail}" } ] }
+                """.utf8
+            )
+        )
         var config = SinkFixtures.sinkConfig(topic: topic, maxInFlight: 8, options: options)
         config.kind = .accounting
         let sink = try LedgerSink.make(config)

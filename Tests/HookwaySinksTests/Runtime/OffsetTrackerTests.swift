@@ -1,3 +1,4 @@
+import HookwayCore
 import HookwaySinks
 import Testing
 
@@ -44,5 +45,3 @@ struct BackoffTests {
         #expect(policy.delay(afterAttempt: 100, random: 0.5) == .milliseconds(750))
     }
 }
-
-import HookwayCore

@@ -40,16 +40,38 @@ enum SinkFixtures {
         return l
     }
 
-    static func event(id: String, subject: String, amount: String = "1.00", type: String = "btc.lightning.received.success", email: String = "alice@example.com") -> Event {
+    static func event(
+        id: String,
+        subject: String,
+        amount: String = "1.00",
+        type: String = "btc.lightning.received.success",
+        email: String = "alice@example.com"
+    ) -> Event {
         let payload: JSONValue = .object([
             JSONMember("event", .string(type)),
-            JSONMember("data", .object([JSONMember("id", .string(subject)), JSONMember("amount", .string(amount)), JSONMember("currency", .string("BTC")), JSONMember("customerEmail", .string(email))])),
+            JSONMember(
+                "data",
+                .object([
+                    JSONMember("id", .string(subject)), JSONMember("amount", .string(amount)), JSONMember("currency", .string("BTC")),
+                    JSONMember("customerEmail", .string(email)),
+                ])
+            ),
         ])
         return Event(
             id: id,
-            data: EventData(provider: "bitnob", source: "bitnob", event: type, entity: EntityRef(kind: "transaction", id: subject), status: "success",
-                            amount: amount, currency: "BTC", payload: payload),
-            authMethod: .signature, receivedAt: .now())
+            data: EventData(
+                provider: "bitnob",
+                source: "bitnob",
+                event: type,
+                entity: EntityRef(kind: "transaction", id: subject),
+                status: "success",
+                amount: amount,
+                currency: "BTC",
+                payload: payload
+            ),
+            authMethod: .signature,
+            receivedAt: .now()
+        )
     }
 
     /// Produces `events`; with `inOrder` one at a time, so each key's offsets follow the array.
@@ -71,7 +93,13 @@ enum SinkFixtures {
     }
 
     static func sinkConfig(topic: String, maxInFlight: Int = 8, attempts: Int = 5, options: JSONValue = .object([])) -> SinkConfig {
-        var c = SinkConfig(name: "test-\(UUID().uuidString.prefix(8))", kind: .accounting, topics: [topic], options: options, baseDirectory: NSTemporaryDirectory())
+        var c = SinkConfig(
+            name: "test-\(UUID().uuidString.prefix(8))",
+            kind: .accounting,
+            topics: [topic],
+            options: options,
+            baseDirectory: NSTemporaryDirectory()
+        )
         c.maxInFlight = maxInFlight
         c.retry.attempts = attempts
         c.retry.backoffMs = 10
@@ -83,8 +111,14 @@ enum SinkFixtures {
     static func run(_ config: SinkConfig, sink: any Sink, broker: TansuBroker, until done: @escaping @Sendable () async throws -> Bool) async throws {
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers), logger: logger)
         let runner = SinkRunner(
-            config: config, sink: sink, brokers: broker.bootstrapServers, consumerProperties: ["session.timeout.ms": "6000", "fetch.wait.max.ms": "10"], producer: producer,
-            logger: logger, topicPartitions: 3)
+            config: config,
+            sink: sink,
+            brokers: broker.bootstrapServers,
+            consumerProperties: ["session.timeout.ms": "6000", "fetch.wait.max.ms": "10"],
+            producer: producer,
+            logger: logger,
+            topicPartitions: 3
+        )
         let task = Task { try await runner.run() }
         let deadline = ContinuousClock.now + .seconds(90)
         while try await !done(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
@@ -101,7 +135,9 @@ struct SinkRunnerTests {
         let topic = try await broker.createTestTopic(partitions: 3)
         try await SinkFixtures.produce((0..<20).map { SinkFixtures.event(id: "e\($0)", subject: "s\($0 % 5)") }, to: topic, broker: broker)
         let sink = RecordingSink(failTransiently: 2)
-        try await SinkFixtures.run(SinkFixtures.sinkConfig(topic: topic), sink: sink, broker: broker) { sink.delivered.withLockedValue { $0.count } >= 20 }
+        try await SinkFixtures.run(SinkFixtures.sinkConfig(topic: topic), sink: sink, broker: broker) {
+            sink.delivered.withLockedValue { $0.count } >= 20
+        }
         #expect(sink.delivered.withLockedValue { $0.count } == 20)
         #expect(sink.attempts.withLockedValue { $0.values.allSatisfy { $0 == 3 } })
     }
@@ -114,7 +150,10 @@ struct SinkRunnerTests {
         let config = SinkFixtures.sinkConfig(topic: topic)
         try await SinkFixtures.run(config, sink: sink, broker: broker) { sink.attempts.withLockedValue { $0["doomed"] ?? 0 } >= 1 }
         let letters = try await KafkaTestReader.read([config.deadLetterTopic], count: 1, broker: broker)
-        let headers = Dictionary(letters[0].headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) }, uniquingKeysWith: { a, _ in a })
+        let headers = Dictionary(
+            letters[0].headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) },
+            uniquingKeysWith: { a, _ in a }
+        )
         #expect(headers["hookway_error"] == "rejected by test")
         #expect(headers["hookway_error_code"] == "destination_rejected")
         #expect(headers["hookway_error_permanent"] == "true")
@@ -136,7 +175,10 @@ struct SinkRunnerTests {
         let started = ContinuousClock.now
         try await SinkFixtures.run(config, sink: sink, broker: broker) { ContinuousClock.now - started > .seconds(10) }
         let letters = try await KafkaTestReader.read([config.deadLetterTopic], count: 1, broker: broker)
-        let headers = Dictionary(letters[0].headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) }, uniquingKeysWith: { a, _ in a })
+        let headers = Dictionary(
+            letters[0].headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) },
+            uniquingKeysWith: { a, _ in a }
+        )
         #expect(headers["hookway_error"]?.hasPrefix("malformed: ") == true, "\(headers)")
         #expect(headers["hookway_error_code"] == "event_malformed")
     }
@@ -162,7 +204,11 @@ struct SinkRunnerTests {
 /// Reads a topic back for assertions.
 enum KafkaTestReader {
     static func read(_ topics: [String], count: Int, broker: TansuBroker, timeout: Duration = .seconds(30)) async throws -> [KafkaMessage] {
-        var configuration = KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: "reader-\(UUID().uuidString)", topics: topics)
+        var configuration = KafkaConsumerConfiguration(
+            bootstrapServers: broker.bootstrapServers,
+            groupID: "reader-\(UUID().uuidString)",
+            topics: topics
+        )
         configuration.sessionTimeout = .seconds(6)
         configuration.properties["fetch.wait.max.ms"] = "10"
         let consumer = try KafkaConsumer(configuration: configuration, logger: SinkFixtures.logger)

@@ -1,7 +1,7 @@
 import Foundation
 import HookwayCore
-import HookwayRuntime
 import HookwayKafka
+import HookwayRuntime
 import HookwaySinks
 import HookwayTesting
 import NIOConcurrencyHelpers
@@ -20,13 +20,22 @@ struct SinkSupervisionTests {
         var sinkConfig = SinkFixtures.sinkConfig(topic: topic, maxInFlight: 4)
         sinkConfig.kind = .crm
         let sinks = RecordingSinks()
-        var routes = try #require(RoutesConfigLoader.parse(Array(#"{"version":1,"sources":{"b":{"provider":"bitnob","secrets":["env:B"]}},"routes":[]}"#.utf8), environment: ["B": "x"]).config)
+        var routes = try #require(
+            RoutesConfigLoader.parse(
+                Array(#"{"version":1,"sources":{"b":{"provider":"bitnob","secrets":["env:B"]}},"routes":[]}"#.utf8),
+                environment: ["B": "x"]
+            ).config
+        )
         routes.sinks = [sinkConfig.name: sinkConfig]
         routes.sinkNames = [sinkConfig.name]
         routes.kafka.consumer = ["session.timeout.ms": "6000", "fetch.wait.max.ms": "10"]
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers), logger: SinkFixtures.logger)
         let supervisor = SinkSupervisor(
-            config: routes, brokers: broker.bootstrapServers, only: [], producer: producer, logger: SinkFixtures.logger,
+            config: routes,
+            brokers: broker.bootstrapServers,
+            only: [],
+            producer: producer,
+            logger: SinkFixtures.logger,
             restartBackoff: (.milliseconds(300), .seconds(2))
         ) { _, _ in sinks.make() }
         let running = Task { try await supervisor.run() }

@@ -28,7 +28,10 @@ enum CLI {
     }
 
     static func run(
-        _ arguments: [String], environment: [String: String] = devEnvironment, directory: String? = nil, executable: String? = nil,
+        _ arguments: [String],
+        environment: [String: String] = devEnvironment,
+        directory: String? = nil,
+        executable: String? = nil,
         shell: Bool = false
     ) throws -> Result {
         let process = Process()
@@ -36,14 +39,19 @@ enum CLI {
         process.arguments = arguments
         process.environment = environment
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self)
+        )
     }
 
     /// Starts a long-running subcommand; the caller kills it.
@@ -52,7 +60,7 @@ enum CLI {
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
         process.environment = environment
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = handle
         process.standardError = handle

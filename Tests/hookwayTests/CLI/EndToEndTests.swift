@@ -1,6 +1,7 @@
 import Foundation
 import HookwayTesting
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,9 +45,15 @@ struct EndToEndTests {
         var text = try String(contentsOf: CLI.root.appendingPathComponent("routes.json"), encoding: .utf8)
         text = text.replacingOccurrences(of: "\"file:config/", with: "\"file:\(CLI.root.path)/config/")
         text = text.replacingOccurrences(of: "http://127.0.0.1:8090/crm/contacts", with: "http://127.0.0.1:\(crmPort)/crm/contacts")
-        text = text.replacingOccurrences(of: #""attempts": 8, "backoffMs": 1000, "maxBackoffMs": 60000"#, with: #""attempts": 3, "backoffMs": 100, "maxBackoffMs": 500"#)
+        text = text.replacingOccurrences(
+            of: #""attempts": 8, "backoffMs": 1000, "maxBackoffMs": 60000"#,
+            with: #""attempts": 3, "backoffMs": 100, "maxBackoffMs": 500"#
+        )
         if ledger == "postgres" {
-            text = text.replacingOccurrences(of: #""database": "sqlite:var/ledger.sqlite""#, with: #""database": "\#(try TestPostgres.freshDatabase())""#)
+            text = text.replacingOccurrences(
+                of: #""database": "sqlite:var/ledger.sqlite""#,
+                with: #""database": "\#(try TestPostgres.freshDatabase())""#
+            )
         }
         try text.write(toFile: dir + "/routes.json", atomically: true, encoding: .utf8)
         var env = CLI.devEnvironment
@@ -55,7 +62,11 @@ struct EndToEndTests {
         crm.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         crm.arguments = ["python3", CLI.root.appendingPathComponent("scripts/crm-echo.py").path, dir + "/crm-requests.log", "\(crmPort)"]
         try crm.run()
-        let serve = try CLI.start(["serve", "--config", dir + "/routes.json", "--host", "127.0.0.1", "--port", "\(port)"], environment: env, log: dir + "/serve.log")
+        let serve = try CLI.start(
+            ["serve", "--config", dir + "/routes.json", "--host", "127.0.0.1", "--port", "\(port)"],
+            environment: env,
+            log: dir + "/serve.log"
+        )
         for _ in 0..<100 where !Self.accepts(port) { try await Task.sleep(for: .milliseconds(100)) }
         return Stack(broker: broker, dir: dir, port: port, crmPort: crmPort, serve: serve, crm: crm, env: env)
     }
@@ -67,7 +78,9 @@ struct EndToEndTests {
         a.sin_family = sa_family_t(AF_INET)
         a.sin_port = in_port_t(UInt16(port).bigEndian)
         a.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+        return withUnsafePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
     }
 
     @Test func everyListedEventIsAcceptedAndTheSinksDeliver() async throws {
@@ -81,22 +94,41 @@ struct EndToEndTests {
             let result = try CLI.run(["simulate", pair[0], pair[1], "--config", stack.config, "--url", stack.url], environment: stack.env)
             #expect(result.status == 0 && result.stdout.hasPrefix("200 "), "\(pair): \(result.stdout)\(result.stderr)")
         }
-        let tampered = try CLI.run(["simulate", "bitnob", "payout.transfer.success", "--tamper", "--config", stack.config, "--url", stack.url], environment: stack.env)
+        let tampered = try CLI.run(
+            ["simulate", "bitnob", "payout.transfer.success", "--tamper", "--config", stack.config, "--url", stack.url],
+            environment: stack.env
+        )
         #expect(tampered.status == 1)
         #expect(tampered.stdout.hasPrefix("401 "))
 
         // A large Bitso withdrawal (signed, and with the URL token) for the alert e-mail.
-        let payload = #"{"wid":"w-large-1","status":"complete","amount":"15000.00","currency":"mxn","method":"sp","details":{"clave_rastreo":"TRK1"}}"#
+        let payload =
+            #"{"wid":"w-large-1","status":"complete","amount":"15000.00","currency":"mxn","method":"sp","details":{"clave_rastreo":"TRK1"}}"#
         let withdrawal = try await Self.post(
-            stack, path: "/webhooks/bitso/t0k3n", body: #"{"event":"withdrawal","payload":\#(payload)}"#, bitsoPayload: payload)
+            stack,
+            path: "/webhooks/bitso/t0k3n",
+            body: #"{"event":"withdrawal","payload":\#(payload)}"#,
+            bitsoPayload: payload
+        )
         #expect(withdrawal.hasPrefix("200"), "\(withdrawal)")
 
         let metricsPort = try TansuBroker.unusedPort()
-        let consume = try CLI.start(["consume", "--config", stack.config, "--metrics-port", "\(metricsPort)"], environment: stack.env, log: stack.dir + "/consume.log")
-        defer { if consume.isRunning { kill(consume.processIdentifier, SIGKILL); consume.waitUntilExit() } }
+        let consume = try CLI.start(
+            ["consume", "--config", stack.config, "--metrics-port", "\(metricsPort)"],
+            environment: stack.env,
+            log: stack.dir + "/consume.log"
+        )
+        defer {
+            if consume.isRunning {
+                kill(consume.processIdentifier, SIGKILL)
+                consume.waitUntilExit()
+            }
+        }
         let outbox = stack.dir + "/var/outbox"
         let deadline = ContinuousClock.now + .seconds(60)
-        var emails: [String] = [], crmLines: [Substring] = [], balances = ""
+        var emails: [String] = []
+        var crmLines: [Substring] = []
+        var balances = ""
         while ContinuousClock.now < deadline {
             emails = ((try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? []).filter { $0.hasSuffix(".eml") }
             crmLines = ((try? String(contentsOfFile: stack.dir + "/crm-requests.log", encoding: .utf8)) ?? "").split(separator: "\n")
@@ -143,11 +175,16 @@ struct EndToEndTests {
         defer { stack.stop() }
         // 300 deposits of 0.01 BTC each.
         for i in 0..<300 {
-            let body = #"{"event":"btc.lightning.received.success","data":{"id":"dep-\#(i)","amount":"0.01","currency":"BTC","status":"success","customerEmail":"kill@example.com"}}"#
+            let body =
+                #"{"event":"btc.lightning.received.success","data":{"id":"dep-\#(i)","amount":"0.01","currency":"BTC","status":"success","customerEmail":"kill@example.com"}}"#
             let answer = try await Self.post(stack, path: "/webhooks/bitnob", body: body, bitnob: true)
             #expect(answer.hasPrefix("200"), "\(answer)")
         }
-        var consume = try CLI.start(["consume", "--config", stack.config, "--sink", "ledger"], environment: stack.env, log: stack.dir + "/consume1.log")
+        var consume = try CLI.start(
+            ["consume", "--config", stack.config, "--sink", "ledger"],
+            environment: stack.env,
+            log: stack.dir + "/consume1.log"
+        )
         // Kill it as soon as some (not all) are booked.
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
@@ -158,11 +195,19 @@ struct EndToEndTests {
         kill(consume.processIdentifier, SIGKILL)
         consume.waitUntilExit()
         consume = try CLI.start(["consume", "--config", stack.config, "--sink", "ledger"], environment: stack.env, log: stack.dir + "/consume2.log")
-        defer { if consume.isRunning { kill(consume.processIdentifier, SIGKILL); consume.waitUntilExit() } }
+        defer {
+            if consume.isRunning {
+                kill(consume.processIdentifier, SIGKILL)
+                consume.waitUntilExit()
+            }
+        }
         var balance = ""
         let deadline2 = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline2 {
-            let b = try CLI.run(["ledger", "balances", "--config", stack.config, "--account", "liabilities:customers:kill@example.com"], environment: stack.env).stdout
+            let b = try CLI.run(
+                ["ledger", "balances", "--config", stack.config, "--account", "liabilities:customers:kill@example.com"],
+                environment: stack.env
+            ).stdout
             balance = b
             if b.contains("-3.00") { break }
             try await Task.sleep(for: .seconds(1))
@@ -170,7 +215,10 @@ struct EndToEndTests {
         // 300 × 0.01 = 3.00 exactly: nothing lost, nothing booked twice.
         #expect(balance.contains("-3.00"), "\(balance)")
         try await Task.sleep(for: .seconds(3))
-        let again = try CLI.run(["ledger", "balances", "--config", stack.config, "--account", "liabilities:customers:kill@example.com"], environment: stack.env).stdout
+        let again = try CLI.run(
+            ["ledger", "balances", "--config", stack.config, "--account", "liabilities:customers:kill@example.com"],
+            environment: stack.env
+        ).stdout
         #expect(again.contains("-3.00"), "\(again)")
     }
 
@@ -180,8 +228,17 @@ struct EndToEndTests {
         // No customerEmail: the posting rule's account template cannot render → permanent → DLQ.
         let body = #"{"event":"btc.lightning.received.success","data":{"id":"dlq-1","amount":"0.5","currency":"BTC","status":"success"}}"#
         #expect(try await Self.post(stack, path: "/webhooks/bitnob", body: body, bitnob: true).hasPrefix("200"))
-        let consume = try CLI.start(["consume", "--config", stack.config, "--sink", "ledger"], environment: stack.env, log: stack.dir + "/consume.log")
-        defer { if consume.isRunning { kill(consume.processIdentifier, SIGKILL); consume.waitUntilExit() } }
+        let consume = try CLI.start(
+            ["consume", "--config", stack.config, "--sink", "ledger"],
+            environment: stack.env,
+            log: stack.dir + "/consume.log"
+        )
+        defer {
+            if consume.isRunning {
+                kill(consume.processIdentifier, SIGKILL)
+                consume.waitUntilExit()
+            }
+        }
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             let log = (try? String(contentsOfFile: stack.dir + "/consume.log", encoding: .utf8)) ?? ""
@@ -213,13 +270,19 @@ struct EndToEndTests {
         var args = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST", "-H", "Content-Type: application/json", "--data-binary", body]
         if let bitsoPayload {
             let key = CLI.root.appendingPathComponent("config/dev/bitso-signing-key.pem").path
-            let sig = try CLI.run(["-c", "printf '%s' \"$BODY\" | openssl dgst -sha256 -sign \"$KEY\" | base64 -w0"],
-                                  environment: ["BODY": bitsoPayload, "KEY": key, "PATH": "/usr/bin:/bin"], shell: true).stdout
+            let sig = try CLI.run(
+                ["-c", "printf '%s' \"$BODY\" | openssl dgst -sha256 -sign \"$KEY\" | base64 -w0"],
+                environment: ["BODY": bitsoPayload, "KEY": key, "PATH": "/usr/bin:/bin"],
+                shell: true
+            ).stdout
             args += ["-H", "x-bitso-webhook-event-signature: \(sig)", "-H", "x-bitso-key-id: dev-2026-12"]
         }
         if bitnob {
-            let sig = try CLI.run(["-c", "printf '%s' \"$BODY\" | openssl dgst -sha512 -hmac bitnob_test_secret -hex | sed 's/^.*= //'"],
-                                  environment: ["BODY": body, "PATH": "/usr/bin:/bin"], shell: true).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            let sig = try CLI.run(
+                ["-c", "printf '%s' \"$BODY\" | openssl dgst -sha512 -hmac bitnob_test_secret -hex | sed 's/^.*= //'"],
+                environment: ["BODY": body, "PATH": "/usr/bin:/bin"],
+                shell: true
+            ).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
             args += ["-H", "x-bitnob-signature: \(sig)"]
         }
         args.append(stack.url + path)

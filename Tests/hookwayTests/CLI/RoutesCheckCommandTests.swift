@@ -32,7 +32,8 @@ struct RoutesCheckCommandTests {
 
     @Test func explainShowsMatchingRoutesAndTopics() throws {
         let result = try CLI.run([
-            "routes", "check", "--config", CLI.root.appendingPathComponent("routes.json").path, "--source", "bitso", "--type", "bitso.funding.complete",
+            "routes", "check", "--config", CLI.root.appendingPathComponent("routes.json").path, "--source", "bitso", "--type",
+            "bitso.funding.complete",
         ])
         #expect(result.status == 0)
         #expect(result.stdout.contains("payments.deposits"), "\(result.stdout)")

@@ -37,9 +37,16 @@ struct ScaleOutTests {
         var env = CLI.devEnvironment
         env["HOOKWAY_BROKERS"] = broker.bootstrapServers
         var replicas: [Process] = []
-        defer { for p in replicas where p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+        defer {
+            for p in replicas where p.isRunning {
+                kill(p.processIdentifier, SIGKILL)
+                p.waitUntilExit()
+            }
+        }
         for i in 0..<3 {
-            replicas.append(try CLI.start(["consume", "--config", dir + "/routes.json", "--sink", "ledger"], environment: env, log: dir + "/consume\(i).log"))
+            replicas.append(
+                try CLI.start(["consume", "--config", dir + "/routes.json", "--sink", "ledger"], environment: env, log: dir + "/consume\(i).log")
+            )
         }
 
         // 10,000 deposits over 12 customers, produced while the replicas run.
@@ -52,11 +59,23 @@ struct ScaleOutTests {
             expected[customer, default: .zero] = expected[customer, default: .zero] + (ExactDecimal(amount) ?? .zero)
             let payload: JSONValue = .object([
                 JSONMember("event", .string("btc.lightning.received.success")),
-                JSONMember("data", .object([JSONMember("id", .string("tx-\(i)")), JSONMember("amount", .string(amount)),
-                                            JSONMember("currency", .string("BTC")), JSONMember("customerEmail", .string(customer))])),
+                JSONMember(
+                    "data",
+                    .object([
+                        JSONMember("id", .string("tx-\(i)")), JSONMember("amount", .string(amount)),
+                        JSONMember("currency", .string("BTC")), JSONMember("customerEmail", .string(customer)),
+                    ])
+                ),
             ])
-            let data = EventData(provider: "bitnob", source: "bitnob", event: "btc.lightning.received.success",
-                                 entity: EntityRef(kind: "transaction", id: "tx-\(i)"), amount: amount, currency: "BTC", payload: payload)
+            let data = EventData(
+                provider: "bitnob",
+                source: "bitnob",
+                event: "btc.lightning.received.success",
+                entity: EntityRef(kind: "transaction", id: "tx-\(i)"),
+                amount: amount,
+                currency: "BTC",
+                payload: payload
+            )
             events.append(Event(id: "bitnob:scale:\(i)", data: data, authMethod: .signature, receivedAt: .now()))
         }
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers), logger: Logger(label: "test.scale"))
@@ -96,7 +115,9 @@ struct ScaleOutTests {
         }
         kill(replicas[0].processIdentifier, SIGKILL)
         replicas[0].waitUntilExit()
-        replicas.append(try CLI.start(["consume", "--config", dir + "/routes.json", "--sink", "ledger"], environment: env, log: dir + "/consume3.log"))
+        replicas.append(
+            try CLI.start(["consume", "--config", dir + "/routes.json", "--sink", "ledger"], environment: env, log: dir + "/consume3.log")
+        )
         try await producing.value
         await producer.shutdown(timeout: .seconds(10))
 
@@ -110,11 +131,16 @@ struct ScaleOutTests {
         // Settle: a double booking would show up as an overshoot after more redeliveries.
         try await Task.sleep(for: .seconds(3))
         balances = booked()
-        print("fault-matrix | (m) scale-out: 3 consume replicas, 1 SIGKILLed, 1 added | sent 10000 | booked \(total(balances)) of \(all) | partitions used \(partitions.distinct) | ledger \(database.hasPrefix("sqlite") ? "SQLite" : "PostgreSQL")")
+        print(
+            "fault-matrix | (m) scale-out: 3 consume replicas, 1 SIGKILLed, 1 added | sent 10000 | booked \(total(balances)) of \(all) | partitions used \(partitions.distinct) | ledger \(database.hasPrefix("sqlite") ? "SQLite" : "PostgreSQL")"
+        )
         #expect(partitions.distinct == 6, "every partition carried events")
         for customer in customers {
             let got = balances["liabilities:customers:\(customer)"]
-            #expect(got.flatMap { ExactDecimal($0) } == expected[customer]?.negated, "\(customer): \(got ?? "none") vs -\(expected[customer]?.plainText ?? "")")
+            #expect(
+                got.flatMap { ExactDecimal($0) } == expected[customer]?.negated,
+                "\(customer): \(got ?? "none") vs -\(expected[customer]?.plainText ?? "")"
+            )
         }
         #expect(balances["assets:bitnob:BTC"].flatMap { ExactDecimal($0) } == all)
     }

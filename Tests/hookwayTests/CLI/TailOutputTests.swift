@@ -13,8 +13,15 @@ struct TailOutputTests {
         let topic = try await broker.createTestTopic()
         let hostile = "\u{1B}]0;pwned\u{07}\u{1B}[2J\r\u{9B}31m"
         let data = EventData(
-            provider: "bitnob", source: "bitnob", event: "payout.transfer.success", entity: EntityRef(kind: "payout", id: "p\(hostile)"),
-            status: "ok\(hostile)\nforged line", amount: "1.00", currency: "NGN\(hostile)", payload: .object([JSONMember("x", .string(hostile))]))
+            provider: "bitnob",
+            source: "bitnob",
+            event: "payout.transfer.success",
+            entity: EntityRef(kind: "payout", id: "p\(hostile)"),
+            status: "ok\(hostile)\nforged line",
+            amount: "1.00",
+            currency: "NGN\(hostile)",
+            payload: .object([JSONMember("x", .string(hostile))])
+        )
         let event = Event(id: "tail-hostile-1", data: data, authMethod: .signature, receivedAt: .now())
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers), logger: Logger(label: "test"))
         // A foreign producer may even write raw control bytes inside JSON strings.
