@@ -90,9 +90,25 @@ struct EndToEndTests {
         #expect(list.status == 0)
         let pairs = list.stdout.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }.filter { $0.count == 2 }
         #expect(pairs.count >= 70, "\(list.stdout)")
-        for pair in pairs {
-            let result = try CLI.run(["simulate", pair[0], pair[1], "--config", stack.config, "--url", stack.url], environment: stack.env)
-            #expect(result.status == 0 && result.stdout.hasPrefix("200 "), "\(pair): \(result.stdout)\(result.stderr)")
+        // Four `hookway simulate` processes at a time (each is a process start and one request).
+        var environment = stack.env
+        environment["HW_BIN"] = CLI.binary
+        environment["HW_CONFIG"] = stack.config
+        environment["HW_URL"] = stack.url
+        environment["HW_PAIRS"] = pairs.map { "\($0[0]) \($0[1])" }.joined(separator: "\n")
+        let simulated = try CLI.run(
+            [
+                "-c",
+                #"printf '%s\n' "$HW_PAIRS" | xargs -P 4 -n 2 sh -c 'out=$("$HW_BIN" simulate "$0" "$1" --config "$HW_CONFIG" --url "$HW_URL" 2>&1 | head -c 300 | tr "\n" " "); printf "%s %s %s\n" "$0" "$1" "$out"'"#,
+            ],
+            environment: environment,
+            shell: true
+        )
+        let answers = simulated.stdout.split(separator: "\n")
+        #expect(answers.count == pairs.count, "\(simulated.stdout)\(simulated.stderr)")
+        for answer in answers {
+            let fields = answer.split(separator: " ", maxSplits: 2)
+            #expect(fields.count == 3 && fields[2].hasPrefix("200 "), "\(answer)")
         }
         let tampered = try CLI.run(
             ["simulate", "bitnob", "payout.transfer.success", "--tamper", "--config", stack.config, "--url", stack.url],
