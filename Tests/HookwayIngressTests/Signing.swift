@@ -1,19 +1,4 @@
-import Crypto
 import Foundation
-
-/// Independent signers for the tests (not the adapters' own code).
-enum Sign {
-    static func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
-
-    static func bitnob(_ body: [UInt8], secret: String = "bitnob_test_secret") -> String {
-        hex(HMAC<SHA512>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.utf8))))
-    }
-
-    static func bitcapital(target: String, timestamp: String, body: [UInt8], secret: String = "bc_test_secret") -> String {
-        let signed = Array("POST,\(target),\(timestamp),".utf8) + body
-        return hex(HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: Array(secret.utf8))))
-    }
-}
 
 enum Bodies {
     static let bitnobPayout =

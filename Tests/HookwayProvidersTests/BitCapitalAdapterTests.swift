@@ -1,5 +1,6 @@
 import Crypto
 import HookwayCore
+import HookwayTesting
 import Testing
 
 @testable import HookwayProviders
@@ -17,7 +18,7 @@ import Testing
     }
 
     func signed(target: String = "/webhooks/bitcapital", ts: String, body: String, key: String = "bc_test_secret") -> String {
-        hmacHex(SHA256.self, key: key, "POST,\(target),\(ts),\(body)")
+        Sign.hmacHex(SHA256.self, key: key, "POST,\(target),\(ts),\(body)")
     }
 
     @Test func vectorsMatch() {

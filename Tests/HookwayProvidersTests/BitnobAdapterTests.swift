@@ -1,5 +1,6 @@
 import Crypto
 import HookwayCore
+import HookwayTesting
 import Testing
 
 @testable import HookwayProviders
@@ -20,7 +21,7 @@ import Testing
         return WebhookRequest(target: "/webhooks/bitnob", headers: headers, body: utf8(body), receivedAt: at(seconds: now))
     }
 
-    func signed(_ body: String) -> WebhookRequest { request(body, signature: hmacHex(SHA512.self, key: "bitnob_test_secret", body)) }
+    func signed(_ body: String) -> WebhookRequest { request(body, signature: Sign.hmacHex(SHA512.self, key: "bitnob_test_secret", body)) }
 
     func handle(_ req: WebhookRequest, _ src: SourceConfig? = nil) -> Event? {
         event { () throws(WebhookError) in try adapter.handle(req, source: src ?? source) }
@@ -31,8 +32,8 @@ import Testing
     }
 
     @Test func vectorsMatch() {
-        #expect(hmacHex(SHA512.self, key: "bitnob_test_secret", Self.example) == Self.sha512)
-        #expect(hmacHex(SHA256.self, key: "bitnob_test_secret", "1700000000." + Self.example) == Self.sha256)
+        #expect(Sign.hmacHex(SHA512.self, key: "bitnob_test_secret", Self.example) == Self.sha512)
+        #expect(Sign.hmacHex(SHA256.self, key: "bitnob_test_secret", "1700000000." + Self.example) == Self.sha256)
     }
 
     @Test func sha512ExampleNormalizes() throws {
@@ -68,7 +69,7 @@ import Testing
     }
 
     @Test func millisecondTimestamps() {
-        let sig = hmacHex(SHA256.self, key: "bitnob_test_secret", "1700000000123." + Self.example)
+        let sig = Sign.hmacHex(SHA256.self, key: "bitnob_test_secret", "1700000000123." + Self.example)
         #expect(handle(request(Self.example, signature: sig, timestamp: "1700000000123")) != nil)
     }
 
@@ -83,7 +84,7 @@ import Testing
         #expect(e?.data.event == "payout.transfer.failed")
         #expect(e?.id == "bitnob:payout.transfer.failed:p1")
         let compact = #"{"data":{"status":"failed","id":"p1"},"event":"PAYOUT.transfer.failed"}"#
-        #expect(code(request(compact, signature: hmacHex(SHA512.self, key: "bitnob_test_secret", spaced))) == .invalidSignature)
+        #expect(code(request(compact, signature: Sign.hmacHex(SHA512.self, key: "bitnob_test_secret", spaced))) == .invalidSignature)
     }
 
     @Test func sameDeliveryTwiceSameIdAndStatusesDiffer() {

@@ -1,5 +1,6 @@
 import Crypto
 import HookwayCore
+import HookwayTesting
 import Testing
 
 @testable import HookwayProviders
@@ -35,24 +36,24 @@ import Testing
 
     @Test(arguments: ["", "sha256=", "sha512="])
     func prefixedClassicSignature(_ prefix: String) {
-        let sig = prefix + hmacHex(SHA512.self, key: "bitnob_test_secret", Self.body)
+        let sig = prefix + Sign.hmacHex(SHA512.self, key: "bitnob_test_secret", Self.body)
         #expect(handle(request(Self.body, signature: sig))?.type == "bitnob.deposit.success")
     }
 
     @Test(arguments: ["", "sha256="])
     func prefixedTimestampedSignature(_ prefix: String) {
-        let sig = prefix + hmacHex(SHA256.self, key: "bitnob_test_secret", "1700000000." + Self.body)
+        let sig = prefix + Sign.hmacHex(SHA256.self, key: "bitnob_test_secret", "1700000000." + Self.body)
         #expect(handle(request(Self.body, signature: sig, headers: [("X-Bitnob-Timestamp", "1700000000")]))?.data.amount == "20000")
     }
 
     @Test func aWrongPrefixedSignatureIsInvalid() {
-        let sig = "sha256=" + hmacHex(SHA512.self, key: "wrong", Self.body)
+        let sig = "sha256=" + Sign.hmacHex(SHA512.self, key: "wrong", Self.body)
         #expect(errorCode { () throws(WebhookError) in try adapter.handle(request(Self.body, signature: sig), source: source) } == .invalidSignature)
     }
 
     @Test func theEventHeaderNamesAnEventTheBodyDoesNot() {
         let body = #"{"data":{"id":"t1","amount":"10.00","currency":"NGN","status":"initiated"}}"#
-        let sig = hmacHex(SHA512.self, key: "bitnob_test_secret", body)
+        let sig = Sign.hmacHex(SHA512.self, key: "bitnob_test_secret", body)
         let e = handle(request(body, signature: sig, headers: [("X-Bitnob-Event", "Transfer.Initiated")]))
         #expect(e?.type == "bitnob.transfer.initiated")
         #expect(e?.data.entity == EntityRef(kind: "transfer", id: "t1"))
@@ -60,7 +61,7 @@ import Testing
         // The body's own `event` wins over the header.
         let named = #"{"event":"transfer.completed","data":{"id":"t1"}}"#
         let both = handle(
-            request(named, signature: hmacHex(SHA512.self, key: "bitnob_test_secret", named), headers: [("X-Bitnob-Event", "transfer.failed")])
+            request(named, signature: Sign.hmacHex(SHA512.self, key: "bitnob_test_secret", named), headers: [("X-Bitnob-Event", "transfer.failed")])
         )
         #expect(both?.data.event == "transfer.completed")
         #expect(both?.data.status == "completed")
@@ -68,7 +69,7 @@ import Testing
         let none = #"{"data":{"id":"t1"}}"#
         #expect(
             errorCode { () throws(WebhookError) in
-                try adapter.handle(request(none, signature: hmacHex(SHA512.self, key: "bitnob_test_secret", none)), source: source)
+                try adapter.handle(request(none, signature: Sign.hmacHex(SHA512.self, key: "bitnob_test_secret", none)), source: source)
             } == .malformedPayload
         )
     }
@@ -80,7 +81,7 @@ import Testing
     func centAmountIsConvertedExactly(_ cents: String, _ currency: String, _ expected: String) {
         let body = #"{"event":"stablecoin.usdc.received.success","data":{"id":"s1","centAmount":\#(cents),"currency":"\#(currency)","fees":"0.1"}}"#
         var warnings: [IntakeWarning] = []
-        let e = outcome(request(body, signature: hmacHex(SHA512.self, key: "bitnob_test_secret", body)), warnings: &warnings)
+        let e = outcome(request(body, signature: Sign.hmacHex(SHA512.self, key: "bitnob_test_secret", body)), warnings: &warnings)
         #expect(e?.data.amount == expected)
         #expect(e?.data.amountSource == "centAmount")
         #expect(e?.jsonValue["data"]?["amountSource"]?.stringValue == "centAmount")
@@ -91,7 +92,7 @@ import Testing
     func centAmountThatCannotBeConvertedIsLeftOutWithAWarning(_ cents: String, _ currency: String) {
         let body = #"{"event":"stablecoin.usdc.received.success","data":{"id":"s1",\#(currency)"centAmount":\#(cents)}}"#
         var warnings: [IntakeWarning] = []
-        let e = outcome(request(body, signature: hmacHex(SHA512.self, key: "bitnob_test_secret", body)), warnings: &warnings)
+        let e = outcome(request(body, signature: Sign.hmacHex(SHA512.self, key: "bitnob_test_secret", body)), warnings: &warnings)
         #expect(e?.data.amount == nil)
         #expect(e?.data.amountSource == nil)
         #expect(warnings.map(\.code) == [.amountNotDerived])
@@ -99,7 +100,7 @@ import Testing
 
     @Test func aDecimalAmountWinsOverCentAmount() {
         let body = #"{"event":"stablecoin.usdt.received.success","data":{"id":"s2","amount":"125.5","centAmount":12550,"currency":"USDT"}}"#
-        let e = handle(request(body, signature: hmacHex(SHA512.self, key: "bitnob_test_secret", body)))
+        let e = handle(request(body, signature: Sign.hmacHex(SHA512.self, key: "bitnob_test_secret", body)))
         #expect(e?.data.amount == "125.5")
         #expect(e?.data.amountSource == nil)
     }

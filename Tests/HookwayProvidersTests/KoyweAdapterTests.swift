@@ -1,5 +1,6 @@
 import Crypto
 import HookwayCore
+import HookwayTesting
 import Testing
 
 @testable import HookwayProviders
@@ -27,9 +28,9 @@ import Testing
 
     @Test func vectorsMatch() {
         let signed = #"{"eventName":"crypto_delivered","orderId":"5a3288ea-0bd4-44d2-af11-aae1f88bbd61","timeStamp":"2022-10-26T22:36:41.658Z"}"#
-        #expect(hmacHex(SHA256.self, key: "koywe_test_secret", signed) == "78f231597d6fed5fdc35ab8d9f137e461a9765febb42fb7ab1c9322cf82b48c2")
+        #expect(Sign.hmacHex(SHA256.self, key: "koywe_test_secret", signed) == "78f231597d6fed5fdc35ab8d9f137e461a9765febb42fb7ab1c9322cf82b48c2")
         #expect(KoyweSignedFields.signedBytes(of: try! JSONParser.parse(utf8(Self.example))) == utf8(signed))
-        #expect(hmacHex(SHA256.self, key: "koywe_test_secret", Self.headerBody) == Self.headerSignature)
+        #expect(Sign.hmacHex(SHA256.self, key: "koywe_test_secret", Self.headerBody) == Self.headerSignature)
         #expect(
             EventID.fallback(source: "koywe", body: utf8(#"{"eventName":"crypto_delivered"}"#))
                 == "650579ca8ac433a92d9eaff67cd2ef35af222f0e1acf86a8113c807b486f8c67"
@@ -75,7 +76,7 @@ import Testing
 
     @Test func fallbackVectorThroughTheHeaderVariant() {
         let body = #"{"eventName":"crypto_delivered"}"#
-        let sig = hmacHex(SHA256.self, key: "koywe_test_secret", body)
+        let sig = Sign.hmacHex(SHA256.self, key: "koywe_test_secret", body)
         let e = handle(request(body, headers: [("Koywe-Signature", sig)]))
         #expect(e?.id == "650579ca8ac433a92d9eaff67cd2ef35af222f0e1acf86a8113c807b486f8c67")
         #expect(e?.subject == nil)
@@ -106,7 +107,7 @@ import Testing
         let expected = #"{"eventName":"fiat_sent","orderId":"a/b\"c\\d\u0001\n"# + "\u{e9}\u{1F600}" + #"","timeStamp":"2024-01-01T00:00:00Z"}"#
         #expect(KoyweSignedFields.signedBytes(of: fields) == utf8(expected))
         // Sent escaped differently (\/ and \u00e9), it still verifies: values are rebuilt.
-        let sig = hmacHex(SHA256.self, key: "koywe_test_secret", expected)
+        let sig = Sign.hmacHex(SHA256.self, key: "koywe_test_secret", expected)
         let body =
             #"{"eventName":"fiat_sent","orderId":"a\/b\"c\\d\u0001\n\u00e9\ud83d\ude00","timeStamp":"2024-01-01T00:00:00Z","signature":"\#(sig)"}"#
         let e = handle(request(body))
@@ -139,7 +140,7 @@ import Testing
     )
     func eventNaming(_ raw: String, event name: String, status: String?) {
         let body = #"{"eventName":"\#(raw)","orderId":"o-1","timeStamp":"2022-10-26T22:31:05.112Z"}"#
-        let e = handle(request(body, headers: [("Koywe-Signature", hmacHex(SHA256.self, key: "koywe_test_secret", body))]))
+        let e = handle(request(body, headers: [("Koywe-Signature", Sign.hmacHex(SHA256.self, key: "koywe_test_secret", body))]))
         #expect(e?.data.event == name)
         #expect(e?.data.status == status)
         #expect(e?.id == "koywe:o-1:\(name)")
@@ -147,7 +148,7 @@ import Testing
 
     @Test func newerIdTypeDataShape() throws {
         let body = #"{"id":"evt_123","type":"Order.Completed","data":{"orderId":"o-9","status":"COMPLETED"}}"#
-        let e = try #require(handle(request(body, headers: [("Koywe-Signature", hmacHex(SHA256.self, key: "koywe_test_secret", body))])))
+        let e = try #require(handle(request(body, headers: [("Koywe-Signature", Sign.hmacHex(SHA256.self, key: "koywe_test_secret", body))])))
         #expect(e.id == "koywe:evt_123")
         #expect(e.data.event == "order.completed")
         #expect(e.data.entity == EntityRef(kind: "order", id: "o-9"))

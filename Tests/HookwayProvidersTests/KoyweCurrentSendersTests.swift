@@ -1,5 +1,6 @@
 import Crypto
 import HookwayCore
+import HookwayTesting
 import Testing
 
 @testable import HookwayProviders
@@ -15,7 +16,7 @@ import Testing
 
     func handle(_ body: String, prefix: String = "sha256=") -> Event? {
         event { () throws(WebhookError) in
-            try adapter.handle(request(body, signature: prefix + hmacHex(SHA256.self, key: "koywe_test_secret", body)), source: source)
+            try adapter.handle(request(body, signature: prefix + Sign.hmacHex(SHA256.self, key: "koywe_test_secret", body)), source: source)
         }
     }
 
@@ -33,7 +34,7 @@ import Testing
     @Test func aWrongPrefixedSignatureIsInvalid() {
         let body = #"{"id":"evt_1","type":"order.paid","data":{"orderId":"o-1"}}"#
         let code = errorCode { () throws(WebhookError) in
-            try adapter.handle(request(body, signature: "sha256=" + hmacHex(SHA256.self, key: "other", body)), source: source)
+            try adapter.handle(request(body, signature: "sha256=" + Sign.hmacHex(SHA256.self, key: "other", body)), source: source)
         }
         #expect(code == .invalidSignature)
     }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HookwayCore
+import HookwayTesting
 import Testing
 
 @testable import HookwayProviders
@@ -9,12 +10,6 @@ import Testing
 func secret(_ value: String) -> Secret { Secret(reference: "env:TEST_SECRET", bytes: Array(value.utf8)) }
 
 func utf8(_ s: String) -> [UInt8] { Array(s.utf8) }
-
-func hex(_ bytes: some Sequence<UInt8>) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
-
-func hmacHex<H: HashFunction>(_ h: H.Type, key: String, _ message: String) -> String {
-    hex(HMAC<H>.authenticationCode(for: utf8(message), using: SymmetricKey(data: utf8(key))))
-}
 
 /// Pinned clocks.
 func at(seconds: Int64) -> Timestamp { Timestamp(millisecondsSinceEpoch: seconds * 1000) }

@@ -1,5 +1,6 @@
 import Crypto
 import HookwayCore
+import HookwayTesting
 import Testing
 
 @testable import HookwayProviders
@@ -36,11 +37,13 @@ import Testing
         }
         switch kind {
         case BitCapitalProvider.name:
-            return [("X-Request-Timestamp", "1700000000"), ("X-Request-Signature", hex(mac(SHA256.self, [utf8("POST,/fuzz,1700000000,"), body])))]
+            return [
+                ("X-Request-Timestamp", "1700000000"), ("X-Request-Signature", Sign.hex(mac(SHA256.self, [utf8("POST,/fuzz,1700000000,"), body]))),
+            ]
         case BitpowrProvider.name: return [("x-webhook-secret", "whsec_c2VjcmV0")]
         case BitsoProvider.name: return [("x-bitso-webhook-event-signature", "AAAA")]
-        case KoyweProvider.name: return [("Koywe-Signature", hex(mac(SHA256.self, [body])))]
-        case BitnobProvider.name: return [("x-bitnob-signature", hex(mac(SHA512.self, [body])))]
+        case KoyweProvider.name: return [("Koywe-Signature", Sign.hex(mac(SHA256.self, [body])))]
+        case BitnobProvider.name: return [("x-bitnob-signature", Sign.hex(mac(SHA512.self, [body])))]
         case StandardWebhooksProvider.name:
             return [
                 ("webhook-id", "m"), ("webhook-timestamp", "1700000000"),

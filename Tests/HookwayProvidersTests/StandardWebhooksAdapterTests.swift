@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HookwayCore
+import HookwayTesting
 import Testing
 
 @testable import HookwayProviders
@@ -12,9 +13,7 @@ import Testing
     static let invoice = #"{"type":"invoice.paid","timestamp":"2024-05-01T10:00:00Z","data":{"id":"inv_1","amount":"25.00","currency":"USD"}}"#
 
     static func sign(id: String, ts: String, body: String, secret: String = secretText) -> String {
-        let key = Data(base64Encoded: String(secret.dropFirst(6)))!
-        let mac = HMAC<SHA256>.authenticationCode(for: utf8("\(id).\(ts).\(body)"), using: SymmetricKey(data: key))
-        return Data(mac).base64EncodedString()
+        String(Sign.standardWebhooks(id: id, timestamp: ts, body: utf8(body), secret: secret).dropFirst(3))
     }
 
     func request(

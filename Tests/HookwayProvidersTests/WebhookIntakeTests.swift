@@ -1,6 +1,7 @@
 import Crypto
 import HookwayCore
 import HookwayRuntime
+import HookwayTesting
 import Testing
 
 @testable import HookwayProviders
@@ -86,7 +87,7 @@ import Testing
             allowFrom: [CIDRBlock("10.0.0.0/8")!]
         )
         let body = #"{"event":"payout.transfer.success","data":{"id":"p"}}"#
-        let sig = hmacHex(SHA512.self, key: "s", body)
+        let sig = Sign.hmacHex(SHA512.self, key: "s", body)
         let req = WebhookRequest(
             target: "/webhooks/bitnob/tok",
             headers: [("X-Bitnob-Signature", sig)],

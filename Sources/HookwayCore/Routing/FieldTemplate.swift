@@ -11,33 +11,16 @@ public struct FieldTemplate: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses a template; `nil` when a brace is unbalanced or a reference is empty.
     public init?(_ text: String) {
+        guard case .success(let scanned) = TemplateBraces.scan(text) else { return nil }
         var pieces: [Piece] = []
-        var literal = ""
-        var i = text.startIndex
-        while i < text.endIndex {
-            let c = text[i]
-            if c == "{" {
-                // `{{path}}` reads as `{path}` (TemplateSyntax).
-                let double = text[text.index(after: i)...].first == "{"
-                let open = text.index(i, offsetBy: double ? 2 : 1)
-                guard let close = text[open...].firstIndex(of: "}") else { return nil }
-                if double, text[text.index(after: close)...].first != "}" { return nil }
-                let name = String(text[open..<close]).trimmingWhitespace
+        for piece in scanned {
+            switch piece {
+            case .literal(let s): pieces.append(.literal(s))
+            case .reference(let name):
                 if name.isEmpty || name.contains("{") { return nil }
-                if !literal.isEmpty {
-                    pieces.append(.literal(literal))
-                    literal = ""
-                }
                 pieces.append(.path(name))
-                i = text.index(close, offsetBy: double ? 2 : 1)
-            } else if c == "}" {
-                return nil
-            } else {
-                literal.append(c)
-                i = text.index(after: i)
             }
         }
-        if !literal.isEmpty { pieces.append(.literal(literal)) }
         self.text = text
         self.pieces = pieces
     }

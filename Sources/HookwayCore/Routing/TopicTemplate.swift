@@ -31,38 +31,24 @@ public struct TopicTemplate: Sendable, Hashable, CustomStringConvertible {
     struct Message: Error { let text: String }
 
     static func parse(_ text: String) -> Result<[Piece], Message> {
-        var pieces: [Piece] = []
-        var literal = ""
-        var i = text.startIndex
-        while i < text.endIndex {
-            let c = text[i]
-            if c == "{" {
-                // `{{name}}` reads as `{name}` (TemplateSyntax).
-                let double = text[text.index(after: i)...].first == "{"
-                let open = text.index(i, offsetBy: double ? 2 : 1)
-                guard let close = text[open...].firstIndex(of: "}"), !double || text[text.index(after: close)...].first == "}" else {
-                    return .failure(Message(text: "unclosed '{' in \"\(text)\"; \(TemplateSyntax.hint)"))
+        switch TemplateBraces.scan(text) {
+        case .failure(.unclosed): return .failure(Message(text: "unclosed '{' in \"\(text)\"; \(TemplateSyntax.hint)"))
+        case .failure(.unmatched): return .failure(Message(text: "unmatched '}' in \"\(text)\"; \(TemplateSyntax.hint)"))
+        case .success(let scanned):
+            var pieces: [Piece] = []
+            for piece in scanned {
+                switch piece {
+                case .literal(let s): pieces.append(.literal(s))
+                case .reference(let name):
+                    guard let v = Variable(rawValue: name) else {
+                        let known = Variable.allCases.map { "{\($0.rawValue)}" }.joined(separator: ", ")
+                        return .failure(Message(text: "unknown template variable {\(name)}; use \(known)"))
+                    }
+                    pieces.append(.variable(v))
                 }
-                let name = String(text[open..<close]).trimmingWhitespace
-                guard let v = Variable(rawValue: name) else {
-                    let known = Variable.allCases.map { "{\($0.rawValue)}" }.joined(separator: ", ")
-                    return .failure(Message(text: "unknown template variable {\(name)}; use \(known)"))
-                }
-                if !literal.isEmpty {
-                    pieces.append(.literal(literal))
-                    literal = ""
-                }
-                pieces.append(.variable(v))
-                i = text.index(close, offsetBy: double ? 2 : 1)
-            } else if c == "}" {
-                return .failure(Message(text: "unmatched '}' in \"\(text)\"; \(TemplateSyntax.hint)"))
-            } else {
-                literal.append(c)
-                i = text.index(after: i)
             }
+            return .success(pieces)
         }
-        if !literal.isEmpty { pieces.append(.literal(literal)) }
-        return .success(pieces)
     }
 
     /// Compiles a template already checked with ``problem(in:)``; unknown pieces stay literal.

@@ -279,18 +279,7 @@ public actor Spool {
             let target = written
             let fd = self.fd
             let result = (try? await NIOThreadPool.singleton.runIfActive { () -> Int32 in fsync(fd) == 0 ? 0 : errno }) ?? EIO
-            if result == 0 {
-                synced = max(synced, target)
-                markHealthy()
-            } else {
-                failedThrough = max(failedThrough, target)
-                Self.fsyncFailures.increment()
-                markUnhealthy("fsync: \(String(cString: strerror(result)))")
-            }
-            syncing = false
-            let ready = waiters
-            waiters = []
-            for w in ready { w.resume() }
+            finishSync(result: result, through: target, healthyOnSuccess: true)
             if result != 0, failedThrough >= ticket { return String(cString: strerror(result)) }
         }
         return nil
@@ -334,10 +323,17 @@ public actor Spool {
                 return r
             }) ?? EIO
         if newFD >= 0 { Glibc.close(oldFD) }
+        finishSync(result: result, through: oldWritten, healthyOnSuccess: false)
+    }
+
+    /// Records an fsync's outcome for the bytes through `offset` (`result`: 0 or an errno) and
+    /// wakes every append waiting for it.
+    private func finishSync(result: Int32, through offset: Int, healthyOnSuccess: Bool) {
         if result == 0 {
-            synced = max(synced, oldWritten)
+            synced = max(synced, offset)
+            if healthyOnSuccess { markHealthy() }
         } else {
-            failedThrough = max(failedThrough, oldWritten)
+            failedThrough = max(failedThrough, offset)
             Self.fsyncFailures.increment()
             markUnhealthy("fsync: \(String(cString: strerror(result)))")
         }

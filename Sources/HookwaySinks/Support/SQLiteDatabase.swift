@@ -72,13 +72,7 @@ public final class SQLiteDatabase: @unchecked Sendable {
     }
 
     private func executeLocked(_ sql: String) throws(SQLiteError) {
-        var error: UnsafeMutablePointer<CChar>?
-        let rc = sqlite3_exec(handle, sql, nil, nil, &error)
-        if rc != SQLITE_OK {
-            let message = error.map { String(cString: $0) } ?? "exec failed"
-            sqlite3_free(error)
-            throw SQLiteError(code: rc, message: message)
-        }
+        try sqliteExecute(handle, sql)
     }
 
     /// Runs `body` inside `BEGIN IMMEDIATE … COMMIT`, rolling back when it throws.
@@ -162,13 +156,7 @@ public struct SQLiteConnection {
 
     /// Runs a script of statements that return no rows.
     public func execute(_ sql: String) throws(SQLiteError) {
-        var error: UnsafeMutablePointer<CChar>?
-        let rc = sqlite3_exec(handle, sql, nil, nil, &error)
-        if rc != SQLITE_OK {
-            let message = error.map { String(cString: $0) } ?? "exec failed"
-            sqlite3_free(error)
-            throw SQLiteError(code: rc, message: message)
-        }
+        try sqliteExecute(handle, sql)
     }
 
     /// Rows changed by the last statement.
@@ -193,5 +181,16 @@ extension SQLiteConnection.Value {
         case .integer(let n): return String(n)
         case .null: return nil
         }
+    }
+}
+
+/// `sqlite3_exec` of a script that returns no rows; the caller holds the connection's lock.
+private func sqliteExecute(_ handle: OpaquePointer?, _ sql: String) throws(SQLiteError) {
+    var error: UnsafeMutablePointer<CChar>?
+    let rc = sqlite3_exec(handle, sql, nil, nil, &error)
+    if rc != SQLITE_OK {
+        let message = error.map { String(cString: $0) } ?? "exec failed"
+        sqlite3_free(error)
+        throw SQLiteError(code: rc, message: message)
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HookwayCore
+import HookwayTesting
 
 /// Computes, at test time, the signatures a case's `sign` asks for, independently of the
 /// adapters' code. Secrets default to the harness's development secrets.
@@ -17,23 +18,18 @@ struct BadInputSigner: Sendable {
             let h = Sign.hex(bytes)
             return c.signUppercase ? h.uppercased() : h
         }
-        func key(_ envName: String) -> SymmetricKey { SymmetricKey(data: Array((c.signSecret ?? env[envName] ?? "").utf8)) }
+        func key(_ envName: String) -> [UInt8] { Array((c.signSecret ?? env[envName] ?? "").utf8) }
         switch c.sign {
         case nil:
             break
         case "bitnob-sha512":
-            headers.append(("x-bitnob-signature", hex(HMAC<SHA512>.authenticationCode(for: signed, using: key("BITNOB_WEBHOOK_SECRET")))))
+            headers.append(("x-bitnob-signature", hex(Sign.hmac(SHA512.self, key: key("BITNOB_WEBHOOK_SECRET"), signed))))
         case "bitnob-sha256":
             let ts = header("X-Bitnob-Timestamp") ?? ""
             headers.append(
                 (
                     "x-bitnob-signature",
-                    hex(
-                        HMAC<SHA256>.authenticationCode(
-                            for: Array("\(ts).".utf8) + signed,
-                            using: key("BITNOB_WEBHOOK_SECRET")
-                        )
-                    )
+                    hex(Sign.hmac(SHA256.self, key: key("BITNOB_WEBHOOK_SECRET"), Array("\(ts).".utf8) + signed))
                 )
             )
         case "bitcapital":
@@ -42,25 +38,19 @@ struct BadInputSigner: Sendable {
             headers.append(
                 (
                     "X-Request-Signature",
-                    hex(
-                        HMAC<SHA256>.authenticationCode(
-                            for: Array("POST,\(target),\(ts),".utf8) + signed,
-                            using: key("BITCAPITAL_WEBHOOK_SECRET")
-                        )
-                    )
+                    hex(Sign.hmac(SHA256.self, key: key("BITCAPITAL_WEBHOOK_SECRET"), Array("POST,\(target),\(ts),".utf8) + signed))
                 )
             )
         case "koywe-header":
-            headers.append(("Koywe-Signature", hex(HMAC<SHA256>.authenticationCode(for: signed, using: key("KOYWE_WEBHOOK_SECRET")))))
+            headers.append(("Koywe-Signature", hex(Sign.hmac(SHA256.self, key: key("KOYWE_WEBHOOK_SECRET"), signed))))
         case "standardwebhooks":
             let svix = header("svix-id") != nil
             let id = header(svix ? "svix-id" : "webhook-id") ?? ""
             let ts = header(svix ? "svix-timestamp" : "webhook-timestamp") ?? ""
-            var secret = c.signSecret ?? env["ACME_WEBHOOK_SECRET"] ?? ""
-            if secret.hasPrefix("whsec_") { secret = String(secret.dropFirst(6)) }
-            let keyBytes = Data(base64Encoded: secret).map(Array.init) ?? Array(secret.utf8)
-            let mac = HMAC<SHA256>.authenticationCode(for: Array("\(id).\(ts).".utf8) + signed, using: SymmetricKey(data: keyBytes))
-            headers.append((svix ? "svix-signature" : "webhook-signature", "v1," + Data(mac).base64EncodedString()))
+            let secret = c.signSecret ?? env["ACME_WEBHOOK_SECRET"] ?? ""
+            headers.append(
+                (svix ? "svix-signature" : "webhook-signature", Sign.standardWebhooks(id: id, timestamp: ts, body: signed, secret: secret))
+            )
         case "bitso-rsa":
             let (_, spans) = try JSONParser.parseWithSpans(signed)
             guard let span = spans.last(where: { $0.key == "payload" })?.span else {

@@ -191,7 +191,7 @@ import Testing
         let harness = try await IngressHarness.start(routes: Self.routes(topic: topic))
         do {
             let signed = #"{"eventName":"PAYMENT_RECEIVED","orderId":"edge-o-1","timeStamp":"2024-05-01T10:00:00.000Z"}"#
-            let signature = Sign.hex(HMACSHA256.mac(key: "koywe_test_secret", Array(signed.utf8)))
+            let signature = Sign.koywe(Array(signed.utf8))
             let body = Array(
                 #"{"eventName":"PAYMENT_RECEIVED","orderId":"edge-o-1","amount":"999999","timeStamp":"2024-05-01T10:00:00.000Z","wallet":"attacker","signature":"\#(signature)"}"#
                     .utf8
@@ -237,12 +237,5 @@ import Testing
             #expect(!metrics.contains("payout.transfer.reversed"))
         }
         await harness.stop()
-    }
-}
-
-/// HMAC-SHA256 for the Koywe signature, independent of the adapter's code.
-enum HMACSHA256 {
-    static func mac(key: String, _ message: [UInt8]) -> [UInt8] {
-        Array(Crypto.HMAC<Crypto.SHA256>.authenticationCode(for: message, using: Crypto.SymmetricKey(data: Array(key.utf8))))
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HookwayTesting
 import NIOConcurrencyHelpers
 
 /// Sends signed Bitnob webhooks at a steady rate and keeps every answer, so a fault test can

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HookwayCore
+import HookwayTesting
 import Testing
 
 @testable import HookwayProviders
@@ -77,7 +78,7 @@ import Testing
             let body = utf8(#"{"event":"btc.lightning.received.success","data":{"id":"t1","amount":"\#(amount)","currency":"BTC"}}"#)
             let request = WebhookRequest(
                 target: "/webhooks/bitnob",
-                headers: [("x-bitnob-signature", hmacHex(SHA512.self, key: "k", String(decoding: body, as: UTF8.self)))],
+                headers: [("x-bitnob-signature", Sign.hmacHex(SHA512.self, key: "k", String(decoding: body, as: UTF8.self)))],
                 body: body
             )
             var warnings: [IntakeWarning] = []
@@ -103,7 +104,7 @@ import Testing
         let text = #"{"event":"payout.transfer.success","data":{"id":"d1","amount":"1.00","amount":"2.00"}}"#
         let request = WebhookRequest(
             target: "/webhooks/bitnob",
-            headers: [("x-bitnob-signature", hmacHex(SHA512.self, key: "k", text))],
+            headers: [("x-bitnob-signature", Sign.hmacHex(SHA512.self, key: "k", text))],
             body: utf8(text)
         )
         #expect(errorCode { () throws(WebhookError) in try WebhookIntake().process(request, source: source) } == .malformedPayload)
@@ -112,7 +113,7 @@ import Testing
     @Test func koyweBodySignaturePublishesOnlyTheSignedMembers() throws {
         let source = SourceConfig(name: "koywe", provider: "koywe", secrets: [secret("koywe_test_secret")])
         let signed = #"{"eventName":"PAYMENT_RECEIVED","orderId":"o-1","timeStamp":"2024-05-01T10:00:00.000Z"}"#
-        let signature = hmacHex(SHA256.self, key: "koywe_test_secret", signed)
+        let signature = Sign.hmacHex(SHA256.self, key: "koywe_test_secret", signed)
         let body =
             #"{"eventName":"PAYMENT_RECEIVED","amount":"1000000","orderId":"o-1","timeStamp":"2024-05-01T10:00:00.000Z","beneficiary":"mallory","signature":"\#(signature)"}"#
         var warnings: [IntakeWarning] = []
@@ -140,7 +141,7 @@ import Testing
         let outcome = try WebhookIntake().process(
             WebhookRequest(
                 target: "/webhooks/koywe",
-                headers: [("Koywe-Signature", hmacHex(SHA256.self, key: "koywe_test_secret", body))],
+                headers: [("Koywe-Signature", Sign.hmacHex(SHA256.self, key: "koywe_test_secret", body))],
                 body: utf8(body)
             ),
             source: source,
