@@ -3,10 +3,10 @@
 enum TemplateBraces {
     enum Piece: Sendable, Hashable { case literal(String), reference(String) }
 
-    enum Failure: Error { case unclosed, unmatched }
+    enum BraceProblem: Error { case unclosed, unmatched }
 
     /// The pieces of `text`; a reference's name is trimmed and may be empty.
-    static func scan(_ text: String) -> Result<[Piece], Failure> {
+    static func scan(_ text: String) -> Result<[Piece], BraceProblem> {
         var pieces: [Piece] = []
         var literal = ""
         var i = text.startIndex
