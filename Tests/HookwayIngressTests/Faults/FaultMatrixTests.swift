@@ -36,29 +36,30 @@ struct FaultMatrixTests {
             routes: Self.spoolRoutes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)"),
             broker: broker
         )
-        defer { Task { await ingress.stop() } }
-        let load = LoadGenerator { body, signature in
-            try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
-        }
-        let running = load.start()
-        try await Task.sleep(for: .seconds(2))
-        broker.pause()
-        try await Task.sleep(for: .seconds(10))
-        broker.resume()
-        try await Task.sleep(for: .seconds(3))
-        load.stop()
-        await running.value
-        let acknowledged = load.acknowledgedIDs
-        let found = Self.foundIDs(
-            try await ingress.consume([topic], count: Set(acknowledged).count, timeout: .seconds(90)) {
-                Set(acknowledged).isSubset(of: Self.foundIDs($0))
+        try await withTeardown({ await ingress.stop() }) {
+            let load = LoadGenerator { body, signature in
+                try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
             }
-        )
-        let lost = Set(acknowledged).subtracting(found)
-        Self.row("(a) broker SIGSTOP 10 s", load, found: Set(acknowledged).intersection(found).count, lost: lost.count)
-        #expect(lost.isEmpty, "lost: \(lost.prefix(5))")
-        #expect(load.summary.unavailable == 0)
-        #expect(load.summary.spooled > 0)
+            let running = load.start()
+            try await Task.sleep(for: .seconds(2))
+            broker.pause()
+            try await Task.sleep(for: .seconds(10))
+            broker.resume()
+            try await Task.sleep(for: .seconds(3))
+            load.stop()
+            await running.value
+            let acknowledged = load.acknowledgedIDs
+            let found = Self.foundIDs(
+                try await ingress.consume([topic], count: Set(acknowledged).count, timeout: .seconds(90)) {
+                    Set(acknowledged).isSubset(of: Self.foundIDs($0))
+                }
+            )
+            let lost = Set(acknowledged).subtracting(found)
+            Self.row("(a) broker SIGSTOP 10 s", load, found: Set(acknowledged).intersection(found).count, lost: lost.count)
+            #expect(lost.isEmpty, "lost: \(lost.prefix(5))")
+            #expect(load.summary.unavailable == 0)
+            #expect(load.summary.spooled > 0)
+        }
     }
 
     /// (b) SIGKILL the broker and start a fresh one on the same port. Tansu keeps data in memory,
@@ -72,38 +73,39 @@ struct FaultMatrixTests {
             routes: Self.spoolRoutes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)"),
             broker: broker
         )
-        defer { Task { await ingress.stop() } }
-        let load = LoadGenerator { body, signature in
-            try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
+        try await withTeardown({ await ingress.stop() }) {
+            let load = LoadGenerator { body, signature in
+                try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
+            }
+            let running = load.start()
+            try await Task.sleep(for: .seconds(2))
+            broker.kill()
+            let killedAt = ContinuousClock.now
+            try await Task.sleep(for: .seconds(5))
+            try await broker.restart()
+            try await Task.sleep(for: .seconds(4))
+            load.stop()
+            await running.value
+            // What the spool took after the kill can only reach the new broker; what was acknowledged
+            // (directly, or drained from the spool) by the old broker died with its memory storage.
+            let spooled = Set(load.spooledIDs(after: killedAt))
+            let messages = try await ingress.consume([topic], count: spooled.count, timeout: .seconds(90), linger: .seconds(2)) { messages in
+                spooled.isSubset(of: Self.foundIDs(messages))
+            }
+            let found = Self.foundIDs(messages)
+            let lostSpooled = spooled.subtracting(found)
+            let directLostWithBroker = Set(load.acknowledgedIDs).subtracting(spooled).subtracting(found)
+            Self.row(
+                "(b) broker SIGKILL + fresh broker",
+                load,
+                found: Set(load.acknowledgedIDs).intersection(found).count,
+                lost: lostSpooled.count,
+                note: "(+\(directLostWithBroker.count) acknowledged by the old broker before the kill, lost with its memory storage)"
+            )
+            #expect(!spooled.isEmpty)
+            #expect(lostSpooled.isEmpty, "spooled but lost: \(lostSpooled.prefix(5))")
+            #expect(load.summary.unavailable == 0)
         }
-        let running = load.start()
-        try await Task.sleep(for: .seconds(2))
-        broker.kill()
-        let killedAt = ContinuousClock.now
-        try await Task.sleep(for: .seconds(5))
-        try await broker.restart()
-        try await Task.sleep(for: .seconds(4))
-        load.stop()
-        await running.value
-        // What the spool took after the kill can only reach the new broker; what was acknowledged
-        // (directly, or drained from the spool) by the old broker died with its memory storage.
-        let spooled = Set(load.spooledIDs(after: killedAt))
-        let messages = try await ingress.consume([topic], count: spooled.count, timeout: .seconds(90), linger: .seconds(2)) { messages in
-            spooled.isSubset(of: Self.foundIDs(messages))
-        }
-        let found = Self.foundIDs(messages)
-        let lostSpooled = spooled.subtracting(found)
-        let directLostWithBroker = Set(load.acknowledgedIDs).subtracting(spooled).subtracting(found)
-        Self.row(
-            "(b) broker SIGKILL + fresh broker",
-            load,
-            found: Set(load.acknowledgedIDs).intersection(found).count,
-            lost: lostSpooled.count,
-            note: "(+\(directLostWithBroker.count) acknowledged by the old broker before the kill, lost with its memory storage)"
-        )
-        #expect(!spooled.isEmpty)
-        #expect(lostSpooled.isEmpty, "spooled but lost: \(lostSpooled.prefix(5))")
-        #expect(load.summary.unavailable == 0)
     }
 
     /// (c) SIGKILL the ingress while events sit in its spool, restart it: the spool on disk drains.
@@ -153,32 +155,33 @@ struct FaultMatrixTests {
             routes: Self.spoolRoutes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)", ackTimeoutMs: 2000),
             brokers: cluster.bootstrapServers
         )
-        defer { Task { await ingress.stop() } }
-        let load = LoadGenerator { body, signature in
-            try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
+        try await withTeardown({ await ingress.stop() }) {
+            let load = LoadGenerator { body, signature in
+                try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
+            }
+            let running = load.start()
+            try await Task.sleep(for: .seconds(1))
+            // NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS on Produce.
+            cluster.pushRequestErrors(apiKey: 0, errors: [6, 7, 19, 6, 7, 19])
+            try await Task.sleep(for: .seconds(1))
+            cluster.setPartitionLeader(topic: topic, partition: 0, broker: 2)
+            try await Task.sleep(for: .seconds(1))
+            for id in Int32(1)...3 { cluster.setBrokerDown(id) }
+            try await Task.sleep(for: .seconds(4))
+            for id in Int32(1)...3 { cluster.setBrokerUp(id) }
+            try await Task.sleep(for: .seconds(3))
+            load.stop()
+            await running.value
+            let acknowledged = Set(load.acknowledgedIDs)
+            let found = Self.foundIDs(
+                try await ingress.consume([topic], count: acknowledged.count, timeout: .seconds(90)) { acknowledged.isSubset(of: Self.foundIDs($0)) }
+            )
+            let lost = acknowledged.subtracting(found)
+            Self.row("(d) mock cluster: errors, leader change, all down", load, found: acknowledged.intersection(found).count, lost: lost.count)
+            await ingress.stop()
+            withExtendedLifetime(cluster) {}  // ARC may free the mock after its last use; the clients need it until here
+            #expect(lost.isEmpty, "lost: \(lost.prefix(5))")
+            #expect(load.summary.unavailable == 0)
         }
-        let running = load.start()
-        try await Task.sleep(for: .seconds(1))
-        // NOT_LEADER_FOR_PARTITION, REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS on Produce.
-        cluster.pushRequestErrors(apiKey: 0, errors: [6, 7, 19, 6, 7, 19])
-        try await Task.sleep(for: .seconds(1))
-        cluster.setPartitionLeader(topic: topic, partition: 0, broker: 2)
-        try await Task.sleep(for: .seconds(1))
-        for id in Int32(1)...3 { cluster.setBrokerDown(id) }
-        try await Task.sleep(for: .seconds(4))
-        for id in Int32(1)...3 { cluster.setBrokerUp(id) }
-        try await Task.sleep(for: .seconds(3))
-        load.stop()
-        await running.value
-        let acknowledged = Set(load.acknowledgedIDs)
-        let found = Self.foundIDs(
-            try await ingress.consume([topic], count: acknowledged.count, timeout: .seconds(90)) { acknowledged.isSubset(of: Self.foundIDs($0)) }
-        )
-        let lost = acknowledged.subtracting(found)
-        Self.row("(d) mock cluster: errors, leader change, all down", load, found: acknowledged.intersection(found).count, lost: lost.count)
-        await ingress.stop()
-        withExtendedLifetime(cluster) {}  // ARC may free the mock after its last use; the clients need it until here
-        #expect(lost.isEmpty, "lost: \(lost.prefix(5))")
-        #expect(load.summary.unavailable == 0)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HookwayCore
 import HookwaySinks
+import HookwayTesting
 import Testing
 
 /// The email sink against a real SMTP conversation on loopback.
@@ -51,149 +52,158 @@ struct EmailSMTPTests {
             credentials: .init(username: "mailer", password: "s3cret pass"),
             authMechanisms: ["PLAIN"]
         )
-        defer { Task { await server.stop() } }
-        let sink = try Self.sink(port: server.port, tls: "starttls", auth: true, body: Self.text, html: Self.html)
-        let event = sampleEvent(id: "evt-multipart-1")
-        try await sink.deliver(event)
-        await sink.shutdown()
+        try await withTeardown({ await server.stop() }) {
+            let sink = try Self.sink(port: server.port, tls: "starttls", auth: true, body: Self.text, html: Self.html)
+            let event = sampleEvent(id: "evt-multipart-1")
+            try await sink.deliver(event)
+            await sink.shutdown()
 
-        let messages = server.messages
-        try #require(messages.count == 1)
-        let m = messages[0]
-        #expect(m.overTLS)
-        #expect(m.authenticatedAs == .init(username: "mailer", password: "s3cret pass"))
-        #expect(m.mailFrom == "hookway@example.com")
-        #expect(m.recipients == ["ops@example.com", "alice@example.com", "audit@example.com"])
-        #expect(server.commands.filter { $0.hasPrefix("EHLO") }.count == 2, "EHLO again after STARTTLS")
-        #expect(server.commands.contains("AUTH PLAIN"))
+            let messages = server.messages
+            try #require(messages.count == 1)
+            let m = messages[0]
+            #expect(m.overTLS)
+            #expect(m.authenticatedAs == .init(username: "mailer", password: "s3cret pass"))
+            #expect(m.mailFrom == "hookway@example.com")
+            #expect(m.recipients == ["ops@example.com", "alice@example.com", "audit@example.com"])
+            #expect(server.commands.filter { $0.hasPrefix("EHLO") }.count == 2, "EHLO again after STARTTLS")
+            #expect(server.commands.contains("AUTH PLAIN"))
 
-        // Dot-stuffing on the wire, undone by the server.
-        #expect(m.rawData.contains("\r\n..hidden line"))
-        #expect(m.rawData.contains("\r\n...and a double dot"))
+            // Dot-stuffing on the wire, undone by the server.
+            #expect(m.rawData.contains("\r\n..hidden line"))
+            #expect(m.rawData.contains("\r\n...and a double dot"))
 
-        let parsed = ParsedEmail(m.data)
-        #expect(parsed.header("Message-ID") == "<\(sha256Hex("evt-multipart-1"))@hookway>")
-        #expect(parsed.header("Subject") == "Retiro grande: 15000.50 MXN — Alice")
-        #expect(parsed.headers.first { $0.name == "Subject" }?.value.hasPrefix("=?UTF-8?B?") == true, "non-ASCII subject is RFC 2047 encoded")
-        #expect(parsed.header("From") == "Hookway Alerts <hookway@example.com>")
-        #expect(parsed.header("To") == "ops@example.com, alice@example.com")
-        #expect(parsed.header("Cc") == "Audit <audit@example.com>")
-        #expect(parsed.header("MIME-Version") == "1.0")
-        #expect(parsed.header("Date")?.hasSuffix("+0000") == true)
-        #expect(parsed.contentType.hasPrefix("multipart/alternative; boundary="))
-        #expect(parsed.parts.count == 2)
-        let text = try #require(parsed.part("text/plain"))
-        #expect(
-            text == """
-                Withdrawal w-1 of 15000.50 MXN is pending.\r
-                .hidden line that must survive dot-stuffing\r
-                ..and a double dot\r
-                Tier 2, tags: [vip][mx]\r
-                Fish & chips <ok>
-                """
-        )
-        #expect(parsed.part("text/html") == "<p>Withdrawal <b>w-1</b> for Alice &amp; ref-9</p>")
+            let parsed = ParsedEmail(m.data)
+            #expect(parsed.header("Message-ID") == "<\(sha256Hex("evt-multipart-1"))@hookway>")
+            #expect(parsed.header("Subject") == "Retiro grande: 15000.50 MXN — Alice")
+            #expect(parsed.headers.first { $0.name == "Subject" }?.value.hasPrefix("=?UTF-8?B?") == true, "non-ASCII subject is RFC 2047 encoded")
+            #expect(parsed.header("From") == "Hookway Alerts <hookway@example.com>")
+            #expect(parsed.header("To") == "ops@example.com, alice@example.com")
+            #expect(parsed.header("Cc") == "Audit <audit@example.com>")
+            #expect(parsed.header("MIME-Version") == "1.0")
+            #expect(parsed.header("Date")?.hasSuffix("+0000") == true)
+            #expect(parsed.contentType.hasPrefix("multipart/alternative; boundary="))
+            #expect(parsed.parts.count == 2)
+            let text = try #require(parsed.part("text/plain"))
+            #expect(
+                text == """
+                    Withdrawal w-1 of 15000.50 MXN is pending.\r
+                    .hidden line that must survive dot-stuffing\r
+                    ..and a double dot\r
+                    Tier 2, tags: [vip][mx]\r
+                    Fish & chips <ok>
+                    """
+            )
+            #expect(parsed.part("text/html") == "<p>Withdrawal <b>w-1</b> for Alice &amp; ref-9</p>")
+        }
     }
 
     @Test func implicitTLSFromTheFirstByte() async throws {
         let server = try await TestSMTPServer.start(implicitTLS: true, credentials: .init(username: "mailer", password: "s3cret pass"))
-        defer { Task { await server.stop() } }
-        let sink = try Self.sink(port: server.port, tls: "implicit", auth: true, body: "x")
-        try await sink.deliver(sampleEvent())
-        await sink.shutdown()
-        #expect(server.messages.first?.overTLS == true)
-        #expect(server.commands.filter { $0.hasPrefix("EHLO") }.count == 1)
+        try await withTeardown({ await server.stop() }) {
+            let sink = try Self.sink(port: server.port, tls: "implicit", auth: true, body: "x")
+            try await sink.deliver(sampleEvent())
+            await sink.shutdown()
+            #expect(server.messages.first?.overTLS == true)
+            #expect(server.commands.filter { $0.hasPrefix("EHLO") }.count == 1)
+        }
     }
 
     @Test func untrustedCertificateIsTransientAndSendsNothing() async throws {
         let server = try await TestSMTPServer.start(tls: true)
-        defer { Task { await server.stop() } }
-        // No caFile: the system trust store does not know the test certificate.
-        let json =
-            #"{ "kind": "email", "topics": ["a"], "smtp": { "host": "127.0.0.1", "port": \#(server.port), "timeoutMs": 5000 }, "from": "a@example.com", "to": "b@example.com", "subject": "s", "body": "b" }"#
-        let sink = try EmailSink.make(sinkConfig("ops-email", kind: .email, json, baseDirectory: temporaryPath("")), environment: [:])
-        let error = await #expect(throws: SinkError.self) { try await sink.deliver(sampleEvent()) }
-        #expect(error?.isPermanent == false)
-        #expect(server.messages.isEmpty)
-        await sink.shutdown()
+        try await withTeardown({ await server.stop() }) {
+            // No caFile: the system trust store does not know the test certificate.
+            let json =
+                #"{ "kind": "email", "topics": ["a"], "smtp": { "host": "127.0.0.1", "port": \#(server.port), "timeoutMs": 5000 }, "from": "a@example.com", "to": "b@example.com", "subject": "s", "body": "b" }"#
+            let sink = try EmailSink.make(sinkConfig("ops-email", kind: .email, json, baseDirectory: temporaryPath("")), environment: [:])
+            let error = await #expect(throws: SinkError.self) { try await sink.deliver(sampleEvent()) }
+            #expect(error?.isPermanent == false)
+            #expect(server.messages.isEmpty)
+            await sink.shutdown()
+        }
     }
 
     @Test func authLoginWhenThatIsAllTheServerOffers() async throws {
         let server = try await TestSMTPServer.start(credentials: .init(username: "mailer", password: "s3cret pass"), authMechanisms: ["LOGIN"])
-        defer { Task { await server.stop() } }
-        let sink = try Self.sink(port: server.port, auth: true, body: "hello {{id}}")
-        try await sink.deliver(sampleEvent())
-        await sink.shutdown()
-        #expect(server.messages.first?.authenticatedAs == .init(username: "mailer", password: "s3cret pass"))
-        #expect(server.commands.contains("AUTH LOGIN"))
-        let parsed = ParsedEmail(server.messages[0].data)
-        #expect(parsed.contentType == "text/plain; charset=utf-8")
+        try await withTeardown({ await server.stop() }) {
+            let sink = try Self.sink(port: server.port, auth: true, body: "hello {{id}}")
+            try await sink.deliver(sampleEvent())
+            await sink.shutdown()
+            #expect(server.messages.first?.authenticatedAs == .init(username: "mailer", password: "s3cret pass"))
+            #expect(server.commands.contains("AUTH LOGIN"))
+            let parsed = ParsedEmail(server.messages[0].data)
+            #expect(parsed.contentType == "text/plain; charset=utf-8")
+        }
     }
 
     @Test func wrongPasswordIsPermanent() async throws {
         let server = try await TestSMTPServer.start(credentials: .init(username: "mailer", password: "other"))
-        defer { Task { await server.stop() } }
-        let sink = try Self.sink(port: server.port, auth: true, body: "x")
-        let error = await #expect(throws: SinkError.self) { try await sink.deliver(sampleEvent()) }
-        #expect(error?.isPermanent == true)
-        #expect(error?.message.contains("535") == true)
-        #expect(error?.message.contains("s3cret") == false)
-        await sink.shutdown()
+        try await withTeardown({ await server.stop() }) {
+            let sink = try Self.sink(port: server.port, auth: true, body: "x")
+            let error = await #expect(throws: SinkError.self) { try await sink.deliver(sampleEvent()) }
+            #expect(error?.isPermanent == true)
+            #expect(error?.message.contains("535") == true)
+            #expect(error?.message.contains("s3cret") == false)
+            await sink.shutdown()
+        }
     }
 
     @Test func reply451IsTransientThenTheRetrySucceedsOnTheSameConnection() async throws {
         let server = try await TestSMTPServer.start()
-        defer { Task { await server.stop() } }
-        server.script("END", "451 4.3.0 mailbox busy, try later")
-        let sink = try Self.sink(port: server.port, body: "x")
-        let event = sampleEvent()
-        let error = await #expect(throws: SinkError.self) { try await sink.deliver(event) }
-        #expect(error?.isPermanent == false)
-        #expect(error?.message.contains("451") == true)
-        try await sink.deliver(event)
-        await sink.shutdown()
-        #expect(server.messages.count == 1)
-        #expect(server.connections == 1, "the connection is reused")
-        #expect(server.commands.contains("RSET"))
+        try await withTeardown({ await server.stop() }) {
+            server.script("END", "451 4.3.0 mailbox busy, try later")
+            let sink = try Self.sink(port: server.port, body: "x")
+            let event = sampleEvent()
+            let error = await #expect(throws: SinkError.self) { try await sink.deliver(event) }
+            #expect(error?.isPermanent == false)
+            #expect(error?.message.contains("451") == true)
+            try await sink.deliver(event)
+            await sink.shutdown()
+            #expect(server.messages.count == 1)
+            #expect(server.connections == 1, "the connection is reused")
+            #expect(server.commands.contains("RSET"))
+        }
     }
 
     @Test func reply550IsPermanent() async throws {
         let server = try await TestSMTPServer.start()
-        defer { Task { await server.stop() } }
-        server.script("RCPT", "550 5.1.1 no such user")
-        let sink = try Self.sink(port: server.port, body: "x")
-        let error = await #expect(throws: SinkError.self) { try await sink.deliver(sampleEvent()) }
-        #expect(error?.isPermanent == true)
-        #expect(error?.message.contains("550") == true)
-        // The connection is still good for the next message.
-        try await sink.deliver(sampleEvent())
-        await sink.shutdown()
-        #expect(server.messages.count == 1)
+        try await withTeardown({ await server.stop() }) {
+            server.script("RCPT", "550 5.1.1 no such user")
+            let sink = try Self.sink(port: server.port, body: "x")
+            let error = await #expect(throws: SinkError.self) { try await sink.deliver(sampleEvent()) }
+            #expect(error?.isPermanent == true)
+            #expect(error?.message.contains("550") == true)
+            // The connection is still good for the next message.
+            try await sink.deliver(sampleEvent())
+            await sink.shutdown()
+            #expect(server.messages.count == 1)
+        }
     }
 
     @Test func redeliveryOfTheSameEventIsNotMailedTwice() async throws {
         let server = try await TestSMTPServer.start()
-        defer { Task { await server.stop() } }
-        let sink = try Self.sink(port: server.port, body: "x")
-        let event = sampleEvent()
-        try await sink.deliver(event)
-        try await sink.deliver(event)
-        try await sink.deliver(sampleEvent())
-        await sink.shutdown()
-        #expect(server.messages.count == 2)
+        try await withTeardown({ await server.stop() }) {
+            let sink = try Self.sink(port: server.port, body: "x")
+            let event = sampleEvent()
+            try await sink.deliver(event)
+            try await sink.deliver(event)
+            try await sink.deliver(sampleEvent())
+            await sink.shutdown()
+            #expect(server.messages.count == 2)
+        }
     }
 
     @Test func reconnectsWhenTheServerDroppedTheConnection() async throws {
         let server = try await TestSMTPServer.start()
-        defer { Task { await server.stop() } }
-        server.closeAfterNextMessage()
-        let sink = try Self.sink(port: server.port, body: "x")
-        try await sink.deliver(sampleEvent())
-        try await Task.sleep(for: .milliseconds(100))
-        try await sink.deliver(sampleEvent())
-        await sink.shutdown()
-        #expect(server.messages.count == 2)
-        #expect(server.connections == 2)
+        try await withTeardown({ await server.stop() }) {
+            server.closeAfterNextMessage()
+            let sink = try Self.sink(port: server.port, body: "x")
+            try await sink.deliver(sampleEvent())
+            try await Task.sleep(for: .milliseconds(100))
+            try await sink.deliver(sampleEvent())
+            await sink.shutdown()
+            #expect(server.messages.count == 2)
+            #expect(server.connections == 2)
+        }
     }
 
     @Test func unreachableServerIsTransient() async throws {
@@ -208,31 +218,33 @@ struct EmailSMTPTests {
 
     @Test func starttlsRequiredButNotOfferedIsPermanent() async throws {
         let server = try await TestSMTPServer.start(tls: false)
-        defer { Task { await server.stop() } }
-        let sink = try Self.sink(port: server.port, tls: "starttls", body: "x")
-        let error = await #expect(throws: SinkError.self) { try await sink.deliver(sampleEvent()) }
-        #expect(error?.isPermanent == true)
-        #expect(error?.message.contains("STARTTLS") == true)
-        #expect(server.messages.isEmpty)
-        await sink.shutdown()
+        try await withTeardown({ await server.stop() }) {
+            let sink = try Self.sink(port: server.port, tls: "starttls", body: "x")
+            let error = await #expect(throws: SinkError.self) { try await sink.deliver(sampleEvent()) }
+            #expect(error?.isPermanent == true)
+            #expect(error?.message.contains("STARTTLS") == true)
+            #expect(server.messages.isEmpty)
+            await sink.shutdown()
+        }
     }
 
     @Test func strictTemplateWithAMissingFieldIsPermanent() async throws {
         let server = try await TestSMTPServer.start()
-        defer { Task { await server.stop() } }
-        let strict = try Self.sink(port: server.port, extra: #", "strict": true"#, body: "Dear {{data.payload.data.nickname}}")
-        let error = await #expect(throws: SinkError.self) { try await strict.deliver(sampleEvent()) }
-        #expect(error?.isPermanent == true)
-        #expect(error?.message.contains("data.payload.data.nickname") == true)
-        await strict.shutdown()
+        try await withTeardown({ await server.stop() }) {
+            let strict = try Self.sink(port: server.port, extra: #", "strict": true"#, body: "Dear {{data.payload.data.nickname}}")
+            let error = await #expect(throws: SinkError.self) { try await strict.deliver(sampleEvent()) }
+            #expect(error?.isPermanent == true)
+            #expect(error?.message.contains("data.payload.data.nickname") == true)
+            await strict.shutdown()
 
-        // Not strict: the missing field renders empty, and a missing recipient is left out.
-        let lenient = try Self.sink(port: server.port, body: "Dear {{data.payload.data.nickname}}!")
-        try await lenient.deliver(sampleEvent(customerEmail: nil))
-        await lenient.shutdown()
-        #expect(server.messages.count == 1)
-        #expect(server.messages.first?.recipients == ["ops@example.com", "audit@example.com"])
-        #expect(ParsedEmail(server.messages[0].data).part("text/plain") == "Dear !")
+            // Not strict: the missing field renders empty, and a missing recipient is left out.
+            let lenient = try Self.sink(port: server.port, body: "Dear {{data.payload.data.nickname}}!")
+            try await lenient.deliver(sampleEvent(customerEmail: nil))
+            await lenient.shutdown()
+            #expect(server.messages.count == 1)
+            #expect(server.messages.first?.recipients == ["ops@example.com", "audit@example.com"])
+            #expect(ParsedEmail(server.messages[0].data).part("text/plain") == "Dear !")
+        }
     }
 }
 

@@ -46,17 +46,18 @@ struct LedgerThroughKafkaTests {
         print("ledger (\(backend)): 10,100 messages (10,000 distinct) booked in \(elapsed)")
         // The runner closed the sink's store when it stopped; read through a new one.
         let store = try backend.store(database)
-        defer { Task { await store.close() } }
-        #expect(try await store.transactionCount() == 10_000)
-        let balances = try await store.balances()
-        for customer in customers {
-            let got = balances.first { $0.account == "liabilities:customers:\(customer)" }?.balance
-            #expect(got == expected[customer]?.negated, "\(customer): \(got?.plainText ?? "none") vs \(expected[customer]?.plainText ?? "")")
+        try await withTeardown({ await store.close() }) {
+            #expect(try await store.transactionCount() == 10_000)
+            let balances = try await store.balances()
+            for customer in customers {
+                let got = balances.first { $0.account == "liabilities:customers:\(customer)" }?.balance
+                #expect(got == expected[customer]?.negated, "\(customer): \(got?.plainText ?? "none") vs \(expected[customer]?.plainText ?? "")")
+            }
+            let total = expected.values.reduce(ExactDecimal.zero, +)
+            #expect(balances.first { $0.account == "assets:bitnob:BTC" }?.balance == total)
+            let byTransaction = Dictionary(grouping: try await store.journal(), by: \.eventID)
+            #expect(byTransaction.count == 10_000)
+            #expect(byTransaction.values.allSatisfy { $0.map(\.entry.amount).reduce(ExactDecimal.zero, +).isZero })
         }
-        let total = expected.values.reduce(ExactDecimal.zero, +)
-        #expect(balances.first { $0.account == "assets:bitnob:BTC" }?.balance == total)
-        let byTransaction = Dictionary(grouping: try await store.journal(), by: \.eventID)
-        #expect(byTransaction.count == 10_000)
-        #expect(byTransaction.values.allSatisfy { $0.map(\.entry.amount).reduce(ExactDecimal.zero, +).isZero })
     }
 }
