@@ -1,3 +1,4 @@
+import Foundation
 import HookwayCore
 import HummingbirdCore
 import Logging
@@ -71,9 +72,21 @@ struct IngressChannel: ServerChildChannel {
         }
     }
 
+    /// Serves the connection on its own event loop (``EventLoopTaskExecutor``), unless
+    /// `HOOKWAY_CONNECTION_EXECUTOR=pool` asks for the cooperative pool (the escape hatch should
+    /// anything ever block a loop; `make bench` measures both).
     func handle(value: Value, logger: Logger) async {
-        await http.handle(value: value, logger: logger)
+        guard Self.onEventLoop else {
+            await http.handle(value: value, logger: logger)
+            return
+        }
+        let executor = EventLoopTaskExecutor(eventLoop: value.channel.eventLoop)
+        await withTaskExecutorPreference(executor) {
+            await http.handle(value: value, logger: logger)
+        }
     }
+
+    static let onEventLoop = ProcessInfo.processInfo.environment["HOOKWAY_CONNECTION_EXECUTOR"] != "pool"
 }
 
 extension HTTPServerBuilder {
