@@ -107,11 +107,6 @@ def main():
                 w(f"- {c} connections: hookway-1topic/lean = **{x:.2f}×** (one topic each; target ≥ 1.5× at 64: {ok(x >= 1.5)})")
                 if c == 64:
                     targets.append(("hookway ≥ 1.5 × the lean peer's req/s, 64 conns (one topic each)", f"{x:.2f}×", x >= 1.5))
-            pool = by.get(("hookway-1topic-pool", c))
-            if h1 and pool:
-                x = h1["rps"] / pool["rps"] if pool["rps"] else float("inf")
-                w(f"- {c} connections: connections on their event loop vs on the cooperative pool (HOOKWAY_CONNECTION_EXECUTOR=pool) = **{x:.2f}×** req/s, "
-                  f"CPU per request {h1['cpu_us_per_req']:.0f} µs vs {pool['cpu_us_per_req']:.0f} µs")
             if h1 and b:
                 x = h1["rps"] / b["rps"] if b["rps"] else 0
                 w(f"- {c} connections: hookway-1topic/bare = **{x * 100:.0f} %** (target ≥ 50 % at 64: {ok(x >= 0.5)})")
@@ -194,7 +189,7 @@ def main():
     w("### Commands")
     w("")
     w("```")
-    order = {"bare": 0, "peer": 1, "lean": 2, "hookway": 3, "hookway-1topic": 4, "hookway-1topic-pool": 5}
+    order = {"bare": 0, "peer": 1, "lean": 2, "hookway": 3, "hookway-1topic": 4}
     def key(f):
         name, _, c = os.path.basename(f)[4:-4].rpartition("-")
         return (order.get(name, 9), int(c) if c.isdigit() else 0)

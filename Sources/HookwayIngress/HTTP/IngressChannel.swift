@@ -1,4 +1,3 @@
-import Foundation
 import HookwayCore
 import HummingbirdCore
 import Logging
@@ -72,21 +71,9 @@ struct IngressChannel: ServerChildChannel {
         }
     }
 
-    /// Serves the connection on its own event loop (``EventLoopTaskExecutor``), unless
-    /// `HOOKWAY_CONNECTION_EXECUTOR=pool` asks for the cooperative pool (the escape hatch should
-    /// anything ever block a loop; `make bench` measures both).
     func handle(value: Value, logger: Logger) async {
-        guard Self.onEventLoop else {
-            await http.handle(value: value, logger: logger)
-            return
-        }
-        let executor = EventLoopTaskExecutor(eventLoop: value.channel.eventLoop)
-        await withTaskExecutorPreference(executor) {
-            await http.handle(value: value, logger: logger)
-        }
+        await http.handle(value: value, logger: logger)
     }
-
-    static let onEventLoop = ProcessInfo.processInfo.environment["HOOKWAY_CONNECTION_EXECUTOR"] != "pool"
 }
 
 extension HTTPServerBuilder {
