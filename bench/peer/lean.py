@@ -14,14 +14,12 @@ import asyncio
 import hashlib
 import hmac
 import json
-import multiprocessing
 import os
-import signal
 import sys
 
 from aiohttp import web
+from workers import serve
 from confluent_kafka import KafkaException, Producer
-from confluent_kafka.admin import AdminClient, NewTopic
 
 SECRET = os.environ.get("BITNOB_WEBHOOK_SECRET", "bitnob_test_secret").encode()
 PREFIX = "lean.webhooks.bitnob."
@@ -94,34 +92,5 @@ def worker(port, brokers):
     web.run_app(app, host="127.0.0.1", port=port, reuse_port=True, access_log=None, print=None)
 
 
-def main():
-    port, brokers = int(sys.argv[1]), sys.argv[2]
-    workers = int(sys.argv[3]) if len(sys.argv) > 3 else 2
-    admin = AdminClient({"bootstrap.servers": brokers})
-    topic = PREFIX + "btc.lightning.received.success"
-    for fut in admin.create_topics([NewTopic(topic, num_partitions=6, replication_factor=1)]).values():
-        try:
-            fut.result(10)
-        except KafkaException:
-            pass  # exists already
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=worker, args=(port, brokers), daemon=True) for _ in range(workers)]
-    for p in procs:
-        p.start()
-
-    def stop(*_):
-        for p in procs:
-            if p.is_alive():
-                os.kill(p.pid, signal.SIGINT)
-        for p in procs:
-            p.join(15)
-        sys.exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for p in procs:
-        p.join()
-
-
 if __name__ == "__main__":
-    main()
+    serve(worker, [PREFIX + "btc.lightning.received.success"])

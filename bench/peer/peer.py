@@ -14,16 +14,14 @@ import asyncio
 import hashlib
 import hmac
 import json
-import multiprocessing
 import os
-import signal
 import sys
 import threading
 from datetime import datetime, timezone
 
 from aiohttp import web
+from workers import serve
 from confluent_kafka import KafkaException, Producer
-from confluent_kafka.admin import AdminClient, NewTopic
 
 SECRET = os.environ.get("BITNOB_WEBHOOK_SECRET", "bitnob_test_secret").encode()
 TOPIC_PREFIX = "peer."
@@ -158,34 +156,5 @@ def worker(port, brokers):
     web.run_app(app, host="127.0.0.1", port=port, reuse_port=True, access_log=None, print=None)
 
 
-def main():
-    port, brokers = int(sys.argv[1]), sys.argv[2]
-    workers = int(sys.argv[3]) if len(sys.argv) > 3 else 2
-    admin = AdminClient({"bootstrap.servers": brokers})
-    wanted = topics_for("btc.lightning.received.success")
-    for fut in admin.create_topics([NewTopic(t, num_partitions=6, replication_factor=1) for t in wanted]).values():
-        try:
-            fut.result(10)
-        except KafkaException:
-            pass  # exists already
-    ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=worker, args=(port, brokers), daemon=True) for _ in range(workers)]
-    for p in procs:
-        p.start()
-
-    def stop(*_):
-        for p in procs:
-            if p.is_alive():
-                os.kill(p.pid, signal.SIGINT)
-        for p in procs:
-            p.join(15)
-        sys.exit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for p in procs:
-        p.join()
-
-
 if __name__ == "__main__":
-    main()
+    serve(worker, topics_for("btc.lightning.received.success"))

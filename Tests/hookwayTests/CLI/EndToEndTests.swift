@@ -134,12 +134,7 @@ struct EndToEndTests {
             environment: stack.env,
             log: stack.dir + "/consume.log"
         )
-        defer {
-            if consume.isRunning {
-                kill(consume.processIdentifier, SIGKILL)
-                consume.waitUntilExit()
-            }
-        }
+        defer { CLI.kill(consume) }
         let outbox = stack.dir + "/var/outbox"
         let deadline = ContinuousClock.now + .seconds(60)
         var emails: [String] = []
@@ -211,12 +206,7 @@ struct EndToEndTests {
         kill(consume.processIdentifier, SIGKILL)
         consume.waitUntilExit()
         consume = try CLI.start(["consume", "--config", stack.config, "--sink", "ledger"], environment: stack.env, log: stack.dir + "/consume2.log")
-        defer {
-            if consume.isRunning {
-                kill(consume.processIdentifier, SIGKILL)
-                consume.waitUntilExit()
-            }
-        }
+        defer { CLI.kill(consume) }
         var balance = ""
         let deadline2 = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline2 {
@@ -249,12 +239,7 @@ struct EndToEndTests {
             environment: stack.env,
             log: stack.dir + "/consume.log"
         )
-        defer {
-            if consume.isRunning {
-                kill(consume.processIdentifier, SIGKILL)
-                consume.waitUntilExit()
-            }
-        }
+        defer { CLI.kill(consume) }
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
             let log = (try? String(contentsOfFile: stack.dir + "/consume.log", encoding: .utf8)) ?? ""
