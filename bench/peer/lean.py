@@ -18,7 +18,7 @@ import os
 import sys
 
 from aiohttp import web
-from workers import serve
+from workers import run_app, serve
 from confluent_kafka import KafkaException, Producer
 
 SECRET = os.environ.get("BITNOB_WEBHOOK_SECRET", "bitnob_test_secret").encode()
@@ -62,9 +62,6 @@ async def webhook(request):
     return web.json_response({"id": f"bitnob:{event}:{key.decode()}", "topics": [topic]})
 
 
-async def healthz(_request):
-    return web.json_response({"status": "ok"})
-
 
 def worker(port, brokers):
     async def poll(app):
@@ -84,12 +81,7 @@ def worker(port, brokers):
         app["poller"].cancel()
         app["producer"].flush(10)
 
-    app = web.Application(client_max_size=1 << 20)
-    app.router.add_post("/webhooks/bitnob", webhook)
-    app.router.add_get("/healthz", healthz)
-    app.on_startup.append(on_startup)
-    app.on_cleanup.append(on_cleanup)
-    web.run_app(app, host="127.0.0.1", port=port, reuse_port=True, access_log=None, print=None)
+    run_app(port, webhook, on_startup, on_cleanup)
 
 
 if __name__ == "__main__":

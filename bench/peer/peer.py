@@ -20,7 +20,7 @@ import threading
 from datetime import datetime, timezone
 
 from aiohttp import web
-from workers import serve
+from workers import run_app, serve
 from confluent_kafka import KafkaException, Producer
 
 SECRET = os.environ.get("BITNOB_WEBHOOK_SECRET", "bitnob_test_secret").encode()
@@ -137,9 +137,6 @@ async def webhook(request):
     return web.json_response({"id": event_id, "type": ce_type, "topics": topics})
 
 
-async def healthz(_request):
-    return web.json_response({"status": "ok"})
-
 
 def worker(port, brokers):
     async def on_startup(app):
@@ -148,12 +145,7 @@ def worker(port, brokers):
     async def on_cleanup(app):
         app["producer"].close()
 
-    app = web.Application(client_max_size=1 << 20)
-    app.router.add_post("/webhooks/bitnob", webhook)
-    app.router.add_get("/healthz", healthz)
-    app.on_startup.append(on_startup)
-    app.on_cleanup.append(on_cleanup)
-    web.run_app(app, host="127.0.0.1", port=port, reuse_port=True, access_log=None, print=None)
+    run_app(port, webhook, on_startup, on_cleanup)
 
 
 if __name__ == "__main__":

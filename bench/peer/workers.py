@@ -5,6 +5,7 @@ import os
 import signal
 import sys
 
+from aiohttp import web
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, NewTopic
 
@@ -36,3 +37,17 @@ def serve(worker, topics):
     signal.signal(signal.SIGINT, stop)
     for p in procs:
         p.join()
+
+
+async def healthz(_request):
+    return web.json_response({"status": "ok"})
+
+
+def run_app(port, webhook, on_startup, on_cleanup):
+    """One worker's aiohttp app: `POST /webhooks/bitnob` and `GET /healthz` on the shared port."""
+    app = web.Application(client_max_size=1 << 20)
+    app.router.add_post("/webhooks/bitnob", webhook)
+    app.router.add_get("/healthz", healthz)
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    web.run_app(app, host="127.0.0.1", port=port, reuse_port=True, access_log=None, print=None)
