@@ -169,7 +169,9 @@ import Testing
             let answer = try await harness.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(body))], body: body)
             let elapsed = ContinuousClock.now - started
             #expect(answer.status == 200, "\(answer.body)")
-            #expect(elapsed < .seconds(1), "the leading-zeros amount took \(elapsed)")
+            // It includes creating both topics and Kafka's acknowledgement, on a machine running
+            // the other test lane too; a quadratic scan of 200,000 zeros would take minutes.
+            #expect(elapsed < .seconds(3), "the leading-zeros amount took \(elapsed)")
             let long = Bodies.bitnob(id: "long-1", amount: "\"\(String(repeating: "7", count: 3_000))\"")
             let second = try await harness.send("/webhooks/bitnob", headers: [("x-bitnob-signature", Sign.bitnob(long))], body: long)
             #expect(second.status == 200)

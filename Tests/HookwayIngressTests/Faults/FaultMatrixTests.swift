@@ -11,6 +11,20 @@ import Testing
 /// Kafka, checked one by one. Rows print as the issue's table.
 @Suite(.serialized, .timeLimit(.minutes(4)))
 struct FaultMatrixTests {
+    /// An in-process ingress with a fresh spool on `broker`, its topic, and a Bitnob load
+    /// generator aimed at it.
+    static func spoolingIngress(on broker: TansuBroker, ackTimeoutMs: Int = 1000) async throws -> (IngressHarness, String, LoadGenerator) {
+        let topic = "t-\(UUID().uuidString.lowercased())"
+        let ingress = try await IngressHarness.start(
+            routes: spoolRoutes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)", ackTimeoutMs: ackTimeoutMs),
+            broker: broker
+        )
+        let load = LoadGenerator { body, signature in
+            try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
+        }
+        return (ingress, topic, load)
+    }
+
     static func spoolRoutes(topic: String, spoolPath: String, ackTimeoutMs: Int = 1000) -> String {
         IngressHarness.routes(topic: topic, ackTimeoutMs: ackTimeoutMs)
             .replacingOccurrences(of: #""limits":"#, with: #""spool": { "path": "\#(spoolPath)", "maxBytes": 67108864 }, "limits":"#)
@@ -31,15 +45,8 @@ struct FaultMatrixTests {
     @Test func brokerHangs() async throws {
         let broker = try await TansuBroker.start()
         defer { broker.stop() }
-        let topic = "t-\(UUID().uuidString.lowercased())"
-        let ingress = try await IngressHarness.start(
-            routes: Self.spoolRoutes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)"),
-            broker: broker
-        )
+        let (ingress, topic, load) = try await Self.spoolingIngress(on: broker)
         try await withTeardown({ await ingress.stop() }) {
-            let load = LoadGenerator { body, signature in
-                try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
-            }
             let running = load.start()
             try await Task.sleep(for: .seconds(2))
             broker.pause()
@@ -68,15 +75,8 @@ struct FaultMatrixTests {
     @Test func brokerCrashes() async throws {
         let broker = try await TansuBroker.start()
         defer { broker.stop() }
-        let topic = "t-\(UUID().uuidString.lowercased())"
-        let ingress = try await IngressHarness.start(
-            routes: Self.spoolRoutes(topic: topic, spoolPath: NSTemporaryDirectory() + "spool-\(UUID().uuidString)"),
-            broker: broker
-        )
+        let (ingress, topic, load) = try await Self.spoolingIngress(on: broker)
         try await withTeardown({ await ingress.stop() }) {
-            let load = LoadGenerator { body, signature in
-                try await ingress.send("/webhooks/bitnob", headers: [("x-bitnob-signature", signature)], body: body)
-            }
             let running = load.start()
             try await Task.sleep(for: .seconds(2))
             broker.kill()
