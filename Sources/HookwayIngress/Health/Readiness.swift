@@ -6,10 +6,21 @@ public struct Readiness: Sendable, Equatable {
     public enum SpoolState: String, Sendable { case ok, full, unhealthy, off }
     public var kafkaReachable: Bool
     public var spool: SpoolState
-    /// Why the last broker probe failed (librdkafka's code and message), while unreachable.
-    public var kafkaError: (code: String, message: String)?
+    /// Why a broker probe failed: librdkafka's code and message.
+    public struct ProbeError: Sendable, Equatable {
+        public var code: String
+        public var message: String
 
-    public init(kafkaReachable: Bool, spool: SpoolState, kafkaError: (code: String, message: String)? = nil) {
+        public init(code: String, message: String) {
+            self.code = code
+            self.message = message
+        }
+    }
+
+    /// Why the last broker probe failed, while unreachable.
+    public var kafkaError: ProbeError?
+
+    public init(kafkaReachable: Bool, spool: SpoolState, kafkaError: ProbeError? = nil) {
         self.kafkaReachable = kafkaReachable
         self.spool = spool
         self.kafkaError = kafkaError
@@ -37,11 +48,6 @@ public struct Readiness: Sendable, Equatable {
         w.appendRaw(Array("}".utf8))
         return String(decoding: w.bytes, as: UTF8.self)
     }
-
-    public static func == (a: Readiness, b: Readiness) -> Bool {
-        a.kafkaReachable == b.kafkaReachable && a.spool == b.spool && a.kafkaError?.code == b.kafkaError?.code
-            && a.kafkaError?.message == b.kafkaError?.message
-    }
 }
 
 extension KafkaEventPublisher {
@@ -54,6 +60,6 @@ extension KafkaEventPublisher {
             spoolState = state.withLockedValue { !$0.spoolHealthy ? .unhealthy : $0.spoolHasRoom ? .ok : .full }
         }
         let probeError = isHealthy ? nil : admin.lastProbeError
-        return Readiness(kafkaReachable: isHealthy, spool: spoolState, kafkaError: probeError.map { ($0.code.name, $0.message) })
+        return Readiness(kafkaReachable: isHealthy, spool: spoolState, kafkaError: probeError.map { .init(code: $0.code.name, message: $0.message) })
     }
 }

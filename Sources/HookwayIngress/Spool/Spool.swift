@@ -316,6 +316,7 @@ public actor Spool {
             markUnhealthy("cannot create \(path): \(String(cString: strerror(errno)))")
         }
         let directory = self.directory
+        // A thread pool that no longer runs work is an fsync that did not happen: EIO, a failure.
         let result =
             (try? await NIOThreadPool.singleton.runIfActive { () -> Int32 in
                 let r = fsync(oldFD) == 0 ? 0 : errno
@@ -426,6 +427,7 @@ public actor Spool {
         let quarantine = quarantineDirectory
         let logger = self.logger
         let name = "\((segment as NSString).lastPathComponent)-\(index).rejected"
+        // Not saved (the pool stopped, a write failed) keeps the record in its segment.
         let saved =
             (try? await NIOThreadPool.singleton.runIfActive { () -> Bool in
                 let note = "topics: \(record.topics.joined(separator: ","))\nreason: \(reason)\nspooledAt: \(record.spooledAt)\n"

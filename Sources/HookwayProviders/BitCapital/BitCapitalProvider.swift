@@ -20,7 +20,7 @@ public struct BitCapitalProvider: ProviderDescriptor {
     }
 
     public func checkAuthentication(of source: SourceConfig, at path: String, reader: inout ConfigReader) {
-        if source.secrets.isEmpty { reader.error("\(path).secrets", "\(name) signs every delivery; list at least one secret") }
+        reader.requireSecrets(of: source, provider: name, at: path)
     }
 }
 

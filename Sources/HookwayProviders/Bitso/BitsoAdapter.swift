@@ -24,8 +24,9 @@ public struct BitsoAdapter: ProviderAdapter {
 
     public func handle(_ request: WebhookRequest, source: SourceConfig) throws(WebhookError) -> AdapterOutcome {
         var authMethod = AuthMethod.none
-        if !source.bitso.publicKeys.isEmpty {
-            try BitsoSignature.verify(request, publicKeys: source.bitso.publicKeys)
+        let publicKeys = source.bitso.publicKeys
+        if !publicKeys.isEmpty {
+            try BitsoSignature.verify(request, publicKeys: publicKeys)
             authMethod = .signature
         }
 
@@ -107,12 +108,13 @@ public struct BitsoAdapter: ProviderAdapter {
         let payload = JSONValue.object(record.map { JSONMember($0.0, $0.1) })
         let body = SampleSupport.json([("event", .string(kind)), ("payload", payload)])
         var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
-        if !source.bitso.publicKeys.isEmpty {
+        let publicKeys = source.bitso.publicKeys
+        if !publicKeys.isEmpty {
             guard let senderKey,
                 let signed = BitsoSignature.sign(
                     JSONWriter.encode(payload) + (tampered ? Array("-tampered".utf8) : []),
                     privateKeyPEM: senderKey.stringValue,
-                    publicKeys: source.bitso.publicKeys
+                    publicKeys: publicKeys
                 )
             else { return nil }
             headers += [(BitsoSignature.signatureHeader, signed.signature), (BitsoSignature.keyIDHeader, signed.keyID)]

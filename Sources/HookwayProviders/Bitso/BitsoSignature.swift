@@ -47,6 +47,7 @@ enum BitsoSignature {
         else { return nil }
         let own = key.publicKey.derRepresentation
         let ids = publicKeys.keys.sorted()
+        // Naming the key for a sample only: a configured key that does not parse matches nothing.
         let keyID =
             ids.first { id in
                 publicKeys[id].flatMap { try? _RSA.Signing.PublicKey(pemRepresentation: $0) }?.derRepresentation == own

@@ -18,7 +18,7 @@ public struct KoyweProvider: ProviderDescriptor {
     }
 
     public func checkAuthentication(of source: SourceConfig, at path: String, reader: inout ConfigReader) {
-        if source.secrets.isEmpty { reader.error("\(path).secrets", "\(name) signs every delivery; list at least one secret") }
+        reader.requireSecrets(of: source, provider: name, at: path)
     }
 
     static func validation(_ value: JSONValue, at path: String, reader: inout ConfigReader) -> ValidationCallbackConfig? {

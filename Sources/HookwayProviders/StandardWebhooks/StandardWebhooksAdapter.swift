@@ -40,15 +40,16 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
             throw .invalidSignature("webhook-signature lists more than \(Self.maxSignatureEntries) signatures")
         }
         let signedPrefix = Array("\(messageID).\(timestamp).".utf8)
+        let options = source.standardWebhooks
         // One HMAC per configured secret, whatever the header lists, and one ed25519 check per
         // (public key, listed v1a entry) — at most keys × 8: the cost of a request before it
         // is authenticated must not grow with what the sender wrote beyond that bound.
         let keys = source.secrets.map { Self.key(from: $0) }
         let expected = keys.map { MessageAuthentication.hmac(SHA256.self, key: $0, parts: [signedPrefix, request.body]) }
         var verified = MessageAuthentication.anyMatches(expected, candidates: candidates.v1)
-        if !candidates.v1a.isEmpty, !source.standardWebhooks.ed25519PublicKeys.isEmpty {
+        if !candidates.v1a.isEmpty, !options.ed25519PublicKeys.isEmpty {
             verified =
-                Self.anyEd25519Verifies(candidates.v1a, keys: source.standardWebhooks.ed25519PublicKeys, message: signedPrefix + request.body)
+                Self.anyEd25519Verifies(candidates.v1a, keys: options.ed25519PublicKeys, message: signedPrefix + request.body)
                 || verified
         }
         guard verified else {
@@ -59,9 +60,9 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
         else { throw .staleTimestamp("webhook-timestamp is more than \(tolerance) s from now") }
 
         let payload = try Payload.object(request.body)
-        let event = try Payload.requiredString(payload, source.standardWebhooks.eventField).lowercased()
+        let event = try Payload.requiredString(payload, options.eventField).lowercased()
         func field(_ name: String) -> JSONValue? {
-            guard let path = source.standardWebhooks.fields[name] ?? Self.defaultPaths[name], !path.isEmpty else { return nil }
+            guard let path = options.fields[name] ?? Self.defaultPaths[name], !path.isEmpty else { return nil }
             return payload.value(atPath: path)
         }
         let kind = field("entityKind")?.stringValue.map { $0.lowercased() } ?? EventNaming.firstSegment(event)
@@ -156,13 +157,14 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
     /// Signs `v1` with the source's first secret and, given the sender's `whsk_` key, `v1a`
     /// too; `nil` when it can sign neither.
     public func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool, senderKey: Secret?) -> SampleDelivery? {
-        guard !event.isEmpty, !source.standardWebhooks.eventField.isEmpty else { return nil }
+        let options = source.standardWebhooks
+        guard !event.isEmpty, !options.eventField.isEmpty else { return nil }
         let signer = senderKey.flatMap(Self.signingKey(from:))
         guard !source.secrets.isEmpty || signer != nil else { return nil }
-        func path(_ name: String) -> String? { source.standardWebhooks.fields[name] ?? Self.defaultPaths[name] }
+        func path(_ name: String) -> String? { options.fields[name] ?? Self.defaultPaths[name] }
         let seed = "standardwebhooks \(event) \(now.millisecondsSinceEpoch)"
         var root = JSONValue.object([])
-        root = JSONPathWriter.setting(root, path: source.standardWebhooks.eventField, to: .string(event))
+        root = JSONPathWriter.setting(root, path: options.eventField, to: .string(event))
         let values: [(String, JSONValue)] = [
             ("time", .string(now.rfc3339)),
             ("entityId", .string("\(EventNaming.firstSegment(event).prefix(3))_\(SampleSupport.hexID(seed).prefix(12))")),

@@ -45,12 +45,11 @@ struct EmailTemplates: Sendable {
 
     static func compile(_ source: String, name: String, html: Bool) throws(SinkError) -> Compiled {
         do {
-            let template = try MustacheTemplate(string: html ? source : "{{% CONTENT_TYPE: TEXT}}" + source)
-            return Compiled(
-                source: source,
-                template: template,
-                variables: MustacheCheck.topLevelVariables(of: try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + source))
-            )
+            let text = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + source)
+            // The probe reads paths as text (no HTML escaping of its markers); the plain-text
+            // parts render with the same template.
+            let template = html ? try MustacheTemplate(string: source) : text
+            return Compiled(source: source, template: template, variables: MustacheCheck.topLevelVariables(of: text))
         } catch {
             throw .permanent(.sinkConfigInvalid, "email template \(name) does not compile: \(error)")
         }

@@ -116,12 +116,16 @@ import Testing
     }
 
     @Test func readinessSaysWhyKafkaIsUnreachable() {
-        let down = Readiness(kafkaReachable: false, spool: .off, kafkaError: ("_TRANSPORT", #"Local: Broker transport failure "x""#))
+        let down = Readiness(
+            kafkaReachable: false,
+            spool: .off,
+            kafkaError: .init(code: "_TRANSPORT", message: #"Local: Broker transport failure "x""#)
+        )
         #expect(
             down.json
                 == #"{"status":"not ready","kafka":"unreachable","spool":"off","kafkaError":{"code":"_TRANSPORT","message":"Local: Broker transport failure \"x\""}}"#
         )
         // Once reachable, an old probe failure is not shown.
-        #expect(!Readiness(kafkaReachable: true, spool: .off, kafkaError: ("_TRANSPORT", "old")).json.contains("kafkaError"))
+        #expect(!Readiness(kafkaReachable: true, spool: .off, kafkaError: .init(code: "_TRANSPORT", message: "old")).json.contains("kafkaError"))
     }
 }

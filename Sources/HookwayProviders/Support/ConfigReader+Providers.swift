@@ -8,3 +8,10 @@ extension ConfigReader {
         return text
     }
 }
+
+extension ConfigReader {
+    /// A provider that signs every delivery needs at least one secret to check it with.
+    mutating func requireSecrets(of source: SourceConfig, provider: String, at path: String) {
+        if source.secrets.isEmpty { error("\(path).secrets", "\(provider) signs every delivery; list at least one secret") }
+    }
+}
