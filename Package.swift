@@ -54,6 +54,10 @@ let package = Package(
                 "HookwayCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -79,7 +83,7 @@ let package = Package(
         .target(
             name: "HookwaySinks",
             dependencies: [
-                "HookwayCore", "HookwayKafka", "CSQLite",
+                "HookwayCore", "HookwayProviders", "HookwayKafka", "CSQLite",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Mustache", package: "swift-mustache"),

@@ -1,7 +1,7 @@
 extension ConfigReader {
     mutating func kafka(_ value: JSONValue, at path: String) -> KafkaSettings {
         var k = KafkaSettings()
-        let allowed: Set<String> = ["brokers", "topics", "producer", "consumer", "unroutedTopic", "ackTimeoutMs"]
+        let allowed: Set<String> = ["brokers", "topics", "producer", "consumer", "unroutedTopic", "mismatchTopic", "ackTimeoutMs"]
         guard let members = object(value, at: path, allowed: allowed) else { return k }
         for m in members {
             let p = Self.child(path, m.key)
@@ -25,7 +25,11 @@ extension ConfigReader {
                 if let s = nonEmptyString(m.value, at: p) {
                     if TopicTemplate.isValidTopicName(s) { k.unroutedTopic = s } else { error(p, "\"\(s)\" is not a valid Kafka topic name") }
                 }
-            case "ackTimeoutMs": if let n = integer(m.value, at: p, min: 100, max: 300_000) { k.ackTimeoutMs = n }
+            case "mismatchTopic":
+                if let s = nonEmptyString(m.value, at: p) {
+                    if TopicTemplate.isValidTopicName(s) { k.mismatchTopic = s } else { error(p, "\"\(s)\" is not a valid Kafka topic name") }
+                }
+                        case "ackTimeoutMs": if let n = integer(m.value, at: p, min: 100, max: 300_000) { k.ackTimeoutMs = n }
             default: break
             }
         }

@@ -58,6 +58,7 @@ extension ConfigReader {
                 source.allowFrom = cidrBlocks(m.value, at: p)
             case "toleranceSeconds": source.toleranceSeconds = integer(m.value, at: p, min: 0, max: 86_400 * 7)
             case "ackTimeoutMs": source.ackTimeoutMs = integer(m.value, at: p, min: 100, max: 300_000)
+            case "api": source.api = apiSettings(m.value, at: p, provider: descriptor)
             default: break
             }
         }

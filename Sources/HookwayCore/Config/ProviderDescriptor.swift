@@ -10,6 +10,8 @@ public protocol ProviderDescriptor: Sendable {
     var optionKeys: Set<String> { get }
     /// How the provider treats our answers.
     var traits: ProviderTraits { get }
+    /// What its REST API needs in a source's `api` entry; `nil` when Hookway has no client for it.
+    var api: APIDescriptor? { get }
     /// Reads this provider's keys of the entry at `path` (its members; the common keys are
     /// already in `source`), reporting problems to `reader`.
     func readOptions(_ members: [JSONMember], source: SourceConfig, at path: String, reader: inout ConfigReader) -> any ProviderOptions
@@ -20,6 +22,7 @@ public protocol ProviderDescriptor: Sendable {
 extension ProviderDescriptor {
     public var optionKeys: Set<String> { [] }
     public var traits: ProviderTraits { ProviderTraits() }
+    public var api: APIDescriptor? { nil }
     public func readOptions(_ members: [JSONMember], source: SourceConfig, at path: String, reader: inout ConfigReader) -> any ProviderOptions {
         NoProviderOptions()
     }
@@ -50,5 +53,5 @@ public struct ProviderTraits: Sendable, Hashable {
 
 /// The `sources` keys every provider accepts.
 public enum SourceKeys {
-    public static let common: Set<String> = ["provider", "secrets", "token", "allowFrom", "toleranceSeconds", "ackTimeoutMs"]
+    public static let common: Set<String> = ["provider", "secrets", "token", "allowFrom", "toleranceSeconds", "ackTimeoutMs", "api"]
 }

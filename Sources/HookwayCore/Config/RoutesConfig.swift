@@ -39,6 +39,8 @@ public struct KafkaSettings: Sendable, Hashable {
     /// librdkafka properties passed through to consumers.
     public var consumer: [String: String] = [:]
     public var unroutedTopic = "webhooks.unrouted"
+    /// Where `confirm` sinks also publish their mismatches and not-founds (`kafka.mismatchTopic`).
+    public var mismatchTopic = "webhooks.mismatch"
     /// Most topics the ingress creates from templates (`kafka.topics.maxAutoCreated`): an
     /// authenticated sender's new event names cannot grow the cluster's topics and the metric
     /// series without bound. Past it, events for a new templated topic go to ``unroutedTopic``.

@@ -17,6 +17,8 @@ public struct SourceConfig: Sendable {
     public var toleranceSeconds: Int?
     /// How long to wait for Kafka's acknowledgement before answering 503 (or spooling).
     public var ackTimeoutMs: Int?
+    /// How to reach the provider's REST API (`api`), for confirmation and backfill.
+    public var api: APISettings?
     /// The provider's own keys, as its descriptor read them.
     public var options: any ProviderOptions
     /// How the provider treats our answers (from its descriptor).
@@ -30,6 +32,7 @@ public struct SourceConfig: Sendable {
         allowFrom: [CIDRBlock] = [],
         toleranceSeconds: Int? = nil,
         ackTimeoutMs: Int? = nil,
+        api: APISettings? = nil,
         options: any ProviderOptions = NoProviderOptions(),
         traits: ProviderTraits = ProviderTraits()
     ) {
@@ -40,6 +43,7 @@ public struct SourceConfig: Sendable {
         self.allowFrom = allowFrom
         self.toleranceSeconds = toleranceSeconds
         self.ackTimeoutMs = ackTimeoutMs
+        self.api = api
         self.options = options
         self.traits = traits
     }

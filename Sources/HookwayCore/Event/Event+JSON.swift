@@ -33,6 +33,12 @@ extension Event {
         w.appendString(authMethod.rawValue)
         w.appendRaw(Array(#","receivedat":"#.utf8))
         w.appendString(receivedAt)
+        for (name, value) in confirmation?.attributes ?? [] {
+            w.appendRaw(CollectionOfOne(UInt8(ascii: ",")))
+            w.appendString(name)
+            w.appendRaw(CollectionOfOne(UInt8(ascii: ":")))
+            w.appendString(value)
+        }
         w.appendRaw(Array(#","data":"#.utf8))
         w.append(data.jsonValue)
         w.appendRaw(CollectionOfOne(UInt8(ascii: "}")))
@@ -53,8 +59,9 @@ extension Event {
             JSONMember("datacontenttype", .string(Event.dataContentType)),
             JSONMember("authmethod", .string(authMethod.rawValue)),
             JSONMember("receivedat", .string(receivedAt)),
-            JSONMember("data", data.jsonValue),
         ]
+        members += (confirmation?.attributes ?? []).map { JSONMember($0.0, .string($0.1)) }
+        members.append(JSONMember("data", data.jsonValue))
         return .object(members)
     }
 
@@ -71,6 +78,7 @@ extension Event {
         case "datacontenttype": return .string(Event.dataContentType)
         case "authmethod": return .string(authMethod.rawValue)
         case "receivedat": return .string(receivedAt)
+        case "confirmation": return confirmation.map { .string($0.result.rawValue) }
         case "data.provider": return .string(data.provider)
         case "data.source": return .string(data.source)
         case "data.event": return .string(data.event)
@@ -125,7 +133,7 @@ extension Event {
             reference: dataValue["reference"]?.stringValue,
             payload: dataValue["payload"] ?? .null
         )
-        return Event(
+        var event = Event(
             id: try required("id"),
             source: try required("source"),
             type: try required("type"),
@@ -135,6 +143,8 @@ extension Event {
             receivedAt: root["receivedat"]?.stringValue ?? "",
             data: data
         )
+        event.confirmation = Confirmation(cloudEvent: root)
+        return event
     }
 }
 

@@ -9,6 +9,8 @@ public enum AuthMethod: String, Sendable, Hashable {
     case ip
     /// Nothing was checked.
     case none
+    /// Not a webhook: read from the provider's own API by `hookway reconcile` (a missed webhook).
+    case api
 }
 
 /// The entity an event is about: `{"kind": "funding", "id": "037c…"}`.
@@ -86,6 +88,8 @@ public struct Event: Sendable, Hashable {
     public var authMethod: AuthMethod
     /// RFC 3339 time the ingress received the delivery.
     public var receivedAt: String
+    /// What a `confirm` sink found when it asked the provider's API (absent until then).
+    public var confirmation: Confirmation?
     public var data: EventData
 
     /// Builds the event for a normalized delivery, deriving `source`, `type` and `subject`.

@@ -4,6 +4,7 @@ public import HookwayCore
 public struct BitCapitalProvider: ProviderDescriptor {
     public static let name = "bitcapital"
     public var name: String { Self.name }
+    public var api: APIDescriptor? { BitCapitalAPI.descriptor }
     public let optionKeys: Set<String> = ["signedPath"]
 
     public init() {}

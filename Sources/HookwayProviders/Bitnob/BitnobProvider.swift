@@ -4,6 +4,7 @@ public import HookwayCore
 public struct BitnobProvider: ProviderDescriptor {
     public static let name = "bitnob"
     public var name: String { Self.name }
+    public var api: APIDescriptor? { BitnobAPI.descriptor }
 
     public init() {}
 

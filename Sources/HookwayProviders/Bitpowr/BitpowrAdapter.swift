@@ -28,6 +28,14 @@ public struct BitpowrAdapter: ProviderAdapter {
         }
 
         let payload = try Payload.object(request.body)
+        return .event(try Self.event(payload: payload, raw: request.body, source: source, authMethod: authMethod, receivedAt: request.receivedAt))
+    }
+
+    /// The event for a webhook body `{"event": …, "data": {…}}` — also what `hookway reconcile`
+    /// builds from an API transaction, so a recovered event has the webhook's id.
+    static func event(payload: JSONValue, raw: [UInt8], source: SourceConfig, authMethod: AuthMethod, receivedAt: Timestamp) throws(WebhookError)
+        -> Event
+    {
         let event = try Payload.requiredString(payload, "event").lowercased()
         let record = try Payload.requiredObject(payload, "data")
         let entityID = Payload.identifier(record["uid"]) ?? Payload.identifier(record["id"])
@@ -42,8 +50,8 @@ public struct BitpowrAdapter: ProviderAdapter {
             reference: Payload.string(record, "transactionRef") ?? Payload.string(record, "hash"),
             payload: payload
         )
-        let id = entityID.map { "bitpowr:\(event):\($0)" } ?? EventID.fallback(source: source.name, body: request.body)
-        return .event(Event(id: id, data: data, authMethod: authMethod, receivedAt: request.receivedAt))
+        let id = entityID.map { "bitpowr:\(event):\($0)" } ?? EventID.fallback(source: source.name, body: raw)
+        return Event(id: id, data: data, authMethod: authMethod, receivedAt: receivedAt)
     }
 
     /// Compares with base64 of every secret and with every raw secret; all comparisons run.

@@ -5,6 +5,7 @@ public import HookwayCore
 public struct BitpowrProvider: ProviderDescriptor {
     public static let name = "bitpowr"
     public var name: String { Self.name }
+    public var api: APIDescriptor? { BitpowrAPI.descriptor }
 
     public init() {}
 

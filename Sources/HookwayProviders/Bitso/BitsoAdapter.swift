@@ -31,6 +31,14 @@ public struct BitsoAdapter: ProviderAdapter {
         }
 
         let body = try Payload.object(request.body)
+        return .event(try Self.event(body: body, raw: request.body, source: source, authMethod: authMethod, receivedAt: request.receivedAt))
+    }
+
+    /// The event for a webhook body `{"event": …, "payload": {…}}` — also what `hookway
+    /// reconcile` builds from an API record, so a recovered event has the webhook's id.
+    static func event(body: JSONValue, raw: [UInt8], source: SourceConfig, authMethod: AuthMethod, receivedAt: Timestamp) throws(WebhookError)
+        -> Event
+    {
         let name = try Payload.requiredString(body, "event").lowercased()
         guard let record = body["payload"] else { throw .malformedPayload("required field \"payload\" is missing") }
         let status = Payload.status(record, "status")
@@ -52,10 +60,10 @@ public struct BitsoAdapter: ProviderAdapter {
         if let entityID, let status {
             id = "bitso:\(name):\(entityID):\(status)"
         } else {
-            id = EventID.fallback(source: source.name, body: request.body)
+            id = EventID.fallback(source: source.name, body: raw)
         }
         // `created_at` dates the record, not this event: time is the receive time.
-        return .event(Event(id: id, data: data, authMethod: authMethod, receivedAt: request.receivedAt))
+        return Event(id: id, data: data, authMethod: authMethod, receivedAt: receivedAt)
     }
 
     /// `fid` for fundings, `wid` for withdrawals, `id` for the current API's other records;

@@ -6,6 +6,7 @@ public import HookwayCore
 public struct BitsoProvider: ProviderDescriptor {
     public static let name = "bitso"
     public var name: String { Self.name }
+    public var api: APIDescriptor? { BitsoAPI.descriptor }
     public let optionKeys: Set<String> = ["publicKeys"]
     /// Answer within 4 s of Bitso's 5 s; a 4xx is logged as an error (the event is gone).
     public let traits = ProviderTraits(dropsEventOn4xx: true, answerDeadlineMs: 4000)

@@ -5,6 +5,7 @@ public import HookwayCore
 public struct KoyweProvider: ProviderDescriptor {
     public static let name = "koywe"
     public var name: String { Self.name }
+    public var api: APIDescriptor? { KoyweAPI.descriptor }
     public let optionKeys: Set<String> = ["validation"]
 
     public init() {}
