@@ -87,6 +87,10 @@ public enum RoutesConfigLoader {
         }
         if root["sources"] == nil { reader.error("$.sources", "missing; a routes file needs at least one source") }
         reader.crossCheck(config)
+        for name in config.sinkNames {
+            guard let sink = config.sinks[name], let descriptor = schema.sinks[sink.kind.rawValue] else { continue }
+            descriptor.crossCheck(sink, in: config, at: ConfigReader.child("$.sinks", name), reader: &reader)
+        }
         reader.checkMessageSize(config)
         config.referencedFiles = reader.filesRead
         let failed = reader.problems.contains { $0.severity == .error }

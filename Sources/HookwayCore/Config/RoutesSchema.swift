@@ -27,4 +27,11 @@ public protocol SinkDescriptor: Sendable {
     var optionKeys: Set<String> { get }
     /// Validates this kind's keys of the entry `value` at `path`, reporting to `reader`.
     func validateOptions(_ value: JSONValue, sink: SinkConfig, at path: String, reader: inout ConfigReader)
+    /// Checks what this sink's options name elsewhere in the file (a source, a topic), once
+    /// everything is read.
+    func crossCheck(_ sink: SinkConfig, in config: RoutesConfig, at path: String, reader: inout ConfigReader)
+}
+
+extension SinkDescriptor {
+    public func crossCheck(_ sink: SinkConfig, in config: RoutesConfig, at path: String, reader: inout ConfigReader) {}
 }

@@ -115,14 +115,8 @@ public final class KafkaEventPublisher: EventPublisher {
 
     /// The Kafka message of an event: JSON value, subject key, `ce_*` headers.
     static func message(for event: Event) -> (key: [UInt8], value: [UInt8], headers: [KafkaHeader]) {
-        var headers = [
-            KafkaHeader(key: "content-type", value: Array("application/cloudevents+json; charset=utf-8".utf8)),
-            KafkaHeader(key: "ce_id", value: Array(event.id.utf8)),
-            KafkaHeader(key: "ce_type", value: Array(event.type.utf8)),
-            KafkaHeader(key: "ce_source", value: Array(event.source.utf8)),
-        ]
-        if let subject = event.subject { headers.append(KafkaHeader(key: "ce_subject", value: Array(subject.utf8))) }
-        return (Array(event.partitionKey.utf8), event.jsonBytes(), headers)
+        let headers = event.kafkaHeaders.map { KafkaHeader(key: $0.key, value: $0.value) }
+        return (event.kafkaKey, event.jsonBytes(), headers)
     }
 
     /// What librdkafka counts against `message.max.bytes` for one message (value, key,

@@ -1,5 +1,5 @@
 public import HookwayCore
-public import Logging
+import Logging
 
 extension SinkKind {
     /// One HTTP request per event, built from `{path}` templates.
@@ -17,7 +17,7 @@ public struct CRMSinkModule: SinkModule {
         _ = reader.crmOptions(value, at: path)
     }
 
-    public func make(_ config: SinkConfig, logger: Logger) throws -> any Sink {
-        try CRMSink.make(config, logger: logger)
+    public func make(_ config: SinkConfig, context: SinkContext) throws -> any Sink {
+        return try CRMSink.make(config, logger: context.logger)
     }
 }

@@ -1,5 +1,5 @@
 public import HookwayCore
-public import Logging
+import Logging
 
 extension SinkKind {
     /// Mail rendered from Mustache templates, over SMTP or into an outbox directory.
@@ -19,7 +19,7 @@ public struct EmailSinkModule: SinkModule {
         _ = reader.emailOptions(value, at: path, baseDirectory: sink.baseDirectory)
     }
 
-    public func make(_ config: SinkConfig, logger: Logger) throws -> any Sink {
-        try EmailSink.make(config, logger: logger)
+    public func make(_ config: SinkConfig, context: SinkContext) throws -> any Sink {
+        return try EmailSink.make(config, logger: context.logger)
     }
 }

@@ -57,6 +57,9 @@ public struct LedgerOptions: Sendable {
     public var batchSize: Int = 256
     /// Amounts with more significant digits are refused (a permanent error); default 38.
     public var maxAmountDigits = ExactDecimal.defaultMaxSignificantDigits
+    /// Books only events a `confirm` sink found `matched` (the sink consumes its output topic);
+    /// anything else is a permanent error, dead-lettered with the reason.
+    public var requireConfirmation = false
 
     /// Parses and validates the options of `sink` (its whole JSON object).
     public static func parse(_ sink: SinkConfig) -> (LedgerOptions?, [ConfigProblem]) {
@@ -86,6 +89,7 @@ extension ConfigReader {
                 )
             }
         }
+        if let v = value["requireConfirmation"], let b = bool(v, at: "\(path).requireConfirmation") { options.requireConfirmation = b }
         if let v = value["batchSize"], let n = integer(v, at: "\(path).batchSize", min: 1, max: 10_000) { options.batchSize = n }
         if let v = value["maxAmountDigits"], let n = integer(v, at: "\(path).maxAmountDigits", min: 1, max: 1_000) { options.maxAmountDigits = n }
         if let v = value["postings"] {

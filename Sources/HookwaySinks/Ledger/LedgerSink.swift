@@ -56,6 +56,17 @@ public struct LedgerSink: Sink {
 
     /// What booking `event` asks for: its posting rule's lines, a reversal, or nothing (skipped).
     public func request(for event: Event) throws(SinkError) -> BookingRequest {
+        if options.requireConfirmation {
+            guard let confirmation = event.confirmation else {
+                throw .permanent(.eventUnconfirmed, "\(event.id) carries no confirmation; requireConfirmation books only events a confirm sink matched")
+            }
+            guard confirmation.result == .matched else {
+                throw .permanent(
+                    .eventUnconfirmed,
+                    "\(event.id) is not confirmed: \(confirmation.result)\(confirmation.reason.map { " (\($0))" } ?? "") at \(confirmation.checkedAt)"
+                )
+            }
+        }
         if let reversal = options.reversals.first(where: { $0.match.matches(event) }) {
             return BookingRequest(eventID: event.id, type: event.type, subject: event.subject, entries: [], reversing: reversal.reverses)
         }

@@ -1,5 +1,5 @@
 public import HookwayCore
-public import Logging
+import Logging
 
 extension SinkKind {
     /// Double-entry postings in SQLite or PostgreSQL.
@@ -10,7 +10,7 @@ extension SinkKind {
 public struct LedgerSinkModule: SinkModule {
     public let kind = SinkKind.accounting
     public let optionKeys: Set<String> = [
-        "database", "postings", "reversals", "amountField", "currencyField", "defaultCurrency", "batchSize", "maxAmountDigits",
+        "database", "postings", "reversals", "amountField", "currencyField", "defaultCurrency", "batchSize", "maxAmountDigits", "requireConfirmation",
     ]
 
     public init() {}
@@ -19,7 +19,7 @@ public struct LedgerSinkModule: SinkModule {
         _ = reader.ledgerOptions(value, at: path, baseDirectory: sink.baseDirectory)
     }
 
-    public func make(_ config: SinkConfig, logger: Logger) throws -> any Sink {
-        try LedgerSink.make(config, logger: logger)
+    public func make(_ config: SinkConfig, context: SinkContext) throws -> any Sink {
+        return try LedgerSink.make(config, logger: context.logger)
     }
 }

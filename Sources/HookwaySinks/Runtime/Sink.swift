@@ -62,6 +62,8 @@ extension ErrorCode {
     public static let storageFailed: ErrorCode = "storage_failed"
     /// The ledger database is locked by another writer.
     public static let storageBusy: ErrorCode = "storage_busy"
+    /// The ledger requires a `matched` confirmation and the event has another (or none).
+    public static let eventUnconfirmed: ErrorCode = "event_unconfirmed"
     /// A sink's Kafka consumer failed for good; the sink restarts.
     public static let consumerFailed: ErrorCode = "consumer_failed"
 }

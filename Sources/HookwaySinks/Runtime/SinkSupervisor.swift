@@ -12,7 +12,7 @@ public import ServiceLifecycle
 /// exponential backoff (1 s … 60 s) from a fresh sink and consumer; ``health`` and
 /// `hookway_sink_up{sink}` say which sinks are up, and since when one is down.
 public final class SinkSupervisor: Service, Sendable {
-    public typealias SinkFactory = @Sendable (SinkConfig, Logger) throws -> any Sink
+    public typealias SinkFactory = @Sendable (SinkConfig, SinkContext) throws -> any Sink
 
     /// One sink's place: its current runner (replaced on restart) and whether it should run.
     final class Slot: Sendable {
@@ -170,8 +170,8 @@ public final class SinkSupervisor: Service, Sendable {
         while !slot.isStopped, !Task.isCancelled {
             let failure: String
             do {
-                let sink = try factory(slot.config, logger)
                 let settings = config.withLockedValue { $0 }
+                let sink = try factory(slot.config, SinkContext(logger: logger, producer: producer, routes: settings, brokers: brokers))
                 let runner = SinkRunner(
                     config: slot.config,
                     sink: sink,

@@ -35,8 +35,8 @@ struct Consume: AsyncParsableCommand {
         } catch {
             throw fail(error, logger: logger, context: "cannot create the Kafka producer", exitCode: 2)
         }
-        let supervisor = SinkSupervisor(config: routes, brokers: brokerList, only: sinks, producer: producer, logger: logger) { sink, logger in
-            try SinkRegistry.make(sink, logger: logger)
+        let supervisor = SinkSupervisor(config: routes, brokers: brokerList, only: sinks, producer: producer, logger: logger) { sink, context in
+            try SinkRegistry.make(sink, context: context)
         }
         let watcher = ConfigWatcher(path: config.path, watching: routes.referencedFiles, logger: logger) { supervisor.apply($0) }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
