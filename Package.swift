@@ -104,7 +104,7 @@ let package = Package(
         .target(
             name: "HookwayRuntime",
             dependencies: [
-                "HookwayCore", "HookwayProviders", "HookwaySinks",
+                "HookwayCore", "HookwayProviders", "HookwaySinks", "HookwayKafka",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

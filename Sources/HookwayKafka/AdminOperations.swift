@@ -7,6 +7,7 @@ enum AdminOperations {
         names: [String],
         partitions: Int32,
         replicationFactor: Int32,
+        configs: [String: String] = [:],
         timeout: Duration
     ) throws(KafkaError) {
         var errorText = [CChar](repeating: 0, count: 512)
@@ -17,6 +18,10 @@ enum AdminOperations {
                 throw KafkaError(code: .config, message: "topic \(name): \(RdKafkaConfiguration.cString(errorText))")
             }
             newTopics.append(topic)
+            for (key, value) in configs.sorted(by: { $0.key < $1.key }) {
+                let err = rd_kafka_NewTopic_set_config(topic, key, value)
+                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, detail: "topic \(name) config \(key)") }
+            }
         }
         let options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS)
         defer { rd_kafka_AdminOptions_destroy(options) }

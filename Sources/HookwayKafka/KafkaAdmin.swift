@@ -45,6 +45,7 @@ public final class KafkaAdmin: Sendable {
         _ names: [String],
         partitions: Int32,
         replicationFactor: Int16,
+        configs: [String: String] = [:],
         timeout: Duration
     ) async throws(KafkaError) {
         guard !names.isEmpty else { return }
@@ -60,6 +61,7 @@ public final class KafkaAdmin: Sendable {
                 names: names,
                 partitions: partitions,
                 replicationFactor: Int32(replicationFactor),
+                configs: configs,
                 timeout: remaining
             )
         }

@@ -52,9 +52,9 @@ public struct BitsoAPI: ProviderAPI {
         try response.requireSuccess("GET \(listName)")
         let entities = try Self.payload(response, what: "GET \(listName)").compactMap { Self.entity($0, kind: kind) }
         if entities.count == 100, let last = entities.last {
-            return APIPage(entities: entities, next: "\(kind):\(last.id)")
+            return APIPage(entities: entities, next: "\(kind):\(last.id)", nextSeries: kind == "funding" ? "withdrawal:" : nil)
         }
-        return APIPage(entities: entities, next: kind == "funding" ? "withdrawal:" : nil)
+        return APIPage(entities: entities, next: kind == "funding" ? "withdrawal:" : nil, nextSeries: kind == "funding" ? "withdrawal:" : nil)
     }
 
     public func event(for entity: APIEntity, source: SourceConfig, at now: Timestamp) -> Event? {

@@ -66,10 +66,14 @@ public struct APIPage: Sendable {
     public var entities: [APIEntity]
     /// The cursor of the next (older) page; `nil` on the last page.
     public var next: String?
+    /// Where to go on once this page reached entities older than the window: the first page
+    /// of the client's next series (Bitso lists fundings, then withdrawals), else `nil`.
+    public var nextSeries: String?
 
-    public init(entities: [APIEntity], next: String?) {
+    public init(entities: [APIEntity], next: String?, nextSeries: String? = nil) {
         self.entities = entities
         self.next = next
+        self.nextSeries = nextSeries
     }
 }
 

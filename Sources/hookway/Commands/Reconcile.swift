@@ -1,0 +1,71 @@
+import ArgumentParser
+import HookwayCore
+import HookwayKafka
+import HookwayProviders
+import HookwayRuntime
+import Logging
+
+/// `hookway reconcile SOURCE`: recovers the webhooks a provider never delivered, from its API.
+struct Reconcile: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List a source's recent entities from its provider's API and publish the events whose webhooks never arrived."
+    )
+
+    @Argument(help: "The source (a key of \"sources\" with an \"api\" entry).") var source: String
+    @OptionGroup var config: ConfigOption
+    @OptionGroup var brokers: BrokersOption
+    @Option(help: "Look back to this time (RFC 3339, or 30m / 6h / 7d ago) instead of the stored watermark.") var since: String?
+    @Flag(help: "Print what would be published; publish nothing and keep the watermark.") var dryRun = false
+
+    func run() async throws {
+        var logger = Logger(label: "hookway.reconcile")
+        logger.logLevel = .warning
+        let routes = try config.load()
+        guard let sourceConfig = routes.sources[source] else {
+            printError("hookway reconcile: no source named \"\(source)\" in \(config.path); sources: \(routes.sourceNames.joined(separator: ", "))")
+            throw ExitCode(1)
+        }
+        guard let api = ProviderRegistry.api(for: sourceConfig) else {
+            printError("hookway reconcile: source \"\(source)\" has no \"api\" entry (see docs/reconciliation.md)")
+            throw ExitCode(1)
+        }
+        var sinceTime: Timestamp?
+        if let since {
+            guard let parsed = Self.parseSince(since, now: .now()) else {
+                printError("hookway reconcile: --since \"\(since)\" is neither an RFC 3339 time nor a duration like 30m, 6h or 7d")
+                throw ExitCode(1)
+            }
+            sinceTime = parsed
+        }
+        let brokerList = brokers.resolve(routes)
+        var producerConfig = KafkaProducerConfiguration(bootstrapServers: brokerList)
+        producerConfig.clientID = "hookway-reconcile"
+        producerConfig.properties = routes.kafka.producer
+        let producer: KafkaProducer
+        do {
+            producer = try KafkaProducer(configuration: producerConfig, logger: logger)
+        } catch {
+            throw fail(error, logger: logger, context: "cannot create the Kafka producer", exitCode: 2)
+        }
+        let reconciler = Reconciler(source: sourceConfig, api: api, routes: routes, brokers: brokerList, producer: producer, logger: logger)
+        let report: Reconciler.Report
+        do {
+            report = try await reconciler.run(since: sinceTime, dryRun: dryRun)
+        } catch {
+            await api.shutdown()
+            await producer.shutdown(timeout: .seconds(10))
+            throw fail(error, logger: logger, context: "source \(source)", exitCode: 2)
+        }
+        await api.shutdown()
+        await producer.shutdown(timeout: .seconds(10))
+        print(ReconcileReportText.render(report))
+    }
+
+    /// An RFC 3339 time, or a duration back from `now` (`30m`, `6h`, `7d`).
+    static func parseSince(_ text: String, now: Timestamp) -> Timestamp? {
+        if let time = Timestamp(rfc3339: text) { return time }
+        let units: [Character: Int64] = ["m": 60_000, "h": 3_600_000, "d": 86_400_000]
+        guard let unit = text.last, let factor = units[unit], let n = Int64(text.dropLast()), n >= 0 else { return nil }
+        return Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch - n * factor)
+    }
+}
