@@ -153,7 +153,10 @@ let package = Package(
         // Test support: Tansu launcher, signed-request builders, recording servers. Never in the product.
         .target(
             name: "HookwayTesting",
-            dependencies: ["HookwayCore", "HookwayKafka", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "HookwayCore", "HookwayKafka", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -167,7 +170,7 @@ let package = Package(
             name: "HookwayProvidersTests",
             dependencies: [
                 "HookwayProviders", "HookwayCore", "HookwayRuntime", "HookwayTesting", .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

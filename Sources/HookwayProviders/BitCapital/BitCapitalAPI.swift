@@ -80,7 +80,9 @@ public struct BitCapitalAPI: ProviderAPI {
     func signed(_ path: String, token: String) -> APIRequest {
         let now = Timestamp.now()
         let timestamp = connection.settings.settings["signatureTimestamp"] == "s" ? String(now.seconds) : String(now.millisecondsSinceEpoch)
-        let message = Array("GET,\(path),\(timestamp)".utf8)
+        // The path as sent, without the query (the SDK signs `url.pathname`).
+        let signedPath = connection.basePath + (path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path)
+        let message = Array("GET,\(signedPath),\(timestamp)".utf8)
         let signature = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Array(connection.credential("clientSecret").utf8)))
         return APIRequest(
             method: .GET,

@@ -17,10 +17,15 @@ public struct BitsoAPI: ProviderAPI {
     )
 
     let connection: APIConnection
-    let nonces = IncreasingNonce()
+    let nonces: IncreasingNonce
 
     public init(settings: APISettings) {
+        self.init(settings: settings, nonces: IncreasingNonce())
+    }
+
+    init(settings: APISettings, nonces: IncreasingNonce) {
         connection = APIConnection(provider: BitsoProvider.name, settings: settings)
+        self.nonces = nonces
     }
 
     public func fetch(_ event: Event) async throws(APIError) -> APIEntity? {
@@ -64,18 +69,26 @@ public struct BitsoAPI: ProviderAPI {
 
     public func shutdown() async { await connection.shutdown() }
 
-    /// A signed GET; a refused nonce (code 0201, answered when another client of the same key
-    /// used a larger one) is retried once with a fresh, larger nonce.
+    /// A signed GET. A refused nonce (code 0201: another client of the same key, e.g. a second
+    /// replica, used a larger one) is retried once, a second later, with a fresh nonce — the
+    /// clock has passed the other client's nonce by then unless the two clocks are far apart.
     func get(_ path: String, what: String) async throws(APIError) -> APIResponse {
         var response = try await connection.send(signed(path), what: what)
-        if response.isAuthFailure { response = try await connection.send(signed(path), what: what) }
+        if response.isAuthFailure {
+            do {
+                try await Task.sleep(for: .seconds(1))
+            } catch {
+                throw APIError(code: .apiUnavailable, "\(what): cancelled", retriable: true)
+            }
+            response = try await connection.send(signed(path), what: what)
+        }
         return response
     }
 
     func signed(_ pathAndQuery: String, method: String = "GET", body: [UInt8] = []) -> APIRequest {
         let nonce = String(nonces.next())
         let key = connection.credential("key")
-        let message = Array((nonce + method + pathAndQuery).utf8) + body
+        let message = Array((nonce + method + connection.basePath + pathAndQuery).utf8) + body
         let signature = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Array(connection.credential("secret").utf8)))
         return APIRequest(
             method: method == "GET" ? .GET : .POST,

@@ -5,10 +5,17 @@ import NIOConcurrencyHelpers
 /// than the last one its key used.
 final class IncreasingNonce: Sendable {
     private let last = NIOLockedValueBox<Int64>(0)
+    private let clock: @Sendable () -> Int64
 
-    /// Microseconds since the epoch (as Bitso's Python SDK sends), bumped past the last one.
-    func next(now: Int64 = Timestamp.now().millisecondsSinceEpoch * 1000) -> Int64 {
-        last.withLockedValue {
+    /// `clock`: microseconds since the epoch (as Bitso's Python SDK sends).
+    init(clock: @escaping @Sendable () -> Int64 = { Timestamp.now().millisecondsSinceEpoch * 1000 }) {
+        self.clock = clock
+    }
+
+    /// The clock's reading, bumped past the last nonce.
+    func next() -> Int64 {
+        let now = clock()
+        return last.withLockedValue {
             $0 = max($0 + 1, now)
             return $0
         }

@@ -62,6 +62,15 @@ final class APIConnection: Sendable {
         limiter = RateLimiter(perMinute: settings.rateLimitPerMinute)
     }
 
+    /// The path part of the base URL (`""` for `https://api.bitso.com`): what a provider that
+    /// signs the request path signs before ``APIRequest/pathAndQuery``.
+    var basePath: String {
+        guard let scheme = settings.baseURL.range(of: "://") else { return "" }
+        let rest = settings.baseURL[scheme.upperBound...]
+        guard let slash = rest.firstIndex(of: "/") else { return "" }
+        return String(rest[slash...])
+    }
+
     /// The credential `name` as text (validated present by `routes check`).
     func credential(_ name: String) -> String { settings.credentials[name]?.stringValue ?? "" }
 
