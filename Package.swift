@@ -207,7 +207,8 @@ let package = Package(
         .testTarget(
             name: "hookwayTests",
             dependencies: [
-                "hookway", "HookwayRuntime", "HookwayTesting", "HookwayCore", "HookwayKafka", .product(name: "Logging", package: "swift-log"),
+                "hookway", "HookwayRuntime", "HookwayTesting", "HookwayCore", "HookwayKafka", "HookwayProviders",
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
