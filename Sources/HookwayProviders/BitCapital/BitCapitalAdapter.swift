@@ -83,7 +83,7 @@ public struct BitCapitalAdapter: ProviderAdapter {
         let suffix = SampleSupport.pathSuffix(source, wrong: false)
         let received = suffix.map { "/webhooks/\(source.name)/\($0)" } ?? "/webhooks/\(source.name)"
         let body = SampleSupport.json([
-            ("id", .string(SampleSupport.uuid("bitcapital \(event) \(now.millisecondsSinceEpoch)"))),
+            ("id", .string(SampleSupport.entityID(SampleSupport.uuid("bitcapital \(event) \(now.millisecondsSinceEpoch)")))),
             ("entity", .string(String(segments[0]))), ("status", .string(String(segments[1]))),
         ])
         // The SDKs send milliseconds.

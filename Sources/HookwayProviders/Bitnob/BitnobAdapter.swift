@@ -130,7 +130,7 @@ public struct BitnobAdapter: ProviderAdapter {
     /// A classic SHA-512 delivery (what the seed documents).
     public func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool) -> SampleDelivery? {
         guard !event.isEmpty else { return nil }
-        let id = SampleSupport.uuid("bitnob \(event) \(now.millisecondsSinceEpoch)")
+        let id = SampleSupport.entityID(SampleSupport.uuid("bitnob \(event) \(now.millisecondsSinceEpoch)"))
         let failed = [".failed", ".expired", ".rejected"].contains { event.hasSuffix($0) }
         let status = failed ? String(event.split(separator: ".").last ?? "failed") : "success"
         let reference = String(SampleSupport.hexID(id).prefix(12))

@@ -68,7 +68,7 @@ public struct BitpowrAdapter: ProviderAdapter {
     public func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool) -> SampleDelivery? {
         guard !event.isEmpty else { return nil }
         let kind = BitpowrEvents.entityKind(of: event)
-        let uid = SampleSupport.uuid("bitpowr \(event) \(now.millisecondsSinceEpoch)")
+        let uid = SampleSupport.entityID(SampleSupport.uuid("bitpowr \(event) \(now.millisecondsSinceEpoch)"))
         var record: [(String, JSONValue)] = [("uid", .string(uid))]
         if kind == "transaction" {
             let status = String(event.split(separator: ".").last ?? "pending")

@@ -92,7 +92,7 @@ public struct BitsoAdapter: ProviderAdapter {
         let kind = String(segments[0])
         let status = String(segments[1])
         let seed = "bitso \(event) \(now.millisecondsSinceEpoch)"
-        var record: [(String, JSONValue)] = [(kind == "withdrawal" ? "wid" : kind == "funding" ? "fid" : "id", .string(SampleSupport.hexID(seed)))]
+        var record: [(String, JSONValue)] = [(kind == "withdrawal" ? "wid" : kind == "funding" ? "fid" : "id", .string(SampleSupport.entityID(SampleSupport.hexID(seed))))]
         record += [("status", .string(status)), ("created_at", .string(now.rfc3339))]
         switch kind {
         case "withdrawal":

@@ -149,7 +149,7 @@ public struct KoyweAdapter: ProviderAdapter {
     /// the current API sends them (`{id, type, data}`, `Koywe-Signature: sha256=<hex>`).
     public func sample(event: String, source: SourceConfig, now: Timestamp, tampered: Bool) -> SampleDelivery? {
         if let entry = Self.orderLifecycle.first(where: { $0.event == event }) {
-            let orderID = SampleSupport.uuid("koywe order \(now.millisecondsSinceEpoch)")
+            let orderID = SampleSupport.entityID(SampleSupport.uuid("koywe order \(now.millisecondsSinceEpoch)"))
             let body = SampleSupport.json([
                 ("id", .string("evt_" + SampleSupport.hexID("koywe \(event) \(now.millisecondsSinceEpoch)").prefix(24))),
                 ("type", .string(event)), ("createdAt", .string(now.rfc3339)),
@@ -173,7 +173,7 @@ public struct KoyweAdapter: ProviderAdapter {
         guard !eventName.isEmpty else { return nil }
         let fields: [(String, JSONValue)] = [
             ("eventName", .string(eventName)),
-            ("orderId", .string(SampleSupport.uuid("koywe order \(now.millisecondsSinceEpoch)"))),
+            ("orderId", .string(SampleSupport.entityID(SampleSupport.uuid("koywe order \(now.millisecondsSinceEpoch)")))),
             ("timeStamp", .string(now.rfc3339)),
         ]
         guard let signed = KoyweSignedFields.signedBytes(of: .object(fields.map { JSONMember($0.0, $0.1) })) else { return nil }

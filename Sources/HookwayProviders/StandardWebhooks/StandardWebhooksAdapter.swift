@@ -167,7 +167,7 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
         root = JSONPathWriter.setting(root, path: options.eventField, to: .string(event))
         let values: [(String, JSONValue)] = [
             ("time", .string(now.rfc3339)),
-            ("entityId", .string("\(EventNaming.firstSegment(event).prefix(3))_\(SampleSupport.hexID(seed).prefix(12))")),
+            ("entityId", .string(SampleSupport.entityID("\(EventNaming.firstSegment(event).prefix(3))_\(SampleSupport.hexID(seed).prefix(12))"))),
             ("entityKind", .string(EventNaming.firstSegment(event))),
             ("status", .string(String(event.split(separator: ".").last ?? ""))),
             ("amount", .string("25.00")), ("currency", .string("USD")), ("reference", .string("REF-\(SampleSupport.hexID(seed).prefix(8))")),

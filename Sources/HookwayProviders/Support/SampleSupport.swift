@@ -12,6 +12,9 @@ enum SampleSupport {
     }
 
     /// A 32-hex id (Bitso's `fid`/`wid` shape).
+    /// `generated`, unless `hookway simulate --entity-id` asked for a given entity id.
+    static func entityID(_ generated: String) -> String { SampleEntityID.override ?? generated }
+
     static func hexID(_ seed: String) -> String {
         String(DigestCoding.hexString(SHA256.hash(data: Array(seed.utf8))).prefix(32))
     }
@@ -32,4 +35,10 @@ enum SampleSupport {
     static func json(_ members: [(String, JSONValue)]) -> [UInt8] {
         JSONWriter.encode(.object(members.map { JSONMember($0.0, $0.1) }))
     }
+}
+
+/// The entity id `hookway simulate --entity-id` puts in a sample instead of a generated one, so a
+/// simulated delivery can name an entity a provider's API (or its stand-in) knows.
+public enum SampleEntityID {
+    @TaskLocal public static var override: String?
 }

@@ -42,6 +42,9 @@ struct Consume: AsyncParsableCommand {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: ProducerLifetime(producer: producer)), .init(service: watcher), .init(service: supervisor),
         ]
+        if !ReconcilePoller.sources(in: routes).isEmpty {
+            services.append(.init(service: ReconcilePoller(routes: routes, brokers: brokerList, producer: producer, logger: logger)))
+        }
         if let metricsPort {
             let host = ProcessInfo.processInfo.environment["HOOKWAY_HOST"] ?? "0.0.0.0"
             let grace = Duration.seconds(ProcessInfo.processInfo.environment["HOOKWAY_SINK_DOWN_GRACE_S"].flatMap(Int.init) ?? 30)

@@ -19,6 +19,10 @@ struct Simulate: AsyncParsableCommand {
     @Flag(help: "List sources and their events instead of sending.") var list = false
     @Flag(help: "Send a wrongly signed (or wrongly tokened) delivery.") var tamper = false
     @Option(
+        name: .customLong("entity-id"),
+        help: "Name this entity (fid, transaction id, order id) instead of a generated one, e.g. one the provider's API knows."
+    ) var entityID: String?
+    @Option(
         name: .customLong("signing-key"),
         help: ArgumentHelp(
             "The sender's private key, as env:NAME or file:PATH, for sources that verify public-key signatures: Bitso's RSA PEM (publicKeys), a Standard Webhooks whsk_ key (v1a). Default: $HOOKWAY_SIGNING_KEY_<SOURCE>.",
@@ -45,7 +49,9 @@ struct Simulate: AsyncParsableCommand {
         }
         let senderKey = try senderKey(for: sourceName)
         guard let adapter = ProviderRegistry.adapter(named: sourceConfig.provider),
-            let sample = adapter.sample(event: eventName, source: sourceConfig, now: .now(), tampered: tamper, senderKey: senderKey)
+            let sample = SampleEntityID.$override.withValue(entityID, operation: {
+                adapter.sample(event: eventName, source: sourceConfig, now: .now(), tampered: tamper, senderKey: senderKey)
+            })
         else {
             if let adapter = ProviderRegistry.adapter(named: sourceConfig.provider), adapter.needsSenderKey(source: sourceConfig) {
                 printError(
