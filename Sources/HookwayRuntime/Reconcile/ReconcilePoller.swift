@@ -29,7 +29,7 @@ public struct ReconcilePoller: Service {
     /// Polls until shutdown; a shutdown cancels the wait between runs (and a run in progress:
     /// what it already published stays, its watermark is not moved, the next run repeats it).
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 for source in Self.sources(in: routes) {
                     group.addTask { await poll(source) }
