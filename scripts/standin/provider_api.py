@@ -22,8 +22,10 @@ Control endpoints (no auth; loopback only):
   POST /_standin/reset
 
 Usage: provider_api.py --port 0 --credentials FILE [--seed FILE]   (prints "listening PORT")
+  credentials: {"bitso": {"key", "secret"}, "bitnob": {"clientId", "clientSecret"}, ...}; "env:NAME" values are read
+  from the environment. Seed records may say "now" for a time field.
 """
-import argparse, base64, hashlib, hmac, json, sys, threading, time
+import argparse, base64, hashlib, hmac, json, os, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qs
 
@@ -53,7 +55,10 @@ def now_ms():
 
 def seed(entry):
     STATE["order"] += 1
-    record = entry["record"]
+    record = dict(entry["record"])
+    for k, v in record.items():
+        if v == "now":  # seed files date their records at start-up
+            record[k] = time.strftime("%Y-%m-%dT%H:%M:%S.000+00:00", time.gmtime())
     rid = str(record.get(id_field(entry["provider"], entry["kind"]), record.get("id")))
     STATE["entities"][(entry["provider"], entry["kind"], rid)] = {
         "record": record, "visibleAt": now_ms() + int(entry.get("visibleAfterMs", 0)), "order": STATE["order"]}
@@ -328,7 +333,12 @@ def main():
     ap.add_argument("--seed")
     args = ap.parse_args()
     with open(args.credentials) as f:
-        reset(json.load(f))
+        credentials = json.load(f)
+    for values in credentials.values():  # "env:NAME" values come from the environment
+        for k, v in values.items():
+            if isinstance(v, str) and v.startswith("env:"):
+                values[k] = os.environ[v[4:]]
+    reset(credentials)
     if args.seed:
         with open(args.seed) as f:
             for entry in json.load(f):

@@ -50,11 +50,15 @@ struct Tail: AsyncParsableCommand {
         await consumer.close()
     }
 
-    /// `2024-05-01T10:00:00.000Z  bitnob.payout.transfer.success  1ad3…  35.81 NGN  success`.
+    /// `2024-05-01T10:00:00.000Z  bitnob.payout.transfer.success  1ad3…  35.81 NGN  success`, and a
+    /// `confirm` sink's `confirmation=matched` (or `mismatch (reason)`) when the event has one.
     static func line(_ event: Event, colour: Bool) -> String {
         var parts = [event.time, event.type, event.subject ?? "-"]
         if let amount = event.data.amount { parts.append([amount, event.data.currency].compactMap { $0 }.joined(separator: " ")) }
         if let status = event.data.status { parts.append(status) }
+        if let confirmation = event.confirmation {
+            parts.append("confirmation=\(confirmation.result)" + (confirmation.reason.map { " (\($0))" } ?? ""))
+        }
         // One line per event: even tab and newline are escaped inside a field.
         parts = parts.map { LogSafe.text($0, limit: 256) }
         guard colour else { return parts.joined(separator: "  ") }
