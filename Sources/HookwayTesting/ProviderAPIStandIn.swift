@@ -66,7 +66,11 @@ public final class ProviderAPIStandIn: Sendable {
         )
         try Data(JSONWriter.encode(json)).write(to: URL(fileURLWithPath: credentialsPath))
         let logPath = directory + "/standin.log"
-        let pid = try ChildProcess.spawn("/usr/bin/env", ["python3", script, "--port", String(port), "--credentials", credentialsPath], logPath: logPath)
+        let pid = try ChildProcess.spawn(
+            "/usr/bin/env",
+            ["python3", script, "--port", String(port), "--credentials", credentialsPath],
+            logPath: logPath
+        )
         let standIn = ProviderAPIStandIn(port: port, logPath: logPath, pid: pid)
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
@@ -91,7 +95,10 @@ public final class ProviderAPIStandIn: Sendable {
     /// Seeds (or replaces) an entity as `provider`'s API will serve it; `visibleAfterMs` keeps
     /// it a 404 for that long (an eventually consistent provider).
     public func seed(_ provider: String, kind: String, record: String, visibleAfterMs: Int = 0) async throws {
-        try await control("entities", #"{"provider": "\#(provider)", "kind": "\#(kind)", "record": \#(record), "visibleAfterMs": \#(visibleAfterMs)}"#)
+        try await control(
+            "entities",
+            #"{"provider": "\#(provider)", "kind": "\#(kind)", "record": \#(record), "visibleAfterMs": \#(visibleAfterMs)}"#
+        )
     }
 
     /// Removes an entity.

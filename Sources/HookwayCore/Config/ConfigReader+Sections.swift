@@ -29,7 +29,7 @@ extension ConfigReader {
                 if let s = nonEmptyString(m.value, at: p) {
                     if TopicTemplate.isValidTopicName(s) { k.mismatchTopic = s } else { error(p, "\"\(s)\" is not a valid Kafka topic name") }
                 }
-                        case "ackTimeoutMs": if let n = integer(m.value, at: p, min: 100, max: 300_000) { k.ackTimeoutMs = n }
+            case "ackTimeoutMs": if let n = integer(m.value, at: p, min: 100, max: 300_000) { k.ackTimeoutMs = n }
             default: break
             }
         }

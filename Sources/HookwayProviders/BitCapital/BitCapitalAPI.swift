@@ -30,10 +30,17 @@ public struct BitCapitalAPI: ProviderAPI {
 
     public func fetch(_ event: Event) async throws(APIError) -> APIEntity? {
         guard let entity = event.data.entity, Self.descriptor.paths[entity.kind] != nil, entity.kind != "token" else {
-            throw APIError(code: .apiUnsupported, "Bit Capital's API fetches transactions, users and payments; this event is about \(event.data.entity?.kind ?? "nothing")", retriable: false)
+            throw APIError(
+                code: .apiUnsupported,
+                "Bit Capital's API fetches transactions, users and payments; this event is about \(event.data.entity?.kind ?? "nothing")",
+                retriable: false
+            )
         }
         let what = "GET \(entity.kind) \(entity.id)"
-        let response = try await authorized(connection.path(entity.kind, default: Self.descriptor.paths[entity.kind] ?? "", ["id": entity.id]), what: what)
+        let response = try await authorized(
+            connection.path(entity.kind, default: Self.descriptor.paths[entity.kind] ?? "", ["id": entity.id]),
+            what: what
+        )
         if response.isNotFound { return nil }
         try response.requireSuccess(what)
         return Self.entity(try response.json(what), kind: entity.kind)
@@ -56,8 +63,18 @@ public struct BitCapitalAPI: ProviderAPI {
 
     public func event(for entity: APIEntity, source: SourceConfig, at now: Timestamp) -> Event? {
         guard let status = entity.status else { return nil }
-        let body = JSONValue.object([JSONMember("id", .string(entity.id)), JSONMember("entity", .string(entity.kind)), JSONMember("status", .string(status))])
-        return BitCapitalAdapter.event(payload: body, kind: entity.kind, id: entity.id, status: status, source: source, authMethod: .api, receivedAt: now)
+        let body = JSONValue.object([
+            JSONMember("id", .string(entity.id)), JSONMember("entity", .string(entity.kind)), JSONMember("status", .string(status)),
+        ])
+        return BitCapitalAdapter.event(
+            payload: body,
+            kind: entity.kind,
+            id: entity.id,
+            status: status,
+            source: source,
+            authMethod: .api,
+            receivedAt: now
+        )
     }
 
     public func shutdown() async { await connection.shutdown() }

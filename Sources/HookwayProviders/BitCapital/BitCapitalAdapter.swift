@@ -44,12 +44,22 @@ public struct BitCapitalAdapter: ProviderAdapter {
         let id = try Payload.requiredString(payload, "id")
         let kind = try Payload.requiredString(payload, "entity").lowercased()
         let status = try Payload.requiredString(payload, "status").lowercased()
-        return .event(Self.event(payload: payload, kind: kind, id: id, status: status, source: source, authMethod: .signature, receivedAt: request.receivedAt))
+        return .event(
+            Self.event(payload: payload, kind: kind, id: id, status: status, source: source, authMethod: .signature, receivedAt: request.receivedAt)
+        )
     }
 
     /// The event of a postback `{"id", "entity", "status"}` — also what `hookway reconcile`
     /// builds from an API entity, so a recovered event has the postback's id.
-    static func event(payload: JSONValue, kind: String, id: String, status: String, source: SourceConfig, authMethod: AuthMethod, receivedAt: Timestamp)
+    static func event(
+        payload: JSONValue,
+        kind: String,
+        id: String,
+        status: String,
+        source: SourceConfig,
+        authMethod: AuthMethod,
+        receivedAt: Timestamp
+    )
         -> Event
     {
         let data = EventData(

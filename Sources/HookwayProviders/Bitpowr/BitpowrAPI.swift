@@ -55,7 +55,10 @@ public struct BitpowrAPI: ProviderAPI {
             throw APIError(code: .apiResponseInvalid, "GET transactions: no data list in Bitpowr's answer", retriable: false)
         }
         let total = json["totalPages"].flatMap { $0.stringValue ?? ($0.numberLiteral) }.flatMap(Int.init) ?? page
-        return APIPage(entities: items.compactMap { Self.entity($0, kind: "transaction") }, next: page < total && !items.isEmpty ? String(page + 1) : nil)
+        return APIPage(
+            entities: items.compactMap { Self.entity($0, kind: "transaction") },
+            next: page < total && !items.isEmpty ? String(page + 1) : nil
+        )
     }
 
     public func event(for entity: APIEntity, source: SourceConfig, at now: Timestamp) -> Event? {

@@ -33,7 +33,13 @@ public struct BitpowrAdapter: ProviderAdapter {
 
     /// The event for a webhook body `{"event": …, "data": {…}}` — also what `hookway reconcile`
     /// builds from an API transaction, so a recovered event has the webhook's id.
-    static func event(payload: JSONValue, raw: [UInt8], source: SourceConfig, authMethod: AuthMethod, receivedAt: Timestamp) throws(WebhookError)
+    static func event(
+        payload: JSONValue,
+        raw: [UInt8],
+        source: SourceConfig,
+        authMethod: AuthMethod,
+        receivedAt: Timestamp
+    ) throws(WebhookError)
         -> Event
     {
         let event = try Payload.requiredString(payload, "event").lowercased()

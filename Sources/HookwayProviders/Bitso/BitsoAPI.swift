@@ -30,7 +30,11 @@ public struct BitsoAPI: ProviderAPI {
 
     public func fetch(_ event: Event) async throws(APIError) -> APIEntity? {
         guard let entity = event.data.entity, entity.kind == "funding" || entity.kind == "withdrawal" else {
-            throw APIError(code: .apiUnsupported, "Bitso's API fetches fundings and withdrawals; this event is about \(event.data.entity?.kind ?? "nothing")", retriable: false)
+            throw APIError(
+                code: .apiUnsupported,
+                "Bitso's API fetches fundings and withdrawals; this event is about \(event.data.entity?.kind ?? "nothing")",
+                retriable: false
+            )
         }
         let path = connection.path(entity.kind, default: Self.descriptor.paths[entity.kind] ?? "", ["id": entity.id])
         let response = try await get(path, what: "GET \(entity.kind) \(entity.id)")

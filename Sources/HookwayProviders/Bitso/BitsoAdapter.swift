@@ -36,7 +36,13 @@ public struct BitsoAdapter: ProviderAdapter {
 
     /// The event for a webhook body `{"event": …, "payload": {…}}` — also what `hookway
     /// reconcile` builds from an API record, so a recovered event has the webhook's id.
-    static func event(body: JSONValue, raw: [UInt8], source: SourceConfig, authMethod: AuthMethod, receivedAt: Timestamp) throws(WebhookError)
+    static func event(
+        body: JSONValue,
+        raw: [UInt8],
+        source: SourceConfig,
+        authMethod: AuthMethod,
+        receivedAt: Timestamp
+    ) throws(WebhookError)
         -> Event
     {
         let name = try Payload.requiredString(body, "event").lowercased()
@@ -92,7 +98,9 @@ public struct BitsoAdapter: ProviderAdapter {
         let kind = String(segments[0])
         let status = String(segments[1])
         let seed = "bitso \(event) \(now.millisecondsSinceEpoch)"
-        var record: [(String, JSONValue)] = [(kind == "withdrawal" ? "wid" : kind == "funding" ? "fid" : "id", .string(SampleSupport.entityID(SampleSupport.hexID(seed))))]
+        var record: [(String, JSONValue)] = [
+            (kind == "withdrawal" ? "wid" : kind == "funding" ? "fid" : "id", .string(SampleSupport.entityID(SampleSupport.hexID(seed))))
+        ]
         record += [("status", .string(status)), ("created_at", .string(now.rfc3339))]
         switch kind {
         case "withdrawal":

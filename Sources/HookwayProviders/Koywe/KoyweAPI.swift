@@ -56,11 +56,17 @@ public struct KoyweAPI: ProviderAPI {
             try await Self.signIn(connection)
         }
         var token = try await tokens.token(signIn: signIn)
-        var response = try await connection.send(APIRequest(method: .GET, pathAndQuery: path, headers: [("Authorization", "Bearer \(token)")]), what: what)
+        var response = try await connection.send(
+            APIRequest(method: .GET, pathAndQuery: path, headers: [("Authorization", "Bearer \(token)")]),
+            what: what
+        )
         if response.status == 401 {
             await tokens.invalidate(token)
             token = try await tokens.token(signIn: signIn)
-            response = try await connection.send(APIRequest(method: .GET, pathAndQuery: path, headers: [("Authorization", "Bearer \(token)")]), what: what)
+            response = try await connection.send(
+                APIRequest(method: .GET, pathAndQuery: path, headers: [("Authorization", "Bearer \(token)")]),
+                what: what
+            )
         }
         return response
     }

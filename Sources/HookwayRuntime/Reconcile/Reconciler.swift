@@ -152,7 +152,11 @@ public struct Reconciler: Sendable {
                 if ids.contains(id) { found.insert(id) }
             }
         } catch {
-            throw ReconcileError(code: .reconcileKafka, "\(source.name): reading \(topics.sorted().joined(separator: ", ")): \(error)", retriable: true)
+            throw ReconcileError(
+                code: .reconcileKafka,
+                "\(source.name): reading \(topics.sorted().joined(separator: ", ")): \(error)",
+                retriable: true
+            )
         }
         return found.ids
     }
@@ -174,7 +178,11 @@ public struct Reconciler: Sendable {
                 do {
                     _ = try await producer.send(topic: topic, key: event.kafkaKey, value: event.jsonBytes(), headers: headers)
                 } catch {
-                    throw ReconcileError(code: .reconcileKafka, "\(source.name): publishing \(event.id) to \(topic): \(error)", retriable: error.isRetriable)
+                    throw ReconcileError(
+                        code: .reconcileKafka,
+                        "\(source.name): publishing \(event.id) to \(topic): \(error)",
+                        retriable: error.isRetriable
+                    )
                 }
             }
         }

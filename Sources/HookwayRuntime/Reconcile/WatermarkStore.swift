@@ -21,7 +21,11 @@ struct WatermarkStore: Sendable {
                 latest.withLockedValue { $0 = watermark }
             }
         } catch {
-            throw ReconcileError(code: .reconcileKafka, "reading the watermark of \(source) from \(Reconciler.watermarkTopic): \(error)", retriable: true)
+            throw ReconcileError(
+                code: .reconcileKafka,
+                "reading the watermark of \(source) from \(Reconciler.watermarkTopic): \(error)",
+                retriable: true
+            )
         }
         return latest.withLockedValue { $0 }
     }
@@ -56,7 +60,12 @@ struct WatermarkStore: Sendable {
                 timeout: .seconds(10)
             )
         } catch {
-            try? await admin.createTopics([Reconciler.watermarkTopic], partitions: 1, replicationFactor: kafka.replicationFactor, timeout: .seconds(10))  // a failure shows in the send that follows
+            try? await admin.createTopics(
+                [Reconciler.watermarkTopic],
+                partitions: 1,
+                replicationFactor: kafka.replicationFactor,
+                timeout: .seconds(10)
+            )  // a failure shows in the send that follows
         }
     }
 }

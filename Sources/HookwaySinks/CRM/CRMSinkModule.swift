@@ -18,6 +18,6 @@ public struct CRMSinkModule: SinkModule {
     }
 
     public func make(_ config: SinkConfig, context: SinkContext) throws -> any Sink {
-        return try CRMSink.make(config, logger: context.logger)
+        try CRMSink.make(config, logger: context.logger)
     }
 }

@@ -187,11 +187,19 @@ final class TopicsOnce: Sendable {
     func ensure(logger: Logger) async {
         guard !done.withLockedValue({ $0 }) else { return }
         do {
-            try await KafkaAdmin(bootstrapServers: brokers).createTopics(names, partitions: partitions, replicationFactor: replication, timeout: .seconds(10))
+            try await KafkaAdmin(bootstrapServers: brokers).createTopics(
+                names,
+                partitions: partitions,
+                replicationFactor: replication,
+                timeout: .seconds(10)
+            )
             done.withLockedValue { $0 = true }
         } catch {
             // The broker may auto-create them; the publish that follows says whether it can.
-            logger.warning("could not create the confirm sink's topics", metadata: ["topics": "\(names.joined(separator: ","))", "error": "\(error)"])
+            logger.warning(
+                "could not create the confirm sink's topics",
+                metadata: ["topics": "\(names.joined(separator: ","))", "error": "\(error)"]
+            )
         }
     }
 }

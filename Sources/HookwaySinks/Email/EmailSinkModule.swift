@@ -20,6 +20,6 @@ public struct EmailSinkModule: SinkModule {
     }
 
     public func make(_ config: SinkConfig, context: SinkContext) throws -> any Sink {
-        return try EmailSink.make(config, logger: context.logger)
+        try EmailSink.make(config, logger: context.logger)
     }
 }

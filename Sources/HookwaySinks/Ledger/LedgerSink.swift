@@ -58,7 +58,10 @@ public struct LedgerSink: Sink {
     public func request(for event: Event) throws(SinkError) -> BookingRequest {
         if options.requireConfirmation {
             guard let confirmation = event.confirmation else {
-                throw .permanent(.eventUnconfirmed, "\(event.id) carries no confirmation; requireConfirmation books only events a confirm sink matched")
+                throw .permanent(
+                    .eventUnconfirmed,
+                    "\(event.id) carries no confirmation; requireConfirmation books only events a confirm sink matched"
+                )
             }
             guard confirmation.result == .matched else {
                 throw .permanent(

@@ -49,9 +49,12 @@ struct Simulate: AsyncParsableCommand {
         }
         let senderKey = try senderKey(for: sourceName)
         guard let adapter = ProviderRegistry.adapter(named: sourceConfig.provider),
-            let sample = SampleEntityID.$override.withValue(entityID, operation: {
-                adapter.sample(event: eventName, source: sourceConfig, now: .now(), tampered: tamper, senderKey: senderKey)
-            })
+            let sample = SampleEntityID.$override.withValue(
+                entityID,
+                operation: {
+                    adapter.sample(event: eventName, source: sourceConfig, now: .now(), tampered: tamper, senderKey: senderKey)
+                }
+            )
         else {
             if let adapter = ProviderRegistry.adapter(named: sourceConfig.provider), adapter.needsSenderKey(source: sourceConfig) {
                 printError(

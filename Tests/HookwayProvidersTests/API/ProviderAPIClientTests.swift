@@ -1,11 +1,12 @@
 import Crypto
 import Foundation
 import HookwayCore
-@testable import HookwayProviders
 import HookwayRuntime
 import HookwayTesting
 import NIOConcurrencyHelpers
 import Testing
+
+@testable import HookwayProviders
 
 /// The API clients against the local stand-in, which verifies each provider's documented
 /// authentication (scripts/standin/provider_api.py).
@@ -48,7 +49,11 @@ struct ProviderAPIClientTests {
 
     @Test func bitsoFetchesAFundingSignedAndAnswers404AsNotFound() async throws {
         try await Self.withStandIn { standIn in
-            try await standIn.seed("bitso", kind: "funding", record: #"{"fid": "f1", "status": "complete", "currency": "mxn", "amount": "100.00", "created_at": "2026-12-01T10:00:00.000+00:00"}"#)
+            try await standIn.seed(
+                "bitso",
+                kind: "funding",
+                record: #"{"fid": "f1", "status": "complete", "currency": "mxn", "amount": "100.00", "created_at": "2026-12-01T10:00:00.000+00:00"}"#
+            )
             let api = try #require(ProviderRegistry.api(for: try Self.source("bitso", standIn: standIn, authentication: #""token": "env:W""#)))
             try await withTeardown({ await api.shutdown() }) {
                 let entity = try #require(try await api.fetch(Self.event(provider: "bitso", kind: "funding", id: "f1")))
@@ -112,7 +117,8 @@ struct ProviderAPIClientTests {
             try await standIn.seed(
                 "bitnob",
                 kind: "transaction",
-                record: #"{"transaction_id": "txn_1", "currency": "USDT", "state": "SETTLED", "amount": "-10000000", "amount_formatted": "-10.0 USDT"}"#
+                record:
+                    #"{"transaction_id": "txn_1", "currency": "USDT", "state": "SETTLED", "amount": "-10000000", "amount_formatted": "-10.0 USDT"}"#
             )
             let source = try Self.source("bitnob", standIn: standIn, authentication: #""secrets": ["env:W"]"#)
             let client = BitnobAPI(settings: try #require(source.api))
@@ -132,7 +138,11 @@ struct ProviderAPIClientTests {
 
     @Test func bitpowrReadsTheListShapedAnswerWithABearerToken() async throws {
         try await Self.withStandIn { standIn in
-            try await standIn.seed("bitpowr", kind: "transaction", record: #"{"uid": "u1", "status": "SUCCESS", "amount": 0.02999761, "assetType": "BTC"}"#)
+            try await standIn.seed(
+                "bitpowr",
+                kind: "transaction",
+                record: #"{"uid": "u1", "status": "SUCCESS", "amount": 0.02999761, "assetType": "BTC"}"#
+            )
             let api = try #require(ProviderRegistry.api(for: try Self.source("bitpowr", standIn: standIn, authentication: #""secrets": ["env:W"]"#)))
             try await withTeardown({ await api.shutdown() }) {
                 let entity = try #require(try await api.fetch(Self.event(provider: "bitpowr", kind: "transaction", id: "u1")))
@@ -183,9 +193,12 @@ struct ProviderAPIClientTests {
             try await standIn.seed(
                 "bitcapital",
                 kind: "transaction",
-                record: #"{"id": "t1", "states": [{"status": "pending"}, {"status": "executed"}], "payments": [{"amount": "10.50", "asset": "BRLD"}, {"amount": "0.25", "asset": "BRLD"}]}"#
+                record:
+                    #"{"id": "t1", "states": [{"status": "pending"}, {"status": "executed"}], "payments": [{"amount": "10.50", "asset": "BRLD"}, {"amount": "0.25", "asset": "BRLD"}]}"#
             )
-            let api = try #require(ProviderRegistry.api(for: try Self.source("bitcapital", standIn: standIn, authentication: #""secrets": ["env:W"]"#)))
+            let api = try #require(
+                ProviderRegistry.api(for: try Self.source("bitcapital", standIn: standIn, authentication: #""secrets": ["env:W"]"#))
+            )
             try await withTeardown({ await api.shutdown() }) {
                 let entity = try #require(try await api.fetch(Self.event(provider: "bitcapital", kind: "transaction", id: "t1")))
                 #expect(entity.status == "executed", "the latest state")
@@ -219,7 +232,8 @@ struct ProviderAPIClientTests {
 
     @Test func routesCheckValidatesTheAPIEntry() throws {
         func problems(_ api: String, provider: String = "bitso") -> [String] {
-            let text = #"{"version": 1, "sources": {"s": {"provider": "\#(provider)", "token": "env:W", "secrets": ["env:W"], "api": \#(api)}}, "routes": []}"#
+            let text =
+                #"{"version": 1, "sources": {"s": {"provider": "\#(provider)", "token": "env:W", "secrets": ["env:W"], "api": \#(api)}}, "routes": []}"#
             return RoutesConfigLoader.parse(Array(text.utf8), environment: ["W": "x", "K": "k"]).problems.map(\.description)
         }
         #expect(problems(#"{"credentials": {"key": "env:K", "secret": "env:K"}}"#).isEmpty)
@@ -227,7 +241,9 @@ struct ProviderAPIClientTests {
         #expect(problems(#"{"credentials": {"key": "env:K", "secret": "env:K"}, "baseUrl": "ftp://x"}"#).contains { $0.contains("http") })
         #expect(problems(#"{"credentials": {"key": "env:K", "secret": "env:K"}, "pollEvery": "1s"}"#).contains { $0.contains("pollEvery") })
         #expect(problems(#"{"credentials": {"key": "env:K", "secret": "env:K"}, "paths": {"nope": "/x"}}"#).contains { $0.contains("nope") })
-        #expect(problems(#"{"credentials": {"clientId": "env:K", "clientSecret": "env:K"}}"#, provider: "bitcapital").contains { $0.contains("baseUrl") })
+        #expect(
+            problems(#"{"credentials": {"clientId": "env:K", "clientSecret": "env:K"}}"#, provider: "bitcapital").contains { $0.contains("baseUrl") }
+        )
         #expect(problems(#"{"credentials": {}}"#, provider: "standardwebhooks").contains { $0.contains("no API client") })
     }
 }

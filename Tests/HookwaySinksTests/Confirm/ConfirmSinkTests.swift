@@ -43,7 +43,7 @@ struct ConfirmSinkTests {
             let input = try await broker.createTestTopic(partitions: 1)
             let output = "\(input).confirmed"
             let mismatches = "\(input).mismatch"
-            let ledgerSink = ledger.map { #", "ledger": {"kind": "accounting", "topics": ["\#(output)"], \#($0)}"#} ?? ""
+            let ledgerSink = ledger.map { #", "ledger": {"kind": "accounting", "topics": ["\#(output)"], \#($0)}"# } ?? ""
             let text = """
                 {"version": 1, "kafka": {"mismatchTopic": "\(mismatches)"},
                  "sources": {"bitso": {"provider": "bitso", "token": "env:W", "api": \(standIn.apiJSON("bitso"))}},
@@ -167,7 +167,8 @@ struct ConfirmSinkTests {
     /// one (amount changed after the provider sent it) is dead-lettered with the reason.
     @Test func theLedgerBooksOnlyMatchedDeposits() async throws {
         let database = "sqlite:\(NSTemporaryDirectory())confirm-ledger-\(UUID().uuidString).sqlite"
-        let ledger = #""database": "\#(database)", "requireConfirmation": true, "postings": [{"debit": "assets:bitso:{data.currency}", "credit": "liabilities:deposits"}]"#
+        let ledger =
+            #""database": "\#(database)", "requireConfirmation": true, "postings": [{"debit": "assets:bitso:{data.currency}", "credit": "liabilities:deposits"}]"#
         try await Self.withSetup(ledger: ledger) { setup in
             try await setup.standIn.seed("bitso", kind: "funding", record: Self.record("good"))
             try await setup.standIn.seed("bitso", kind: "funding", record: Self.record("tampered", amount: "1.00"))
@@ -196,7 +197,10 @@ struct ConfirmSinkTests {
                 #expect(booked == ["bitso:funding:good:complete", "bitso:funding:good:complete"], "one balanced transaction: two lines")
             }
             let letter = try #require(letters.withLockedValue { $0 }.first)
-            let headers = Dictionary(letter.headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) }, uniquingKeysWith: { a, _ in a })
+            let headers = Dictionary(
+                letter.headers.map { ($0.key, String(decoding: $0.value ?? [], as: UTF8.self)) },
+                uniquingKeysWith: { a, _ in a }
+            )
             #expect(headers["hookway_error_code"] == "event_unconfirmed")
             #expect(headers["hookway_error"]?.contains("amount: event 100.00, api 1.00") == true)
         }

@@ -13,7 +13,8 @@ import Testing
 struct ReconcileCommandTests {
     static func funding(_ fid: String, minutesAgo: Int64) -> String {
         let created = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - minutesAgo * 60_000).rfc3339
-        return #"{"fid": "\#(fid)", "status": "complete", "created_at": "\#(created)", "currency": "mxn", "method": "praxis", "amount": "100.00", "details": {"clave_rastreo": "CR\#(fid)"}}"#
+        return
+            #"{"fid": "\#(fid)", "status": "complete", "created_at": "\#(created)", "currency": "mxn", "method": "praxis", "amount": "100.00", "details": {"clave_rastreo": "CR\#(fid)"}}"#
     }
 
     /// The event Hookway's ingress makes of Bitso's webhook for `record`.
