@@ -20,6 +20,8 @@ public struct ConfirmSinkModule: SinkModule {
     /// The named source must exist and have `api`; without a named source, at least one source
     /// must have `api` (each event is checked against its own source's).
     public func crossCheck(_ sink: SinkConfig, in config: RoutesConfig, at path: String, reader: inout ConfigReader) {
+        // A source that failed to read is missing here: its own errors say why, not this check.
+        guard !reader.hasErrors() else { return }
         if let name = sink.options["source"]?.stringValue {
             guard let source = config.sources[name] else {
                 reader.error("\(path).source", "no source named \"\(name)\"; sources: \(config.sourceNames.joined(separator: ", "))")

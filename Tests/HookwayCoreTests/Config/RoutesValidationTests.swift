@@ -243,21 +243,21 @@ struct RoutesValidationTests {
     @Test func theRepositoryRoutesFileValidates() throws {
         let environment = [
             "BITCAPITAL_WEBHOOK_SECRET", "BITPOWR_WEBHOOK_SECRET", "BITSO_WEBHOOK_TOKEN", "KOYWE_WEBHOOK_SECRET",
-            "KOYWE_VALIDATION_TOKEN", "BITNOB_WEBHOOK_SECRET", "ACME_WEBHOOK_SECRET", "CRM_TOKEN",
+            "KOYWE_VALIDATION_TOKEN", "BITNOB_WEBHOOK_SECRET", "ACME_WEBHOOK_SECRET", "CRM_TOKEN", "BITSO_API_KEY", "BITSO_API_SECRET",
         ].reduce(into: [String: String]()) { $0[$1] = "dummy-\($1.lowercased())" }
         let result = RoutesConfigLoader.load(path: RoutesFixtures.repositoryRoutesFile, environment: environment)
         #expect(result.errors.isEmpty, "\(result.errors)")
         #expect(result.warnings.isEmpty, "\(result.warnings)")
         let config = try #require(result.config)
         #expect(config.sourceNames == ["bitcapital", "bitpowr", "bitso", "koywe", "bitnob", "acme"])
-        #expect(config.summary == "6 sources, 4 routes, 3 sinks")
+        #expect(config.summary == "6 sources, 4 routes, 4 sinks")
         #expect(config.sources["bitnob"]?.secrets.first?.stringValue == "dummy-bitnob_webhook_secret")
     }
 
     @Test func theRepositoryRoutesFileNamesEveryVariableItNeeds() {
         let result = RoutesConfigLoader.load(path: RoutesFixtures.repositoryRoutesFile, environment: [:])
         #expect(result.config == nil)
-        #expect(result.errors.count == 8)
+        #expect(result.errors.count == 10)
         #expect(result.errors.allSatisfy { $0.message.contains("is not set") })
     }
 

@@ -9,7 +9,7 @@ import Testing
 struct RoutingPropertyTests {
     static let environment = [
         "BITCAPITAL_WEBHOOK_SECRET", "BITPOWR_WEBHOOK_SECRET", "BITSO_WEBHOOK_TOKEN", "KOYWE_WEBHOOK_SECRET",
-        "KOYWE_VALIDATION_TOKEN", "BITNOB_WEBHOOK_SECRET", "ACME_WEBHOOK_SECRET", "CRM_TOKEN",
+        "KOYWE_VALIDATION_TOKEN", "BITNOB_WEBHOOK_SECRET", "ACME_WEBHOOK_SECRET", "CRM_TOKEN", "BITSO_API_KEY", "BITSO_API_SECRET",
     ].reduce(into: [String: String]()) { $0[$1] = "dummy" }
 
     struct Generator {
