@@ -7,46 +7,82 @@ import NIOCore
 /// on a free loopback port for a test: it serves seeded entities and verifies each provider's
 /// documented authentication. Stop it with ``stop()``.
 public final class ProviderAPIStandIn: Sendable {
-    /// The credentials the stand-in accepts, by provider, and as `env:` values for routes.json.
-    public static let credentials: [String: [String: String]] = [
-        "bitso": ["key": "standin-bitso-key", "secret": "standin-bitso-secret"],
-        "bitnob": ["clientId": "standin-bitnob-client", "clientSecret": "standin-bitnob-secret"],
-        "bitpowr": ["publicKey": "standin-bitpowr-public", "secretKey": "standin-bitpowr-secret"],
-        "koywe": ["apiKey": "standin-koywe-key", "secret": "standin-koywe-secret", "organizationId": "org-standin", "merchantId": "mer-standin"],
-        "bitcapital": ["clientId": "standin-bitcapital-client", "clientSecret": "standin-bitcapital-secret"],
-    ]
+    /// What the stand-in accepts from one provider's client, from `scripts/standin/test-credentials.json`
+    /// (the file names the providers, so that no Swift source outside their folders does).
+    public struct Account: Sendable {
+        /// Credential name → value, as a source's `api.credentials` names them.
+        public var credentials: [String: String]
+        /// The path below the provider's prefix where its API's base URL ends (`/api/v1`).
+        public var basePath: String
+        /// Non-secret `api.settings` the stand-in expects (Koywe's organization and merchant).
+        public var settings: [String: String]
+    }
 
+    /// The accounts by provider.
+    public let accounts: [String: Account]
     public let port: Int
     public let logPath: String
     private let pid: Int32
     private let client = HTTPClient(eventLoopGroupProvider: .singleton)
 
+    /// The credentials the stand-in accepts from `provider`'s client.
+    public func credentials(_ provider: String) -> [String: String] { accounts[provider]?.credentials ?? [:] }
+
     /// The base URL of `provider`'s API on the stand-in (what a source's `api.baseUrl` is set to).
     public func baseURL(_ provider: String) -> String {
-        let suffix = ["bitpowr": "/api/v1", "koywe": "/api/v1"][provider] ?? ""
-        return "http://127.0.0.1:\(port)/\(provider)\(suffix)"
+        "http://127.0.0.1:\(port)/\(provider)\(accounts[provider]?.basePath ?? "")"
     }
 
     /// The `api` entry of a source of `provider` against the stand-in, with credentials as
     /// `env:` references (``environment``) and `extra` keys merged in.
     public func apiJSON(_ provider: String, extra: String = "") -> String {
-        let secretNames = Self.credentials[provider, default: [:]].keys.filter { $0 != "organizationId" && $0 != "merchantId" }.sorted()
-        let credentials = secretNames.map { "\"\($0)\": \"env:STANDIN_\(provider.uppercased())_\($0.uppercased())\"" }.joined(separator: ", ")
+        let account = accounts[provider] ?? Account(credentials: [:], basePath: "", settings: [:])
+        let credentials = account.credentials.keys.sorted().map { "\"\($0)\": \"env:\(Self.variable(provider, $0))\"" }.joined(separator: ", ")
         var settings = ""
-        if provider == "koywe" { settings = #", "settings": {"organizationId": "org-standin", "merchantId": "mer-standin"}"# }
+        if !account.settings.isEmpty {
+            settings =
+                #", "settings": {"# + account.settings.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \"\($0.value)\"" }.joined(separator: ", ")
+                + "}"
+        }
         return #"{"baseUrl": "\#(baseURL(provider))", "credentials": {\#(credentials)}\#(settings)\#(extra.isEmpty ? "" : ", " + extra)}"#
     }
 
     /// The environment the `env:` references of ``apiJSON(_:extra:)`` read.
-    public static var environment: [String: String] {
+    public var environment: [String: String] {
         var out: [String: String] = [:]
-        for (provider, values) in credentials {
-            for (name, value) in values { out["STANDIN_\(provider.uppercased())_\(name.uppercased())"] = value }
+        for (provider, account) in accounts {
+            for (name, value) in account.credentials { out[Self.variable(provider, name)] = value }
         }
         return out
     }
 
-    private init(port: Int, logPath: String, pid: Int32) {
+    static func variable(_ provider: String, _ name: String) -> String { "STANDIN_\(provider.uppercased())_\(name.uppercased())" }
+
+    static func loadAccounts(_ path: String) throws -> [String: Account] {
+        guard case .object(let members) = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: path)))) else {
+            throw StandInError(message: "\(path) is not a JSON object")
+        }
+        func strings(_ value: JSONValue?) -> [String: String] {
+            guard case .object(let members)? = value else { return [:] }
+            return Dictionary(members.compactMap { m in m.value.stringValue.map { (m.key, $0) } }, uniquingKeysWith: { a, _ in a })
+        }
+        return Dictionary(
+            members.map { m in
+                (
+                    m.key,
+                    Account(
+                        credentials: strings(m.value["credentials"]),
+                        basePath: m.value["basePath"]?.stringValue ?? "",
+                        settings: strings(m.value["settings"])
+                    )
+                )
+            },
+            uniquingKeysWith: { a, _ in a }
+        )
+    }
+
+    private init(accounts: [String: Account], port: Int, logPath: String, pid: Int32) {
+        self.accounts = accounts
         self.port = port
         self.logPath = logPath
         self.pid = pid
@@ -55,13 +91,16 @@ public final class ProviderAPIStandIn: Sendable {
     /// Starts the stand-in and returns once it accepts connections.
     public static func start(filePath: String = #filePath) async throws -> ProviderAPIStandIn {
         let script = try locateScript(filePath: filePath)
+        let accounts = try loadAccounts(URL(fileURLWithPath: script).deletingLastPathComponent().appendingPathComponent("test-credentials.json").path)
         let port = try TansuBroker.unusedPort()
         let directory = NSTemporaryDirectory() + "hookway-standin-\(port)"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let credentialsPath = directory + "/credentials.json"
+        // The stand-in's own file: each provider's credentials and settings in one object.
         let json = JSONValue.object(
-            credentials.sorted { $0.key < $1.key }.map { provider, values in
-                JSONMember(provider, .object(values.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string($0.value)) }))
+            accounts.sorted { $0.key < $1.key }.map { provider, account in
+                let values = account.credentials.merging(account.settings) { own, _ in own }
+                return JSONMember(provider, .object(values.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string($0.value)) }))
             }
         )
         try Data(JSONWriter.encode(json)).write(to: URL(fileURLWithPath: credentialsPath))
@@ -71,7 +110,7 @@ public final class ProviderAPIStandIn: Sendable {
             ["python3", script, "--port", String(port), "--credentials", credentialsPath],
             logPath: logPath
         )
-        let standIn = ProviderAPIStandIn(port: port, logPath: logPath, pid: pid)
+        let standIn = ProviderAPIStandIn(accounts: accounts, port: port, logPath: logPath, pid: pid)
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             if TansuBroker.acceptsConnections(port: port) { return standIn }
@@ -117,12 +156,55 @@ public final class ProviderAPIStandIn: Sendable {
 
     /// Koywe's sign-in tokens from now on expire after `seconds`.
     public func setKoyweTokenLifetime(seconds: Int) async throws {
-        try await control("koywe", #"{"tokenTtlSeconds": \#(seconds)}"#)
+        try await control("tokens", #"{"tokenTtlSeconds": \#(seconds)}"#)
     }
 
     /// Every Koywe token issued so far stops verifying (a revocation or a key rotation).
     public func revokeKoyweTokens() async throws {
-        try await control("koywe", #"{"revoke": true}"#)
+        try await control("tokens", #"{"revoke": true}"#)
+    }
+
+    /// Stores a webhook `provider` sent (or failed to send) `createdAgoMs` ago: its replay API
+    /// (Bitso's retry, Koywe's replay) finds it and POSTs `body` with `headers` to `url` again.
+    public func webhook(
+        _ provider: String,
+        id: String,
+        event: String,
+        delivered: Bool,
+        createdAgoMs: Int = 0,
+        url: String,
+        headers: [String: String],
+        body: String
+    ) async throws {
+        let request = JSONValue.object([
+            JSONMember("url", .string(url)),
+            JSONMember("headers", .object(headers.sorted { $0.key < $1.key }.map { JSONMember($0.key, .string($0.value)) })),
+            JSONMember("body", .string(body)),
+        ])
+        let entry = JSONValue.object([
+            JSONMember("provider", .string(provider)), JSONMember("id", .string(id)), JSONMember("event", .string(event)),
+            JSONMember("delivered", .bool(delivered)), JSONMember("createdAgoMs", .number(String(createdAgoMs))), JSONMember("request", request),
+        ])
+        try await control("webhooks", String(decoding: JSONWriter.encode(entry), as: UTF8.self))
+    }
+
+    /// A stored webhook and the statuses its deliveries got so far.
+    public struct StoredWebhook: Sendable, Hashable {
+        public var id: String
+        public var delivered: Bool
+        public var attempts: [Int]
+    }
+
+    /// The stored webhooks of every provider, in the order they were stored.
+    public func webhooks() async throws -> [StoredWebhook] {
+        guard case .array(let items) = try JSONParser.parse(try await call("GET", "webhooks", nil)) else { return [] }
+        return items.map { item in
+            var attempts: [Int] = []
+            if case .array(let list)? = item["attempts"] { attempts = list.compactMap { $0["status"]?.numberLiteral.flatMap(Int.init) } }
+            var delivered = false
+            if case .bool(let flag)? = item["delivered"] { delivered = flag }
+            return StoredWebhook(id: item["id"]?.stringValue ?? "", delivered: delivered, attempts: attempts)
+        }
     }
 
     /// One request the stand-in answered.

@@ -17,7 +17,18 @@ Control endpoints (no auth; loopback only):
   POST /_standin/delete    {"provider", "kind", "id"}
   POST /_standin/faults    {"provider", "responses": [{"status", "headers"?, "body"?}, ...]}
                            the next requests to that provider get these answers, in order
-  POST /_standin/koywe     {"tokenTtlSeconds": n, "revoke": true}   token lifetime; revoke all issued tokens
+  POST /_standin/tokens    {"tokenTtlSeconds": n, "revoke": true}   token lifetime; revoke all issued tokens
+  POST /_standin/webhooks  {"provider", "id", "event", "createdAgoMs"?, "delivered"?, "merchantId"?,
+                            "request": {"url", "headers", "body"}}   a webhook the provider sent (or failed to);
+                           Bitso's retry API and Koywe's replay deliver "request" again, a moment later
+  GET  /_standin/webhooks  the stored webhooks with their delivery attempts
+
+Replay APIs (auth as above):
+  POST /bitso/v3/webhooks/retry/preview, /bitso/v3/webhooks/retry   {from_date, to_date, event, delivered?, limit?}
+        with Bitso's documented rules (both dates required, ≤ 3 days apart, not in the future, ≤ 60 days back)
+        — the paths are Hookway's guesses (Bitso's pages do not show them)
+  GET  /koywe/api/v1/organizations/{org}/webhook-events?from&to&merchantId&page&limit,
+       .../webhook-events/{id}/deliveries, POST .../webhook-events/{id}/replay {endpointId?}
   GET  /_standin/requests  what was asked and answered: [{"provider","method","path","status","reason"}]
   POST /_standin/reset
 
@@ -25,7 +36,8 @@ Usage: provider_api.py --port 0 --credentials FILE [--seed FILE]   (prints "list
   credentials: {"bitso": {"key", "secret"}, "bitnob": {"clientId", "clientSecret"}, ...}; "env:NAME" values are read
   from the environment. Seed records may say "now" for a time field.
 """
-import argparse, base64, hashlib, hmac, json, os, threading, time
+import argparse, base64, hashlib, hmac, json, os, threading, time, urllib.request, urllib.error
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit, parse_qs
 
@@ -46,7 +58,47 @@ def reset(credentials):
         "bitcapital_tokens": set(),
         "requests": [],
         "order": 0,
+        "webhooks": [],          # {"provider", "id", "event", "createdAt" (ms), "delivered", "merchantId", "request", "attempts"}
     })
+
+
+BITSO_RETRY_EVENTS = {"funding", "withdrawal", "payin", "payout", "payin_intent", "dynamic_qr_code", "payment_intent"}
+
+
+def parse_time(text):
+    try:
+        return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp() * 1000)
+    except (AttributeError, ValueError):
+        return None
+
+
+def iso(ms):
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def deliver_later(hook):
+    """Sends a stored webhook again, a moment later, as the provider's retry would."""
+    def send():
+        req = hook["request"]
+        request = urllib.request.Request(req["url"], data=req["body"].encode(), method="POST")
+        for k, v in req.get("headers", {}).items():
+            request.add_header(k, v)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as r:
+                code = r.status
+        except urllib.error.HTTPError as e:
+            code = e.code
+        except OSError:
+            code = 0
+        with LOCK:
+            hook["attempts"].append({"status": code, "at": iso(now_ms())})
+            if 200 <= code < 300:
+                hook["delivered"] = True
+    threading.Timer(0.1, send).start()
+
+
+def hook_view(hook):
+    return {k: hook[k] for k in ("provider", "id", "event", "delivered", "attempts")} | {"createdAt": iso(hook["createdAt"])}
 
 
 def now_ms():
@@ -173,13 +225,22 @@ class Handler(BaseHTTPRequestHandler):
         if what == "faults":
             STATE["faults"].setdefault(body["provider"], []).extend(body["responses"])
             return self.answer(200, {"ok": True})
-        if what == "koywe":
+        if what == "tokens":  # Koywe sign-in tokens
             global JWT_KEY
             if "tokenTtlSeconds" in body:
                 STATE["koywe_ttl"] = int(body["tokenTtlSeconds"])
             if body.get("revoke"):
                 JWT_KEY = hashlib.sha256(JWT_KEY).digest()  # every token issued so far stops verifying
             return self.answer(200, {"ok": True})
+        if what == "webhooks" and method == "POST":
+            for entry in body if isinstance(body, list) else [body]:
+                STATE["webhooks"].append({
+                    "provider": entry["provider"], "id": str(entry["id"]), "event": entry["event"],
+                    "createdAt": now_ms() - int(entry.get("createdAgoMs", 0)), "delivered": bool(entry.get("delivered", False)),
+                    "merchantId": entry.get("merchantId"), "request": entry["request"], "attempts": []})
+            return self.answer(200, {"ok": True})
+        if what == "webhooks":
+            return self.answer(200, [hook_view(h) for h in STATE["webhooks"]])
         if what == "requests":
             return self.answer(200, STATE["requests"])
         if what == "reset":
@@ -211,6 +272,8 @@ class Handler(BaseHTTPRequestHandler):
             raise refused
         STATE["bitso_nonce"][key] = int(nonce)
         segs = [s for s in path.split("/") if s]          # v3, fundings, [id]
+        if segs[:3] == ["v3", "webhooks", "retry"] and method == "POST" and len(segs) <= 4:
+            return self.bitso_retry(preview=segs[3:] == ["preview"], raw=raw)
         if len(segs) < 2 or segs[0] != "v3" or segs[1] not in ("fundings", "withdrawals"):
             return 404, {"success": False, "error": {"code": "0404", "message": "not found"}}
         kind = segs[1][:-1]
@@ -227,6 +290,38 @@ class Handler(BaseHTTPRequestHandler):
             items = items[ids.index(marker) + 1:] if marker in ids else []
         limit = int(query.get("limit", ["25"])[0])
         return 200, {"success": True, "payload": items[:limit]}
+
+    def bitso_retry(self, preview, raw):
+        """Bitso's retry API with its documented rules; a violation is a 400 as Bitso answers it."""
+        def bad(message):
+            return 400, {"success": False, "error": {"code": "0102", "message": message}}
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            return bad("body is not JSON")
+        start, end = parse_time(body.get("from_date")), parse_time(body.get("to_date"))
+        if start is None or end is None:
+            return bad("from_date and to_date are required date-times")
+        if start >= end:
+            return bad("from_date must be before to_date")
+        if end - start > 3 * 86_400_000:
+            return bad("the interval between from_date and to_date must not exceed 3 days")
+        if end > now_ms() + 5_000:
+            return bad("to_date must not be in the future")
+        if start < now_ms() - 60 * 86_400_000:
+            return bad("from_date must be no more than 60 days in the past")
+        if body.get("event") not in BITSO_RETRY_EVENTS:
+            return bad("event must be one of the documented event types")
+        delivered = bool(body.get("delivered", False))
+        matching = [h for h in STATE["webhooks"] if h["provider"] == "bitso" and h["event"] == body["event"]
+                    and start <= h["createdAt"] <= end and h["delivered"] == delivered]
+        if "limit" in body:
+            matching = matching[:max(1, int(body["limit"]))]
+        if preview:
+            return 200, {"success": True, "payload": {"count": len(matching)}}
+        for hook in matching:
+            deliver_later(hook)
+        return 202, {"success": True, "payload": {"scheduled": len(matching)}}
 
     # --- Bitnob ------------------------------------------------------------------------------
     def api_bitnob(self, method, path, parts, raw):
@@ -284,6 +379,10 @@ class Handler(BaseHTTPRequestHandler):
         if not auth.startswith("Bearer "):
             raise Refusal(401, {"message": "missing token"}, "koywe: no token")
         check_jwt(auth[7:])
+        if len(segs) >= 5 and segs[2] == "organizations" and segs[4] == "webhook-events":
+            if segs[3] != creds["organizationId"]:
+                raise Refusal(403, {"message": "not your organization"}, "koywe: wrong organization")
+            return self.koywe_webhook_events(method, segs[5:], parts, raw)
         # api v1 organizations ORG merchants MER orders [id]
         if len(segs) < 7 or segs[2] != "organizations" or segs[4] != "merchants" or segs[6] != "orders":
             return 404, {"message": "not found"}
@@ -293,6 +392,33 @@ class Handler(BaseHTTPRequestHandler):
             record = lookup("koywe", "order", segs[7])
             return (404, {"message": "Order not found"}) if record is None else (200, record)
         return 200, {"pagination": {"pageNumber": 1, "pageSize": 50}, "orders": listing("koywe", "order")}
+
+    def koywe_webhook_events(self, method, rest, parts, raw):
+        hooks = [h for h in STATE["webhooks"] if h["provider"] == "koywe"]
+        if not rest and method == "GET":
+            query = parse_qs(parts.query)
+            start = parse_time(query.get("from", [""])[0]) if "from" in query else 0
+            end = parse_time(query.get("to", [""])[0]) if "to" in query else now_ms()
+            if start is None or end is None:
+                return 400, {"message": "from and to must be ISO 8601 date-times"}
+            merchant = query.get("merchantId", [None])[0]
+            items = [h for h in hooks if start <= h["createdAt"] <= end and (merchant is None or h["merchantId"] in (None, merchant))]
+            items.sort(key=lambda h: h["createdAt"], reverse=True)
+            page, limit = int(query.get("page", ["1"])[0]), int(query.get("limit", ["20"])[0])
+            chosen = items[(page - 1) * limit:page * limit]
+            return 200, {"data": [{"id": h["id"], "type": h["event"], "createdAt": iso(h["createdAt"]), "resourceType": "order"}
+                                  for h in chosen], "pagination": {"page": page, "limit": limit, "total": len(items)}}
+        hook = next((h for h in hooks if rest and h["id"] == rest[0]), None)
+        if hook is None:
+            return 404, {"message": "Webhook event not found"}
+        if rest[1:] == ["deliveries"] and method == "GET":
+            status = 200 if hook["delivered"] else (hook["attempts"][-1]["status"] if hook["attempts"] else 503)
+            return 200, {"data": [{"endpointId": "we_standin", "deliveryStatus": "DELIVERED" if hook["delivered"] else "FAILED",
+                                   "retryCount": len(hook["attempts"]), "lastStatusCode": status}]}
+        if rest[1:] == ["replay"] and method == "POST":
+            deliver_later(hook)
+            return 202, {"message": "Replay scheduled"}
+        return 404, {"message": "not found"}
 
     # --- Bit Capital -------------------------------------------------------------------------
     def api_bitcapital(self, method, path, parts, raw):

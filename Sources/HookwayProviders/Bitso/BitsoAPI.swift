@@ -13,7 +13,11 @@ public struct BitsoAPI: ProviderAPI {
         paths: [
             "funding": "/v3/fundings/{id}/", "withdrawal": "/v3/withdrawals/{id}/",
             "fundings": "/v3/fundings/", "withdrawals": "/v3/withdrawals/",
-        ]
+            // Bitso's retry API is documented (parameters, rules, answers) but its reference
+            // pages render the HTTP paths client-side: these two are Hookway's guesses.
+            "retryPreview": "/v3/webhooks/retry/preview", "retryExecute": "/v3/webhooks/retry",
+        ],
+        settings: ["replayEvents": false]
     )
 
     let connection: APIConnection
@@ -77,14 +81,19 @@ public struct BitsoAPI: ProviderAPI {
     /// replica, used a larger one) is retried once, a second later, with a fresh nonce — the
     /// clock has passed the other client's nonce by then unless the two clocks are far apart.
     func get(_ path: String, what: String) async throws(APIError) -> APIResponse {
-        var response = try await connection.send(signed(path), what: what)
+        try await send(path, method: "GET", body: [], what: what)
+    }
+
+    /// A signed request (see ``get(_:what:)`` for the nonce retry).
+    func send(_ path: String, method: String, body: [UInt8], what: String) async throws(APIError) -> APIResponse {
+        var response = try await connection.send(signed(path, method: method, body: body), what: what)
         if response.isAuthFailure {
             do {
                 try await Task.sleep(for: .seconds(1))
             } catch {
                 throw APIError(code: .apiUnavailable, "\(what): cancelled", retriable: true)
             }
-            response = try await connection.send(signed(path), what: what)
+            response = try await connection.send(signed(path, method: method, body: body), what: what)
         }
         return response
     }

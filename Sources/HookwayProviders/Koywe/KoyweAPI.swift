@@ -1,4 +1,5 @@
 public import HookwayCore
+import NIOHTTP1
 
 /// Koywe's Payments API (PROVIDER-APIS.md §4): `POST /auth/sign-in` with `{apiKey, secret}`
 /// gives a JWT (about an hour), sent as `Authorization: Bearer`; orders under
@@ -15,8 +16,12 @@ public struct KoyweAPI: ProviderAPI {
             "signIn": "/auth/sign-in",
             "order": "/organizations/{organizationId}/merchants/{merchantId}/orders/{id}",
             "orders": "/organizations/{organizationId}/merchants/{merchantId}/orders",
+            // Documented in the Payments API reference (organization webhooks).
+            "webhookEvents": "/organizations/{organizationId}/webhook-events",
+            "webhookDeliveries": "/organizations/{organizationId}/webhook-events/{id}/deliveries",
+            "webhookReplay": "/organizations/{organizationId}/webhook-events/{id}/replay",
         ],
-        settings: ["organizationId": true, "merchantId": true]
+        settings: ["organizationId": true, "merchantId": true, "replayEndpointId": false]
     )
 
     let connection: APIConnection
@@ -49,22 +54,22 @@ public struct KoyweAPI: ProviderAPI {
 
     public func shutdown() async { await connection.shutdown() }
 
-    /// A GET with the cached token; a 401 signs in again once (the token expired early or was revoked).
-    func authorized(_ path: String, what: String) async throws(APIError) -> APIResponse {
+    /// A request with the cached token; a 401 signs in again once (the token expired early or was revoked).
+    func authorized(_ path: String, method: HTTPMethod = .GET, body: [UInt8]? = nil, what: String) async throws(APIError) -> APIResponse {
         let connection = self.connection
         let signIn: @Sendable () async throws(APIError) -> (String, Duration) = { () async throws(APIError) -> (String, Duration) in
             try await Self.signIn(connection)
         }
         var token = try await tokens.token(signIn: signIn)
         var response = try await connection.send(
-            APIRequest(method: .GET, pathAndQuery: path, headers: [("Authorization", "Bearer \(token)")]),
+            APIRequest(method: method, pathAndQuery: path, headers: [("Authorization", "Bearer \(token)")], body: body),
             what: what
         )
         if response.status == 401 {
             await tokens.invalidate(token)
             token = try await tokens.token(signIn: signIn)
             response = try await connection.send(
-                APIRequest(method: .GET, pathAndQuery: path, headers: [("Authorization", "Bearer \(token)")]),
+                APIRequest(method: method, pathAndQuery: path, headers: [("Authorization", "Bearer \(token)")], body: body),
                 what: what
             )
         }

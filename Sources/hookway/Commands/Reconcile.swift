@@ -16,6 +16,10 @@ struct Reconcile: AsyncParsableCommand {
     @OptionGroup var brokers: BrokersOption
     @Option(help: "Look back to this time (RFC 3339, or 30m / 6h / 7d ago) instead of the stored watermark.") var since: String?
     @Flag(help: "Print what would be published; publish nothing and keep the watermark.") var dryRun = false
+    @Flag(
+        help:
+            "Ask the provider to resend its undelivered webhooks of the window (since --since, else the last 24 h) through its replay API, instead of publishing from its entities."
+    ) var replay = false
 
     func run() async throws {
         var logger = Logger(label: "hookway.reconcile")
@@ -36,6 +40,10 @@ struct Reconcile: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             sinceTime = parsed
+        }
+        if replay {
+            try await runReplay(api: api, since: sinceTime)
+            return
         }
         let brokerList = brokers.resolve(routes)
         var producerConfig = KafkaProducerConfiguration(bootstrapServers: brokerList)
@@ -59,6 +67,22 @@ struct Reconcile: AsyncParsableCommand {
         await api.shutdown()
         await producer.shutdown(timeout: .seconds(10))
         print(ReconcileReportText.render(report))
+    }
+
+    /// `--replay`: the provider resends; Hookway's ingress receives the webhooks as usual.
+    func runReplay(api: any ProviderAPI, since: Timestamp?) async throws {
+        let now = Timestamp.now()
+        let from = since ?? Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch - Reconciler.firstLookback)
+        let requests: [ReplayRequest]
+        do {
+            requests = try await api.replay(from: from, to: now, dryRun: dryRun)
+        } catch {
+            await api.shutdown()
+            printError("hookway reconcile --replay: source \(source): \(error)")
+            throw ExitCode(error.code == .apiUnsupported ? 1 : 2)
+        }
+        await api.shutdown()
+        print(ReconcileReportText.renderReplay(source: source, from: from, to: now, requests: requests, dryRun: dryRun))
     }
 
     /// An RFC 3339 time, or a duration back from `now` (`30m`, `6h`, `7d`).

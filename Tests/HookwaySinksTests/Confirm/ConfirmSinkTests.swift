@@ -51,7 +51,7 @@ struct ConfirmSinkTests {
                  "sinks": {"confirm": {"kind": "confirm", "topics": ["\(input)"], "outputTopic": "\(output)",
                                        "retry": {"attempts": 6, "backoffMs": 10, "maxBackoffMs": 2000}\(confirmOptions)}\(ledgerSink)}}
                 """
-            let result = RoutesConfigLoader.parse(Array(text.utf8), environment: ProviderAPIStandIn.environment.merging(["W": "t"]) { a, _ in a })
+            let result = RoutesConfigLoader.parse(Array(text.utf8), environment: standIn.environment.merging(["W": "t"]) { a, _ in a })
             let routes = try #require(result.config, "\(result.problems)")
             try await body(Setup(standIn: standIn, broker: broker, routes: routes, input: input, output: output, mismatches: mismatches))
         }

@@ -50,7 +50,7 @@ struct ReconcileCommandTests {
              "sources": {"bitso": {"provider": "bitso", "token": "env:W", "api": \(standIn.apiJSON("bitso"))}},
              "routes": [{"name": "all", "match": {}, "to": ["\(prefix).{source}.{event}"]}]}
             """.write(toFile: routesPath, atomically: true, encoding: .utf8)
-            var environment = CLI.devEnvironment.merging(ProviderAPIStandIn.environment) { _, new in new }
+            var environment = CLI.devEnvironment.merging(standIn.environment) { _, new in new }
             environment["W"] = "t"
 
             let arrived = Self.funding("arrived", minutesAgo: 30)

@@ -16,6 +16,10 @@ public protocol ProviderAPI: Sendable {
     /// Whether the webhook's status and the API's (both lower-case) say the same thing; the
     /// default is equality, providers whose two vocabularies differ map them.
     func statusMatches(event: String, api: String) -> Bool
+    /// Asks the provider to deliver again the webhooks of `from`…`to` it could not deliver
+    /// (`hookway reconcile --replay`); with `dryRun`, only asks what would be resent. Providers
+    /// without a documented replay API throw `api_unsupported`.
+    func replay(from: Timestamp, to: Timestamp, dryRun: Bool) async throws(APIError) -> [ReplayRequest]
     /// Closes the connection pool.
     func shutdown() async
 }
@@ -26,6 +30,13 @@ extension ProviderAPI {
     }
     public func event(for entity: APIEntity, source: SourceConfig, at now: Timestamp) -> Event? { nil }
     public func statusMatches(event: String, api: String) -> Bool { event == api }
+    public func replay(from: Timestamp, to: Timestamp, dryRun: Bool) async throws(APIError) -> [ReplayRequest] {
+        throw APIError(
+            code: .apiUnsupported,
+            "this provider documents no webhook replay API; `hookway reconcile` without --replay recovers missed webhooks from its entities",
+            retriable: false
+        )
+    }
 }
 
 /// An entity as the provider's API tells it, normalized the way webhooks are: lower-case
