@@ -115,9 +115,16 @@ struct ConfirmSinkTests {
 
     @Test func a404IsAskedAgainUntilTheEntityAppears() async throws {
         try await Self.withSetup(confirmOptions: #", "notFoundWindowMs": 60000, "notFoundIntervalMs": 200"#) { setup in
-            try await setup.standIn.seed("bitso", kind: "funding", record: Self.record("f4"), visibleAfterMs: 1_000)
             let sink = try setup.makeSink()
-            try await sink.deliver(Self.funding("f4"))
+            // The entity appears only after the sink has been told 404 (not after a fixed time,
+            // which a loaded machine can outrun before the first request).
+            async let delivered: Void = sink.deliver(Self.funding("f4"))
+            let deadline = ContinuousClock.now + .seconds(30)
+            while try await !setup.standIn.requests().contains(where: { $0.status == 404 }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await setup.standIn.seed("bitso", kind: "funding", record: Self.record("f4"))
+            try await delivered
             #expect(try await setup.events(on: setup.output).first?.confirmation?.result == .matched)
             let statuses = try await setup.standIn.requests().map(\.status)
             #expect(statuses.first == 404)
@@ -127,7 +134,7 @@ struct ConfirmSinkTests {
     }
 
     @Test func anEntityTheAPINeverKnowsIsNotFoundAfterTheWindow() async throws {
-        try await Self.withSetup(confirmOptions: #", "notFoundWindowMs": 500, "notFoundIntervalMs": 100"#) { setup in
+        try await Self.withSetup(confirmOptions: #", "notFoundWindowMs": 4000, "notFoundIntervalMs": 100"#) { setup in
             let sink = try setup.makeSink()
             try await sink.deliver(Self.funding("ghost"))
             #expect(try await setup.events(on: setup.output).first?.confirmation?.result == .notFound)
