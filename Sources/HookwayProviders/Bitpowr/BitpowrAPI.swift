@@ -67,7 +67,10 @@ public struct BitpowrAPI: ProviderAPI {
         let name = (connection.settings.settings["backfillEvent"] ?? Self.defaultBackfillEvent)
             .replacingOccurrences(of: "{status}", with: status).replacingOccurrences(of: "{type}", with: type)
         let body = JSONValue.object([JSONMember("event", .string(name)), JSONMember("data", entity.raw)])
-        return try? BitpowrAdapter.event(payload: body, raw: JSONWriter.encode(body), source: source, authMethod: .api, receivedAt: now)  // nil: not a webhook-shaped record
+        return try? BitpowrAdapter.event(
+            payload: body,
+            origin: WebhookOrigin(raw: JSONWriter.encode(body), source: source, authMethod: .api, receivedAt: now)
+        )  // nil: not a webhook-shaped record
     }
 
     public func shutdown() async { await connection.shutdown() }

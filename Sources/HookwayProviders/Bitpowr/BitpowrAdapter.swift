@@ -28,20 +28,13 @@ public struct BitpowrAdapter: ProviderAdapter {
         }
 
         let payload = try Payload.object(request.body)
-        return .event(try Self.event(payload: payload, raw: request.body, source: source, authMethod: authMethod, receivedAt: request.receivedAt))
+        return .event(try Self.event(payload: payload, origin: WebhookOrigin(request, source: source, authMethod: authMethod)))
     }
 
     /// The event for a webhook body `{"event": …, "data": {…}}` — also what `hookway reconcile`
     /// builds from an API transaction, so a recovered event has the webhook's id.
-    static func event(
-        payload: JSONValue,
-        raw: [UInt8],
-        source: SourceConfig,
-        authMethod: AuthMethod,
-        receivedAt: Timestamp
-    ) throws(WebhookError)
-        -> Event
-    {
+    static func event(payload: JSONValue, origin: WebhookOrigin) throws(WebhookError) -> Event {
+        let source = origin.source
         let event = try Payload.requiredString(payload, "event").lowercased()
         let record = try Payload.requiredObject(payload, "data")
         let entityID = Payload.identifier(record["uid"]) ?? Payload.identifier(record["id"])
@@ -56,8 +49,8 @@ public struct BitpowrAdapter: ProviderAdapter {
             reference: Payload.string(record, "transactionRef") ?? Payload.string(record, "hash"),
             payload: payload
         )
-        let id = entityID.map { "bitpowr:\(event):\($0)" } ?? EventID.fallback(source: source.name, body: raw)
-        return Event(id: id, data: data, authMethod: authMethod, receivedAt: receivedAt)
+        let id = entityID.map { "bitpowr:\(event):\($0)" } ?? EventID.fallback(source: source.name, body: origin.raw)
+        return Event(id: id, data: data, authMethod: origin.authMethod, receivedAt: origin.receivedAt)
     }
 
     /// Compares with base64 of every secret and with every raw secret; all comparisons run.

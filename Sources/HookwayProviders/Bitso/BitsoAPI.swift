@@ -72,7 +72,10 @@ public struct BitsoAPI: ProviderAPI {
 
     public func event(for entity: APIEntity, source: SourceConfig, at now: Timestamp) -> Event? {
         let body = JSONValue.object([JSONMember("event", .string(entity.kind)), JSONMember("payload", entity.raw)])
-        return try? BitsoAdapter.event(body: body, raw: JSONWriter.encode(body), source: source, authMethod: .api, receivedAt: now)  // nil: a record without event/payload has no webhook twin
+        return try? BitsoAdapter.event(
+            body: body,
+            origin: WebhookOrigin(raw: JSONWriter.encode(body), source: source, authMethod: .api, receivedAt: now)
+        )  // nil: a record without event/payload has no webhook twin
     }
 
     public func shutdown() async { await connection.shutdown() }

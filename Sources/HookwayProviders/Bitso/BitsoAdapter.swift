@@ -31,20 +31,13 @@ public struct BitsoAdapter: ProviderAdapter {
         }
 
         let body = try Payload.object(request.body)
-        return .event(try Self.event(body: body, raw: request.body, source: source, authMethod: authMethod, receivedAt: request.receivedAt))
+        return .event(try Self.event(body: body, origin: WebhookOrigin(request, source: source, authMethod: authMethod)))
     }
 
     /// The event for a webhook body `{"event": …, "payload": {…}}` — also what `hookway
     /// reconcile` builds from an API record, so a recovered event has the webhook's id.
-    static func event(
-        body: JSONValue,
-        raw: [UInt8],
-        source: SourceConfig,
-        authMethod: AuthMethod,
-        receivedAt: Timestamp
-    ) throws(WebhookError)
-        -> Event
-    {
+    static func event(body: JSONValue, origin: WebhookOrigin) throws(WebhookError) -> Event {
+        let source = origin.source
         let name = try Payload.requiredString(body, "event").lowercased()
         guard let record = body["payload"] else { throw .malformedPayload("required field \"payload\" is missing") }
         let status = Payload.status(record, "status")
@@ -66,10 +59,10 @@ public struct BitsoAdapter: ProviderAdapter {
         if let entityID, let status {
             id = "bitso:\(name):\(entityID):\(status)"
         } else {
-            id = EventID.fallback(source: source.name, body: raw)
+            id = EventID.fallback(source: source.name, body: origin.raw)
         }
         // `created_at` dates the record, not this event: time is the receive time.
-        return Event(id: id, data: data, authMethod: authMethod, receivedAt: receivedAt)
+        return Event(id: id, data: data, authMethod: origin.authMethod, receivedAt: origin.receivedAt)
     }
 
     /// `fid` for fundings, `wid` for withdrawals, `id` for the current API's other records;

@@ -26,15 +26,7 @@ struct Consume: AsyncParsableCommand {
         let brokerList = brokers.resolve(routes)
         let metrics = MetricsEndpoint.shared
         let metricsPort = self.metricsPort ?? ProcessInfo.processInfo.environment["HOOKWAY_METRICS_PORT"].flatMap(Int.init)
-        var producerConfig = KafkaProducerConfiguration(bootstrapServers: brokerList)
-        producerConfig.clientID = "hookway-sinks"
-        producerConfig.properties = routes.kafka.producer
-        let producer: KafkaProducer
-        do {
-            producer = try KafkaProducer(configuration: producerConfig, logger: logger)
-        } catch {
-            throw fail(error, logger: logger, context: "cannot create the Kafka producer", exitCode: 2)
-        }
+        let producer = try KafkaProducer.forCommand(clientID: "hookway-sinks", brokers: brokerList, routes: routes, logger: logger)
         let supervisor = SinkSupervisor(config: routes, brokers: brokerList, only: sinks, producer: producer, logger: logger) { sink, context in
             try SinkRegistry.make(sink, context: context)
         }

@@ -46,15 +46,7 @@ struct Reconcile: AsyncParsableCommand {
             return
         }
         let brokerList = brokers.resolve(routes)
-        var producerConfig = KafkaProducerConfiguration(bootstrapServers: brokerList)
-        producerConfig.clientID = "hookway-reconcile"
-        producerConfig.properties = routes.kafka.producer
-        let producer: KafkaProducer
-        do {
-            producer = try KafkaProducer(configuration: producerConfig, logger: logger)
-        } catch {
-            throw fail(error, logger: logger, context: "cannot create the Kafka producer", exitCode: 2)
-        }
+        let producer = try KafkaProducer.forCommand(clientID: "hookway-reconcile", brokers: brokerList, routes: routes, logger: logger)
         let reconciler = Reconciler(source: sourceConfig, api: api, routes: routes, brokers: brokerList, producer: producer, logger: logger)
         let report: Reconciler.Report
         do {
