@@ -154,3 +154,20 @@ wait_quiet() {
     sleep 5
   done
 }
+
+# The lean peer's work for hookway: the repository's kafka and limits sections (linger.ms 1 as
+# the peer), the bitnob source, one route to one topic.
+one_topic_config() { # NAME → the path of routes.json under $OUT/NAME
+  mkdir -p "$OUT/$1"
+  python3 - "$ROOT/routes.json" "$OUT/$1/routes.json" <<'PY'
+import json, sys
+full = json.load(open(sys.argv[1]))
+one = {k: full[k] for k in ("version", "kafka", "limits") if k in full}
+one["sources"] = {"bitnob": full["sources"]["bitnob"]}
+one["routes"] = [{"name": "one-topic", "match": {}, "to": ["webhooks.{provider}.{event}"]}]
+# The lean peer's linger.ms.
+one.setdefault("kafka", {}).setdefault("producer", {})["linger.ms"] = "1"
+json.dump(one, open(sys.argv[2], "w"), indent=2)
+PY
+  echo "$OUT/$1/routes.json"
+}

@@ -4,6 +4,10 @@ import Hummingbird
 public import Logging
 public import ServiceLifecycle
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `hookway serve`: the HTTP ingress plus the services it needs (producer, broker health,
 /// spool drainer), assembled for one `ServiceGroup`. The caller watches the routes file and
 /// hands each valid reload to ``apply(_:)``.
@@ -113,6 +117,7 @@ public struct IngressServer: Sendable {
             // requests the HTTP parser refuses (431 headers_too_large); the body deadline.
             server: .ingress(
                 limits: { store.current.config.limits },
+                fastPath: Self.usesFastPath ? responder : nil,
                 additionalChannelHandlers: {
                     [
                         ParserErrorAnswerer { answer in
@@ -136,6 +141,13 @@ public struct IngressServer: Sendable {
         services.append(app)
         return services
     }
+}
+
+extension IngressServer {
+    /// Webhooks are answered on the event loop (``WebhookFastPath``) unless
+    /// `HOOKWAY_INGRESS_PATH=task` asks for Hummingbird's task per connection (for comparing the
+    /// two in `make bench`).
+    static var usesFastPath: Bool { getenv("HOOKWAY_INGRESS_PATH").map { String(cString: $0) } != "task" }
 }
 
 extension ErrorCode {

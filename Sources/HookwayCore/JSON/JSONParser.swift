@@ -233,15 +233,21 @@ public struct JSONParser {
         index += 1  // opening quote
         let start = index
         // Fast path: no escapes, plain UTF-8.
+        var ascii = true
         while index < bytes.count {
             let b = bytes[index]
             if b == UInt8(ascii: "\"") {
-                let slice = bytes[start..<index]
+                let end = index
                 index += 1
-                return try decodeUTF8(slice, at: start)
+                if ascii {
+                    // Every byte below 0x80 is valid UTF-8 on its own: no validation pass.
+                    return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[start..<end]), as: UTF8.self) }
+                }
+                return try decodeUTF8(bytes[start..<end], at: start)
             }
             if b == UInt8(ascii: "\\") { break }
             if b < 0x20 { throw fail("control character in string") }
+            if b >= 0x80 { ascii = false }
             index += 1
         }
         var out: [UInt8] = Array(bytes[start..<index])
@@ -311,7 +317,8 @@ public struct JSONParser {
     }
 
     private func decodeUTF8(_ slice: ArraySlice<UInt8>, at offset: Int) throws(JSONParseError) -> String {
-        guard let s = String(validating: slice, as: UTF8.self) else {
+        // Over a buffer pointer, validation takes the standard library's specialized path.
+        guard let s = slice.withUnsafeBufferPointer({ String(validating: $0, as: UTF8.self) }) else {
             throw JSONParseError(offset: offset, reason: "invalid UTF-8 in string")
         }
         return s

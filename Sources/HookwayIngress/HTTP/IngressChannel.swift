@@ -10,7 +10,7 @@ import NIOHTTPTypesHTTP1
 /// Hummingbird's HTTP/1.1 child channel with the ingress's own handlers: the connection guard
 /// right after the HTTP codec and the preamble reader in front of the decoder (see
 /// ``ConnectionGuard`` and ``ConnectionPreamble``), both set up from the `limits` in force
-/// when the connection is accepted.
+/// when the connection is accepted, and the webhook fast path last (``WebhookFastPath``).
 ///
 /// `limits.maxConnections` is enforced here too: a connection accepted while that many are open
 /// is closed at once, before a byte of it is read (`hookway_connections_refused_total`), so a
@@ -22,6 +22,8 @@ struct IngressChannel: ServerChildChannel {
 
     let http: HTTP1Channel
     let limits: @Sendable () -> Limits
+    /// Answers webhooks on the event loop (``WebhookFastPath``); `nil`: Hummingbird answers all.
+    let fastPath: WebhookResponder?
     let open = NIOLockedValueBox(0)
     static let refused = Counter(label: "hookway_connections_refused_total")
     static let openGauge = Gauge(label: "hookway_connections_open")
@@ -29,10 +31,12 @@ struct IngressChannel: ServerChildChannel {
     init(
         responder: @escaping HTTPChannelHandler.Responder,
         limits: @escaping @Sendable () -> Limits,
+        fastPath: WebhookResponder?,
         additionalChannelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler]
     ) {
         self.http = HTTP1Channel(responder: responder, configuration: .init(additionalChannelHandlers: additionalChannelHandlers()))
         self.limits = limits
+        self.fastPath = fastPath
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -67,6 +71,12 @@ struct IngressChannel: ServerChildChannel {
                 expectsProxyHeader: ConnectionPreamble.expectsProxyHeader(peer: channel.remoteAddress, limits: limits)
             )
             try operations.addHandler(preamble, position: .first)
+            if let fastPath = self.fastPath {
+                // After Hummingbird's connection state handler, so that it sees every request and
+                // answer (keep-alive, idle timeout, graceful shutdown) whichever path answers.
+                let state = try operations.handler(type: HTTPConnectionStateHandler.self)
+                try operations.addHandler(WebhookFastPath(responder: fastPath, logger: logger), position: .after(state))
+            }
             return value
         }
     }
@@ -80,8 +90,11 @@ extension HTTPServerBuilder {
     /// HTTP/1.1 with the ingress's connection limits and PROXY protocol support.
     static func ingress(
         limits: @escaping @Sendable () -> Limits,
+        fastPath: WebhookResponder?,
         additionalChannelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler]
     ) -> HTTPServerBuilder {
-        .init { responder in IngressChannel(responder: responder, limits: limits, additionalChannelHandlers: additionalChannelHandlers) }
+        .init { responder in
+            IngressChannel(responder: responder, limits: limits, fastPath: fastPath, additionalChannelHandlers: additionalChannelHandlers)
+        }
     }
 }

@@ -36,20 +36,30 @@ public struct WebhookResponder: HTTPResponder {
     /// The metric label of every request to a source the routes file does not name: labels
     /// take configured names only, so unauthenticated callers cannot create series.
     static let unknownSourceLabel = "_unknown"
+
+    /// The source and URL token of `/webhooks/{source}[/{token}]`, `nil` for any other path.
+    static func webhookPath(_ path: Substring) -> (source: String, token: String?)? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        // "", "webhooks", source[, token]
+        guard segments.count == 3 || segments.count == 4, segments[0].isEmpty, segments[1] == "webhooks", !segments[2].isEmpty else {
+            return nil
+        }
+        return (String(segments[2]), segments.count == 4 ? String(segments[3]) : nil)
+    }
     static let forwardedForHeader = HTTPField.Name("x-forwarded-for")
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let path = request.uri.path
         switch path {
         case "/healthz":
-            guard request.method == .get || request.method == .head else { return Self.error(.methodNotAllowed(request.method.rawValue)) }
-            return Self.json(.ok, #"{"status":"ok"}"#)
+            guard request.method == .get || request.method == .head else { return Self.error(.methodNotAllowed(request.method.rawValue)).response }
+            return Self.json(.ok, #"{"status":"ok"}"#).response
         case "/readyz":
-            guard request.method == .get || request.method == .head else { return Self.error(.methodNotAllowed(request.method.rawValue)) }
+            guard request.method == .get || request.method == .head else { return Self.error(.methodNotAllowed(request.method.rawValue)).response }
             let readiness = readiness()
-            return Self.json(readiness.ready ? .ok : .serviceUnavailable, readiness.json)
+            return Self.json(readiness.ready ? .ok : .serviceUnavailable, readiness.json).response
         case "/metrics":
-            guard request.method == .get || request.method == .head else { return Self.error(.methodNotAllowed(request.method.rawValue)) }
+            guard request.method == .get || request.method == .head else { return Self.error(.methodNotAllowed(request.method.rawValue)).response }
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
@@ -58,97 +68,136 @@ public struct WebhookResponder: HTTPResponder {
         default:
             break
         }
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        // "", "webhooks", source[, token]
-        guard segments.count == 3 || segments.count == 4, segments[0].isEmpty, segments[1] == "webhooks", !segments[2].isEmpty else {
-            return Self.error(WebhookError(status: 404, code: .notFound, message: "no such path; webhooks go to /webhooks/{source}"))
+        guard let (sourceName, token) = Self.webhookPath(path[...]) else {
+            return Self.error(WebhookError(status: 404, code: .notFound, message: "no such path; webhooks go to /webhooks/{source}")).response
         }
-        let sourceName = String(segments[2])
-        let token = segments.count == 4 ? String(segments[3]) : nil
         return await handleWebhook(request, context: context, sourceName: sourceName, token: token)
     }
 
     func handleWebhook(_ request: Request, context: Context, sourceName: String, token: String?) async -> Response {
-        let started = ContinuousClock.now
-        let metrics = RequestMetrics.shared
-        metrics.inFlight.increment()
-        defer { metrics.inFlight.decrement() }
-        let snapshot = store.current
-        let configured = snapshot.config.sources[sourceName] != nil
-        var accepted: (event: Event, topics: [String])?
-        var warnings: [IntakeWarning] = []
-        var refusedTopics: [String] = []
-        let outcome: Result<Response, WebhookError>
+        let call = WebhookCall(
+            method: request.method,
+            target: request.head.path ?? request.uri.string,
+            sourceName: sourceName,
+            token: token,
+            headers: request.headers,
+            remoteAddress: context.remoteAddress
+        )
+        let exchange = start(call)
         do throws(WebhookError) {
-            guard request.method == .post else { throw .methodNotAllowed(request.method.rawValue) }
-            guard let source = snapshot.config.sources[sourceName] else { throw .unknownSource(sourceName) }
-            let limits = snapshot.config.limits
-            let body = try await Self.readBody(request, limit: limits.maxBodyBytes)
-            var headers: [(name: String, value: String)] = []
-            headers.reserveCapacity(request.headers.count)
-            var forwardedFor: [String] = []
-            var proxied: IPAddress?
-            for field in request.headers {
-                if field.name == Self.forwardedForHeader {
-                    forwardedFor.append(field.value)
-                } else if field.name == ConnectionGuard.proxiedClientHeader {
-                    proxied = IPAddress(field.value)
-                    continue
-                }
-                headers.append((field.name.rawName, field.value))
-            }
-            let peer = context.remoteAddress?.ipAddress.flatMap(IPAddress.init)
-            let webhook = WebhookRequest(
-                method: request.method.rawValue,
-                target: request.head.path ?? request.uri.string,
-                headers: headers,
-                body: body,
-                peer: limits.clientAddress(peer: peer, proxied: proxied, forwardedFor: forwardedFor),
-                urlToken: token,
-                receivedAt: .now()
-            )
-            switch try intake.process(webhook, source: source, limits: limits, warnings: &warnings) {
-            case .reply(let status, let contentType, let replyBody):
-                outcome = .success(
-                    Response(
-                        status: .init(code: status),
-                        headers: [.contentType: contentType],
-                        body: .init(byteBuffer: ByteBuffer(bytes: replyBody))
-                    )
-                )
-            case .event(let event):
-                let admission = topicAdmission.admit(
-                    snapshot.routeTable.topics(for: event),
-                    table: snapshot.routeTable,
-                    limit: snapshot.config.kafka.maxAutoCreated
-                )
-                let topics = admission.topics
-                refusedTopics = admission.refused
-                let timeout = Duration.milliseconds(source.ackTimeoutMs ?? Self.defaultAckTimeout(source, snapshot.config))
+            let source = try exchange.admit(call)
+            let body = try await Self.readBody(request, limit: exchange.snapshot.config.limits.maxBodyBytes)
+            return await answer(call, body: body, source: source, exchange: exchange, logger: context.logger).response
+        } catch {
+            return finish(exchange, .failure(error), logger: context.logger).response
+        }
+    }
+
+    /// Verifies, publishes and answers a webhook whose body has been read (``WebhookFastPath``'s
+    /// path for large bodies, in a task).
+    func answer(_ call: WebhookCall, body: [UInt8], source: SourceConfig, exchange: WebhookExchange, logger: Logger) async -> Answer {
+        var exchange = exchange
+        let outcome: Result<Answer, WebhookError>
+        do throws(WebhookError) {
+            switch try intake(call, body: body, source: source, exchange: &exchange) {
+            case .answer(let answer):
+                outcome = .success(answer)
+            case .publish(let event, let topics, let timeout):
                 let receipt = try await publisher.publish(event, to: topics, timeout: timeout)
                 outcome = .success(Self.accepted(event, topics: topics, spooled: receipt.spooled))
-                accepted = (event, topics)
             }
         } catch {
             outcome = .failure(error)
         }
-        let response: Response
+        return finish(exchange, outcome, logger: logger)
+    }
+
+    /// The first step of every webhook: the clock starts and the configuration in force is taken.
+    func start(_ call: WebhookCall) -> WebhookExchange {
+        RequestMetrics.shared.inFlight.increment()
+        let snapshot = store.current
+        // Looked up once: a SourceConfig is a large value, and each copy retains its members.
+        return WebhookExchange(
+            started: ContinuousClock.now,
+            sourceName: call.sourceName,
+            source: snapshot.config.sources[call.sourceName],
+            snapshot: snapshot
+        )
+    }
+
+    /// Verifies and normalizes a webhook whose body has been read: what to answer now, or the
+    /// event to publish (and where, and how long to wait for Kafka).
+    func intake(_ call: WebhookCall, body: [UInt8], source: SourceConfig, exchange: inout WebhookExchange) throws(WebhookError) -> WebhookStep {
+        let snapshot = exchange.snapshot
+        let limits = snapshot.config.limits
+        var headers: [(name: String, value: String)] = []
+        headers.reserveCapacity(call.headers.count)
+        var forwardedFor: [String] = []
+        var proxied: IPAddress?
+        for field in call.headers {
+            if field.name == Self.forwardedForHeader {
+                forwardedFor.append(field.value)
+            } else if field.name == ConnectionGuard.proxiedClientHeader {
+                proxied = IPAddress(field.value)
+                continue
+            }
+            headers.append((field.name.rawName, field.value))
+        }
+        // The client address is only needed for an allow-list: not parsed otherwise.
+        var client: IPAddress?
+        if !source.allowFrom.isEmpty {
+            let peer = call.remoteAddress?.ipAddress.flatMap(IPAddress.init)
+            client = limits.clientAddress(peer: peer, proxied: proxied, forwardedFor: forwardedFor)
+        }
+        let webhook = WebhookRequest(
+            method: call.method.rawValue,
+            target: call.target,
+            headers: headers,
+            body: body,
+            peer: client,
+            urlToken: call.token,
+            receivedAt: .now()
+        )
+        switch try intake.process(webhook, source: source, limits: limits, warnings: &exchange.warnings) {
+        case .reply(let status, let contentType, let replyBody):
+            return .answer(Answer(status: .init(code: status), headers: [.contentType: contentType], body: ByteBuffer(bytes: replyBody)))
+        case .event(let event):
+            let admission = topicAdmission.admit(
+                snapshot.routeTable.topics(for: event),
+                table: snapshot.routeTable,
+                limit: snapshot.config.kafka.maxAutoCreated
+            )
+            exchange.refusedTopics = admission.refused
+            exchange.accepted = (event, admission.topics)
+            let timeout = Duration.milliseconds(source.ackTimeoutMs ?? Self.defaultAckTimeout(source, snapshot.config))
+            return .publish(event, topics: admission.topics, timeout: timeout)
+        }
+    }
+
+    /// The last step of every webhook: metrics, warnings and the request's log line, and the answer.
+    func finish(_ exchange: WebhookExchange, _ outcome: Result<Answer, WebhookError>, logger: Logger) -> Answer {
+        let metrics = RequestMetrics.shared
+        defer { metrics.inFlight.decrement() }
+        let answer: Answer
         let code: String
         switch outcome {
-        case .success(let r):
-            response = r
+        case .success(let a):
+            answer = a
             code = "ok"
         case .failure(let error):
-            response = Self.error(error)
+            answer = Self.error(error)
             code = error.code.rawValue
         }
-        let elapsed = ContinuousClock.now - started
-        let status = response.status.code
+        let sourceName = exchange.sourceName
+        let configured = exchange.source != nil
+        let accepted = outcome.isSuccess ? exchange.accepted : nil
+        let elapsed = ContinuousClock.now - exchange.started
+        let status = answer.status.code
         let sourceLabel = configured ? sourceName : Self.unknownSourceLabel
         metrics.record(source: sourceLabel, code: code, status: status, nanoseconds: elapsed.nanoseconds)
-        for warning in warnings {
+        for warning in exchange.warnings {
             metrics.warnings[.init(source: sourceLabel, code: warning.code.rawValue)].increment(by: warning.count)
-            context.logger.warning(
+            logger.warning(
                 "webhook accepted with a warning",
                 metadata: [
                     "source": "\(sourceLabel)", "code": "\(warning.code)", "reason": "\(warning.message)",
@@ -156,18 +205,19 @@ public struct WebhookResponder: HTTPResponder {
                 ]
             )
         }
-        if !refusedTopics.isEmpty {
-            context.logger.warning(
+        if !exchange.refusedTopics.isEmpty {
+            logger.warning(
                 "topic cap reached; event sent to the unrouted topic",
                 metadata: [
-                    "source": "\(sourceLabel)", "refused": "\(refusedTopics.prefix(3).map { LogSafe.text($0, limit: 64) }.joined(separator: ","))",
-                    "limit": "\(snapshot.config.kafka.maxAutoCreated)", "id": "\(LogSafe.text(accepted?.event.id ?? "-"))",
+                    "source": "\(sourceLabel)",
+                    "refused": "\(exchange.refusedTopics.prefix(3).map { LogSafe.text($0, limit: 64) }.joined(separator: ","))",
+                    "limit": "\(exchange.snapshot.config.kafka.maxAutoCreated)", "id": "\(LogSafe.text(accepted?.event.id ?? "-"))",
                 ]
             )
         }
         // A provider that drops an event after any 4xx: make those loud.
         let level: Logger.Level
-        if status >= 400 && status < 500 && snapshot.config.sources[sourceName]?.traits.dropsEventOn4xx == true {
+        if status >= 400 && status < 500 && exchange.source?.traits.dropsEventOn4xx == true {
             level = .error
         } else if status >= 400 {
             level = .warning
@@ -175,7 +225,7 @@ public struct WebhookResponder: HTTPResponder {
             level = .info
         }
         // One line per request; its metadata is built only when the line is written.
-        if context.logger.logLevel <= level {
+        if logger.logLevel <= level {
             // Every value below may come from the request: bounded and escaped.
             var metadata: Logger.Metadata = [
                 "source": "\(configured ? sourceName : LogSafe.text(sourceName, limit: 64))", "status": "\(status)",
@@ -190,9 +240,9 @@ public struct WebhookResponder: HTTPResponder {
                 metadata["code"] = "\(error.code)"
                 metadata["reason"] = "\(LogSafe.text(error.message, limit: 512))"
             }
-            context.logger.log(level: level, status >= 400 ? "webhook rejected" : "webhook", metadata: metadata)
+            logger.log(level: level, status >= 400 ? "webhook rejected" : "webhook", metadata: metadata)
         }
-        return response
+        return answer
     }
 
     /// A provider that stops waiting (Bitso after 5 s) gets its answer before that.

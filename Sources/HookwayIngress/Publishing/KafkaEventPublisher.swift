@@ -79,13 +79,86 @@ public final class KafkaEventPublisher: EventPublisher {
 
     public func publish(_ event: Event, to topics: [String], timeout: Duration) async throws(WebhookError) -> PublishReceipt {
         let message = Self.message(for: event)
+        let size = try admit(message, eventID: event.id)
+        let outcome = await sendAll(topics: topics, key: message.key, value: message.value, headers: message.headers, timeout: timeout)
+        return try await conclude(outcome, eventID: event.id, topics: topics, message: message, size: size, timeout: timeout)
+    }
+
+    /// The ingress's event-loop path: no task while all goes well — the sends are queued now
+    /// and `completion` runs on the producer's poll thread with the acknowledgement. Only the
+    /// rare paths (first use of a topic, a failure or timeout that the spool may take) continue
+    /// in a task.
+    public func publish(
+        _ event: Event,
+        to topics: [String],
+        timeout: Duration,
+        completion: @escaping @Sendable (Result<PublishReceipt, WebhookError>) -> Void
+    ) {
+        let message = Self.message(for: event)
+        let size: Int
+        do throws(WebhookError) {
+            size = try admit(message, eventID: event.id)
+        } catch {
+            return completion(.failure(error))
+        }
+        let eventID = event.id
+        let started = ContinuousClock.now
+        let missing = state.withLockedValue { $0.topicsToCreate(topics, now: .now) }
+        guard missing.isEmpty else {
+            Task {
+                await self.create(missing, timeout: timeout)
+                let outcome = await self.send(topics: topics, message: message, timeout: timeout, started: started)
+                completion(await self.concluded(outcome, eventID: eventID, topics: topics, message: message, size: size, timeout: timeout))
+            }
+            return
+        }
+        let (producer, generation) = state.withLockedValue { ($0.producer, $0.generation) }
+        producer.sendToAll(topics: topics, key: message.key, value: message.value, headers: message.headers, timeout: timeout) { result in
+            let outcome = self.classify(result, topics: topics, generation: generation, started: started)
+            guard case .delivered = outcome else {
+                Task { completion(await self.concluded(outcome, eventID: eventID, topics: topics, message: message, size: size, timeout: timeout)) }
+                return
+            }
+            completion(.success(PublishReceipt(spooled: false)))
+        }
+    }
+
+    /// The message's size as librdkafka counts it, or 413 when Kafka could never take it.
+    private func admit(_ message: (key: [UInt8], value: [UInt8], headers: [KafkaHeader]), eventID: String) throws(WebhookError) -> Int {
         let size = Self.size(of: message)
         guard size <= messageMaxBytes else {
             Self.rejectedCounter.increment()
-            logger.warning("event too large for Kafka; refused", metadata: ["event.id": "\(LogSafe.text(event.id))", "bytes": "\(size)"])
+            logger.warning("event too large for Kafka; refused", metadata: ["event.id": "\(LogSafe.text(eventID))", "bytes": "\(size)"])
             throw WebhookError.eventTooLarge(bytes: size, limit: messageMaxBytes)
         }
-        let outcome = await sendAll(topics: topics, key: message.key, value: message.value, headers: message.headers, timeout: timeout)
+        return size
+    }
+
+    /// ``conclude(_:eventID:topics:message:size:timeout:)`` as a `Result`.
+    private func concluded(
+        _ outcome: SendOutcome,
+        eventID: String,
+        topics: [String],
+        message: (key: [UInt8], value: [UInt8], headers: [KafkaHeader]),
+        size: Int,
+        timeout: Duration
+    ) async -> Result<PublishReceipt, WebhookError> {
+        do throws(WebhookError) {
+            return .success(try await conclude(outcome, eventID: eventID, topics: topics, message: message, size: size, timeout: timeout))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// What a send's outcome means for the request: acknowledged, spooled, or an error.
+    private func conclude(
+        _ outcome: SendOutcome,
+        eventID: String,
+        topics: [String],
+        message: (key: [UInt8], value: [UInt8], headers: [KafkaHeader]),
+        size: Int,
+        timeout: Duration
+    ) async throws(WebhookError) -> PublishReceipt {
         let reason: String
         switch outcome {
         case .delivered:
@@ -99,7 +172,7 @@ public final class KafkaEventPublisher: EventPublisher {
             logger.error(
                 "kafka refused the event for good; not spooled",
                 metadata: [
-                    "event.id": "\(LogSafe.text(event.id))", "error": "\(error)",
+                    "event.id": "\(LogSafe.text(eventID))", "error": "\(error)",
                     "topics": "\(LogSafe.text(topics.joined(separator: ","), limit: 256))",
                 ]
             )
@@ -107,7 +180,7 @@ public final class KafkaEventPublisher: EventPublisher {
             throw WebhookError.publishRejected("\(error.code.name): \(error.message)")
         }
         return try await SpoolFallback(spool: spool, publisher: self, logger: logger)
-            .take(eventID: event.id, topics: topics, message: message, reason: reason)
+            .take(eventID: eventID, topics: topics, message: message, reason: reason)
     }
 
     /// `hookway_publish_rejected_total`: events Kafka can never take (413/500, never spooled).
@@ -142,10 +215,25 @@ public final class KafkaEventPublisher: EventPublisher {
     func sendAll(topics: [String], key: [UInt8], value: [UInt8], headers: [KafkaHeader], timeout: Duration) async -> SendOutcome {
         let started = ContinuousClock.now
         await createTopicsIfNeeded(topics, timeout: timeout)
+        return await send(topics: topics, message: (key, value, headers), timeout: timeout, started: started)
+    }
+
+    /// Sends with what is left of `timeout` since `started`, and classifies the outcome.
+    private func send(
+        topics: [String],
+        message: (key: [UInt8], value: [UInt8], headers: [KafkaHeader]),
+        timeout: Duration,
+        started: ContinuousClock.Instant
+    ) async -> SendOutcome {
         let remaining = timeout - (ContinuousClock.now - started)
         guard remaining > .zero else { return .timedOut }
         let (producer, generation) = state.withLockedValue { ($0.producer, $0.generation) }
-        let outcome = await producer.sendToAll(topics: topics, key: key, value: value, headers: headers, timeout: remaining)
+        let outcome = await producer.sendToAll(topics: topics, key: message.key, value: message.value, headers: message.headers, timeout: remaining)
+        return classify(outcome, topics: topics, generation: generation, started: started)
+    }
+
+    /// Records a send's outcome (metrics, broker health, producer replacement) and says what it is.
+    private func classify(_ outcome: PublishGate.Outcome, topics: [String], generation: Int, started: ContinuousClock.Instant) -> SendOutcome {
         switch outcome {
         case .none:
             noteTimeout(generation: generation)

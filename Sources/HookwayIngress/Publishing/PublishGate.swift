@@ -1,50 +1,52 @@
 import HookwayKafka
 import NIOConcurrencyHelpers
 
-/// Waits for one event's sends to every topic with a single continuation: it settles on the
+/// Waits for one event's sends to every topic with a single completion: it settles on the
 /// first failure, when the last topic acknowledges, or when the deadline fires — whichever is
 /// first — and ignores everything after that (a late report after a timeout is harmless: the
 /// event id deduplicates a provider's retry).
 final class PublishGate: Sendable {
     /// `nil`: the deadline passed first.
     typealias Outcome = Result<[DeliveryReport], KafkaError>?
+    typealias Completion = @Sendable (Outcome) -> Void
 
     struct State {
-        var continuation: CheckedContinuation<Outcome, Never>?
+        var completion: Completion?
         var remaining: Int
         var reports: [DeliveryReport] = []
     }
 
     let state: NIOLockedValueBox<State>
 
-    init(topics: Int, continuation: CheckedContinuation<Outcome, Never>) {
-        state = NIOLockedValueBox(State(continuation: continuation, remaining: topics))
+    init(topics: Int, completion: @escaping Completion) {
+        state = NIOLockedValueBox(State(completion: completion, remaining: topics))
     }
 
     func report(_ result: Result<DeliveryReport, KafkaError>) {
-        let settle = state.withLockedValue { state -> (CheckedContinuation<Outcome, Never>, Outcome)? in
-            guard let continuation = state.continuation else { return nil }
+        let settle = state.withLockedValue { state -> (Completion, Outcome)? in
+            guard let completion = state.completion else { return nil }
             switch result {
             case .success(let report):
                 state.reports.append(report)
                 state.remaining -= 1
                 guard state.remaining == 0 else { return nil }
-                state.continuation = nil
-                return (continuation, .success(state.reports))
+                state.completion = nil
+                return (completion, .success(state.reports))
             case .failure(let error):
-                state.continuation = nil
-                return (continuation, .failure(error))
+                state.completion = nil
+                return (completion, .failure(error))
             }
         }
-        if let (continuation, outcome) = settle { continuation.resume(returning: outcome) }
+        // Called outside the lock: a completion may do real work (answer the request).
+        if let (completion, outcome) = settle { completion(outcome) }
     }
 
     func expire() {
-        let continuation = state.withLockedValue { state -> CheckedContinuation<Outcome, Never>? in
-            defer { state.continuation = nil }
-            return state.continuation
+        let completion = state.withLockedValue { state -> Completion? in
+            defer { state.completion = nil }
+            return state.completion
         }
-        continuation?.resume(returning: nil)
+        completion?(nil)
     }
 }
 
@@ -61,11 +63,29 @@ extension KafkaProducer {
     ) async -> PublishGate.Outcome {
         guard !topics.isEmpty else { return .success([]) }
         return await withCheckedContinuation { continuation in
-            let gate = PublishGate(topics: topics.count, continuation: continuation)
-            if let timeout { sweeper.after(timeout) { gate.expire() } }
-            for topic in topics {
-                send(topic: topic, key: key, value: value, headers: headers) { gate.report($0) }
+            sendToAll(topics: topics, key: key, value: value, headers: headers, timeout: timeout, sweeper: sweeper) {
+                continuation.resume(returning: $0)
             }
+        }
+    }
+
+    /// The same without waiting: `completion` is called exactly once — from the producer's poll
+    /// thread, the deadline sweeper, or (an empty topic list, a send that cannot be queued)
+    /// before this returns. It must be quick: it may run on the poll thread.
+    func sendToAll(
+        topics: [String],
+        key: [UInt8],
+        value: [UInt8],
+        headers: [KafkaHeader],
+        timeout: Duration?,
+        sweeper: DeadlineSweeper = .shared,
+        completion: @escaping PublishGate.Completion
+    ) {
+        guard !topics.isEmpty else { return completion(.success([])) }
+        let gate = PublishGate(topics: topics.count, completion: completion)
+        if let timeout { sweeper.after(timeout) { gate.expire() } }
+        for topic in topics {
+            send(topic: topic, key: key, value: value, headers: headers) { gate.report($0) }
         }
     }
 }

@@ -6,7 +6,12 @@ extension KafkaEventPublisher {
     /// A failure is logged, the send goes ahead (a topic that really is missing fails the send
     /// itself), and creation is not asked for again for a while.
     func createTopicsIfNeeded(_ topics: [String], timeout: Duration) async {
-        let missing = state.withLockedValue { $0.topicsToCreate(topics, now: .now) }
+        await create(state.withLockedValue { $0.topicsToCreate(topics, now: .now) }, timeout: timeout)
+    }
+
+    /// Creates `missing`, which ``PublisherStateMachine/topicsToCreate(_:now:force:)`` just
+    /// marked as being created; see ``createTopicsIfNeeded(_:timeout:)``.
+    func create(_ missing: [String], timeout: Duration) async {
         guard !missing.isEmpty else { return }
         do throws(KafkaError) {
             try await createTopics(missing, timeout: timeout)

@@ -1,0 +1,63 @@
+import HTTPTypes
+import HookwayCore
+import HookwayProviders
+import Hummingbird
+import NIOCore
+
+/// One webhook request as the ingress sees it, whichever path read it (Hummingbird's responder
+/// or ``WebhookFastPath`` on the connection's event loop).
+struct WebhookCall: Sendable {
+    var method: HTTPRequest.Method
+    /// The request target as sent (path and query).
+    var target: String
+    var sourceName: String
+    var token: String?
+    var headers: HTTPFields
+    /// The TCP peer (not a forwarded header: those can be forged).
+    var remoteAddress: SocketAddress?
+}
+
+/// A webhook being answered: the configuration it is answered under and what
+/// ``WebhookResponder/finish(_:_:logger:)`` needs for the metrics and the log line.
+struct WebhookExchange: Sendable {
+    let started: ContinuousClock.Instant
+    let sourceName: String
+    /// The source the path names, `nil` when the routes file has none of that name.
+    let source: SourceConfig?
+    let snapshot: ConfigStore.Snapshot
+    var warnings: [IntakeWarning] = []
+    var refusedTopics: [String] = []
+    var accepted: (event: Event, topics: [String])?
+
+    /// The source, when the method and the name allow the request at all (405 before 404).
+    func admit(_ call: WebhookCall) throws(WebhookError) -> SourceConfig {
+        guard call.method == .post else { throw .methodNotAllowed(call.method.rawValue) }
+        guard let source else { throw .unknownSource(sourceName) }
+        return source
+    }
+}
+
+/// What the synchronous part of a webhook's handling decided.
+enum WebhookStep: Sendable {
+    /// Answer now (a verification challenge, a provider's own reply).
+    case answer(Answer)
+    /// Publish, then answer 200 (or what the publish says).
+    case publish(Event, topics: [String], timeout: Duration)
+}
+
+/// An answer of the ingress: the status, the headers and a body in memory (every answer is one).
+struct Answer: Sendable {
+    var status: HTTPResponse.Status
+    var headers: HTTPFields
+    var body: ByteBuffer
+
+    /// As Hummingbird's response.
+    var response: Response { Response(status: status, headers: headers, body: .init(byteBuffer: body)) }
+}
+
+extension Result {
+    var isSuccess: Bool {
+        if case .success = self { return true }
+        return false
+    }
+}
