@@ -110,6 +110,11 @@ def main():
                 w(f"- {c} connections: hookway-1topic/lean = **{x:.2f}×** (one topic each; target ≥ 1.5× at 64: {ok(x >= 1.5)})")
                 if c == 64:
                     targets.append(("hookway ≥ 1.5 × the lean peer's req/s, 64 conns (one topic each)", f"{x:.2f}×", x >= 1.5))
+            h1t = by.get(("hookway-1topic-task", c))
+            if h1 and h1t and h1t["rps"]:
+                w(f"- {c} connections: webhooks on the event loop vs in Hummingbird's tasks (HOOKWAY_INGRESS_PATH=task) = "
+                  f"**{h1['rps'] / h1t['rps']:.2f}×** req/s, CPU per request {h1['cpu_us_per_req']:.0f} µs vs {h1t['cpu_us_per_req']:.0f} µs, "
+                  f"peak RSS {h1['peak_rss_mb']:.0f} MB vs {h1t['peak_rss_mb']:.0f} MB")
             if h1 and b:
                 x = h1["rps"] / b["rps"] if b["rps"] else 0
                 w(f"- {c} connections: hookway-1topic/bare = **{x * 100:.0f} %** (target ≥ 50 % at 64: {ok(x >= 0.5)})")
@@ -192,7 +197,7 @@ def main():
     w("### Commands")
     w("")
     w("```")
-    order = {"bare": 0, "peer": 1, "lean": 2, "hookway": 3, "hookway-1topic": 4}
+    order = {"bare": 0, "peer": 1, "lean": 2, "hookway": 3, "hookway-1topic": 4, "hookway-1topic-task": 5}
     def key(f):
         name, _, c = os.path.basename(f)[4:-4].rpartition("-")
         return (order.get(name, 9), int(c) if c.isdigit() else 0)
@@ -205,7 +210,7 @@ def main():
     w("")
     w("Servers: `BenchBare PORT`; `.tools/bench-venv/bin/python bench/peer/peer.py PORT BROKER 2`; "
       "`.tools/bench-venv/bin/python bench/peer/lean.py PORT BROKER 2`; hookway-1topic is `hookway serve` with one route to "
-      "`webhooks.{provider}.{event}` and linger.ms 1; "
+      "`webhooks.{provider}.{event}` and linger.ms 1 (hookway-1topic-task: the same with `HOOKWAY_INGRESS_PATH=task`); "
       "`HOOKWAY_CONFIG=<copy of routes.json> HOOKWAY_BROKERS=… HOOKWAY_PORT=… HOOKWAY_LOG_LEVEL=warning hookway serve` "
       "(config/dev.env secrets). Each server gets a 5 s wrk warm-up at 32 connections first. Raw logs: `" + rel(run_dir) + "` (not committed).")
     print("\n".join(out))
