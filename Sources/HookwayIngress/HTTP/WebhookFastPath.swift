@@ -58,7 +58,8 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if case .answering = state {
+        // Behind a webhook being answered, or behind parts that arrived while it was: in order.
+        guard !isAnswering, pending.isEmpty else {
             pending.append(part)
             return
         }
@@ -165,9 +166,15 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(promise: nil)
             return
         }
-        while case .idle = state, let part = pending.popFirst() {
+        // Every part that waited, until one starts another webhook's answer (a forwarded request
+        // goes to Hummingbird whole, head to end).
+        var replayed = false
+        while !isAnswering, let part = pending.popFirst() {
             handle(part, context: context)
+            replayed = true
         }
+        // Outside a read cycle: the parts passed on reach Hummingbird's stream on read-complete.
+        if replayed { context.fireChannelReadComplete() }
         if readRequested, !isAnswering {
             readRequested = false
             context.read()

@@ -166,6 +166,8 @@ enum RawHTTPClient {
             if let length = headers.first(where: { $0.0.lowercased() == "content-length" }).flatMap({ Int($0.1) }) {
                 while buffer.count < length, fill(deadline: deadline) {}
                 body = Array(buffer.prefix(length))
+                // The next answer on a keep-alive connection starts after this body.
+                buffer.removeFirst(min(length, buffer.count))
             } else if headers.contains(where: { $0.0.lowercased() == "transfer-encoding" && $0.1.lowercased().contains("chunked") }) {
                 // Decode chunks until the last one.
                 var pos = 0
