@@ -81,7 +81,7 @@ public final class KafkaEventPublisher: EventPublisher {
         let message = Self.message(for: event)
         let size = try admit(message, eventID: event.id)
         let outcome = await sendAll(topics: topics, key: message.key, value: message.value, headers: message.headers, timeout: timeout)
-        return try await conclude(outcome, eventID: event.id, topics: topics, message: message, size: size, timeout: timeout)
+        return try await conclude(outcome, Publication(eventID: event.id, topics: topics, message: message, size: size, timeout: timeout))
     }
 
     /// The ingress's event-loop path: no task while all goes well — the sends are queued now
@@ -101,14 +101,14 @@ public final class KafkaEventPublisher: EventPublisher {
         } catch {
             return completion(.failure(error))
         }
-        let eventID = event.id
+        let publication = Publication(eventID: event.id, topics: topics, message: message, size: size, timeout: timeout)
         let started = ContinuousClock.now
         let missing = state.withLockedValue { $0.topicsToCreate(topics, now: .now) }
         guard missing.isEmpty else {
             Task {
                 await self.create(missing, timeout: timeout)
                 let outcome = await self.send(topics: topics, message: message, timeout: timeout, started: started)
-                completion(await self.concluded(outcome, eventID: eventID, topics: topics, message: message, size: size, timeout: timeout))
+                completion(await self.concluded(outcome, publication))
             }
             return
         }
@@ -116,7 +116,7 @@ public final class KafkaEventPublisher: EventPublisher {
         producer.sendToAll(topics: topics, key: message.key, value: message.value, headers: message.headers, timeout: timeout) { result in
             let outcome = self.classify(result, topics: topics, generation: generation, started: started)
             guard case .delivered = outcome else {
-                Task { completion(await self.concluded(outcome, eventID: eventID, topics: topics, message: message, size: size, timeout: timeout)) }
+                Task { completion(await self.concluded(outcome, publication)) }
                 return
             }
             completion(.success(PublishReceipt(spooled: false)))
@@ -134,31 +134,29 @@ public final class KafkaEventPublisher: EventPublisher {
         return size
     }
 
-    /// ``conclude(_:eventID:topics:message:size:timeout:)`` as a `Result`.
-    private func concluded(
-        _ outcome: SendOutcome,
-        eventID: String,
-        topics: [String],
-        message: (key: [UInt8], value: [UInt8], headers: [KafkaHeader]),
-        size: Int,
-        timeout: Duration
-    ) async -> Result<PublishReceipt, WebhookError> {
+    /// One event's publish, as ``conclude(_:_:)`` needs it.
+    struct Publication: Sendable {
+        var eventID: String
+        var topics: [String]
+        var message: (key: [UInt8], value: [UInt8], headers: [KafkaHeader])
+        var size: Int
+        var timeout: Duration
+    }
+
+    /// ``conclude(_:_:)`` as a `Result`.
+    private func concluded(_ outcome: SendOutcome, _ publication: Publication) async -> Result<PublishReceipt, WebhookError> {
         do throws(WebhookError) {
-            return .success(try await conclude(outcome, eventID: eventID, topics: topics, message: message, size: size, timeout: timeout))
+            return .success(try await conclude(outcome, publication))
         } catch {
             return .failure(error)
         }
     }
 
     /// What a send's outcome means for the request: acknowledged, spooled, or an error.
-    private func conclude(
-        _ outcome: SendOutcome,
-        eventID: String,
-        topics: [String],
-        message: (key: [UInt8], value: [UInt8], headers: [KafkaHeader]),
-        size: Int,
-        timeout: Duration
-    ) async throws(WebhookError) -> PublishReceipt {
+    private func conclude(_ outcome: SendOutcome, _ publication: Publication) async throws(WebhookError) -> PublishReceipt {
+        let (eventID, topics, message, size, timeout) = (
+            publication.eventID, publication.topics, publication.message, publication.size, publication.timeout
+        )
         let reason: String
         switch outcome {
         case .delivered:
@@ -228,7 +226,11 @@ public final class KafkaEventPublisher: EventPublisher {
         let remaining = timeout - (ContinuousClock.now - started)
         guard remaining > .zero else { return .timedOut }
         let (producer, generation) = state.withLockedValue { ($0.producer, $0.generation) }
-        let outcome = await producer.sendToAll(topics: topics, key: message.key, value: message.value, headers: message.headers, timeout: remaining)
+        let outcome = await withCheckedContinuation { continuation in
+            producer.sendToAll(topics: topics, key: message.key, value: message.value, headers: message.headers, timeout: remaining) {
+                continuation.resume(returning: $0)
+            }
+        }
         return classify(outcome, topics: topics, generation: generation, started: started)
     }
 

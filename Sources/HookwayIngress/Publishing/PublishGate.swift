@@ -51,27 +51,10 @@ final class PublishGate: Sendable {
 }
 
 extension KafkaProducer {
-    /// Sends one message to each of `topics` and waits for all acknowledgements, the first
-    /// failure, or `timeout` (`nil` for none) — one continuation, no task per topic or timer.
-    func sendToAll(
-        topics: [String],
-        key: [UInt8],
-        value: [UInt8],
-        headers: [KafkaHeader],
-        timeout: Duration?,
-        sweeper: DeadlineSweeper = .shared
-    ) async -> PublishGate.Outcome {
-        guard !topics.isEmpty else { return .success([]) }
-        return await withCheckedContinuation { continuation in
-            sendToAll(topics: topics, key: key, value: value, headers: headers, timeout: timeout, sweeper: sweeper) {
-                continuation.resume(returning: $0)
-            }
-        }
-    }
-
-    /// The same without waiting: `completion` is called exactly once — from the producer's poll
-    /// thread, the deadline sweeper, or (an empty topic list, a send that cannot be queued)
-    /// before this returns. It must be quick: it may run on the poll thread.
+    /// Sends one message to each of `topics`; `completion` gets all acknowledgements, the first
+    /// failure, or `nil` once `timeout` passed (`nil` for none) — no task per topic or timer. It
+    /// is called exactly once — from the producer's poll thread, the deadline sweeper, or (an
+    /// empty topic list, a send that cannot be queued) before this returns, and must be quick.
     func sendToAll(
         topics: [String],
         key: [UInt8],
