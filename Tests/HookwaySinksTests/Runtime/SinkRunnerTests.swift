@@ -172,6 +172,10 @@ struct SinkRunnerTests {
         await producer.shutdown(timeout: .seconds(5))
         let sink = RecordingSink()
         let config = SinkFixtures.sinkConfig(topic: topic)
+        // The dead-letter topic exists before the reader subscribes: a consumer subscribed to a
+        // missing topic may not see it appear until its next metadata refresh.
+        try await KafkaAdmin(bootstrapServers: broker.bootstrapServers)
+            .createTopics([config.deadLetterTopic], partitions: 1, replicationFactor: 1, timeout: .seconds(10))
         // The sink runs until the dead letter is readable, no longer.
         let reader = Task { try await KafkaTestReader.read([config.deadLetterTopic], count: 1, broker: broker) }
         let read = NIOLockedValueBox(false)
