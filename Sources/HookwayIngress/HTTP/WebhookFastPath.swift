@@ -48,6 +48,9 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
     private var readRequested = false
     /// The request said `Connection: close`: close once it is answered.
     private var closeAfterAnswer = false
+    /// The client half-closed while a webhook was being answered: passed on after the answer
+    /// (Hummingbird's stream would otherwise end and close the connection before it).
+    private var inputClosedHeld = false
     private let responder: WebhookResponder
     private let logger: Logger
 
@@ -175,6 +178,10 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         }
         // Outside a read cycle: the parts passed on reach Hummingbird's stream on read-complete.
         if replayed { context.fireChannelReadComplete() }
+        if inputClosedHeld, !isAnswering {
+            inputClosedHeld = false
+            context.fireUserInboundEventTriggered(ChannelEvent.inputClosed)
+        }
         if readRequested, !isAnswering {
             readRequested = false
             context.read()
@@ -209,6 +216,14 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
         } else {
             context.read()
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .inputClosed? = event as? ChannelEvent, isAnswering || !pending.isEmpty {
+            inputClosedHeld = true
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

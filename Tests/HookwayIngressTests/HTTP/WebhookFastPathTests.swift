@@ -72,6 +72,17 @@ struct WebhookFastPathTests {
         }
     }
 
+    @Test func aClientThatHalfClosesAfterItsRequestStillGetsTheAnswer() async throws {
+        try await Self.withIngress { port in
+            let connection = try RawConnection(port: port)
+            _ = connection.write(Self.webhook(Bodies.bitnob(id: "half-closed")))
+            _ = shutdown(connection.fd, Int32(SHUT_WR))
+            let answer = connection.readAnswer(timeout: 10)
+            #expect(answer?.status == 200, "\(answer?.body ?? "no answer")")
+            #expect(answer?.body.contains("half-closed") == true)
+        }
+    }
+
     @Test func connectionCloseIsHonouredAndRefusalsKeepTheConnection() async throws {
         try await Self.withIngress { port in
             let connection = try RawConnection(port: port)
