@@ -140,23 +140,13 @@ final class WebhookFastPath: ChannelDuplexHandler, RemovableChannelHandler {
             }
             return
         }
-        var exchange = exchange
-        do throws(WebhookError) {
-            switch try responder.intake(call, body: body, source: source, exchange: &exchange) {
-            case .answer(let answer):
-                answered(responder.finish(exchange, .success(answer), logger: logger), context: context)
-            case .publish(let event, let topics, let timeout):
-                let settled = exchange
-                responder.publisher.publish(event, to: topics, timeout: timeout) { result in
-                    // On the poll thread: only the hop back to the loop happens here.
-                    loop.execute {
-                        let outcome = result.map { WebhookResponder.accepted(event, topics: topics, spooled: $0.spooled) }
-                        bound.value.0.answered(responder.finish(settled, outcome, logger: logger), context: bound.value.1)
-                    }
-                }
+        responder.settle(call, body: body, source: source, exchange: exchange) { settled, outcome in
+            // A refusal or a provider's own reply comes before `settle` returns, on this loop; an
+            // acknowledgement on the poll thread, where only the hop back to the loop happens.
+            guard loop.inEventLoop else {
+                return loop.execute { bound.value.0.answered(responder.finish(settled, outcome, logger: logger), context: bound.value.1) }
             }
-        } catch {
-            answered(responder.finish(exchange, .failure(error), logger: logger), context: context)
+            bound.value.0.answered(responder.finish(settled, outcome, logger: logger), context: bound.value.1)
         }
     }
 

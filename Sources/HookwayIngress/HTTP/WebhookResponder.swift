@@ -93,23 +93,40 @@ public struct WebhookResponder: HTTPResponder {
         }
     }
 
-    /// Verifies, publishes and answers a webhook whose body has been read (``WebhookFastPath``'s
-    /// path for large bodies, in a task).
+    /// Verifies, publishes and answers a webhook whose body has been read (Hummingbird's path,
+    /// and ``WebhookFastPath``'s for large bodies, in a task).
     func answer(_ call: WebhookCall, body: [UInt8], source: SourceConfig, exchange: WebhookExchange, logger: Logger) async -> Answer {
+        let (settled, outcome) = await withCheckedContinuation { continuation in
+            settle(call, body: body, source: source, exchange: exchange) { continuation.resume(returning: ($0, $1)) }
+        }
+        return finish(settled, outcome, logger: logger)
+    }
+
+    /// Verifies, normalizes and publishes a webhook whose body has been read; `completion` gets
+    /// the exchange and the outcome for ``finish(_:_:logger:)`` — before this returns when no
+    /// Kafka acknowledgement is needed (a refusal, a provider's own reply), else from the
+    /// publisher (the producer's poll thread, so it must be quick).
+    func settle(
+        _ call: WebhookCall,
+        body: [UInt8],
+        source: SourceConfig,
+        exchange: WebhookExchange,
+        completion: @escaping @Sendable (WebhookExchange, Result<Answer, WebhookError>) -> Void
+    ) {
         var exchange = exchange
-        let outcome: Result<Answer, WebhookError>
         do throws(WebhookError) {
             switch try intake(call, body: body, source: source, exchange: &exchange) {
             case .answer(let answer):
-                outcome = .success(answer)
+                completion(exchange, .success(answer))
             case .publish(let event, let topics, let timeout):
-                let receipt = try await publisher.publish(event, to: topics, timeout: timeout)
-                outcome = .success(Self.accepted(event, topics: topics, spooled: receipt.spooled))
+                let settled = exchange
+                publisher.publish(event, to: topics, timeout: timeout) { result in
+                    completion(settled, result.map { Self.accepted(event, topics: topics, spooled: $0.spooled) })
+                }
             }
         } catch {
-            outcome = .failure(error)
+            completion(exchange, .failure(error))
         }
-        return finish(exchange, outcome, logger: logger)
     }
 
     /// The first step of every webhook: the clock starts and the configuration in force is taken.
