@@ -119,10 +119,7 @@ struct ConfirmSinkTests {
             // The entity appears only after the sink has been told 404 (not after a fixed time,
             // which a loaded machine can outrun before the first request).
             async let delivered: Void = sink.deliver(Self.funding("f4"))
-            let deadline = ContinuousClock.now + .seconds(30)
-            while try await !setup.standIn.requests().contains(where: { $0.status == 404 }), ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            try await eventually("the stand-in to answer 404") { try await setup.standIn.requests().contains { $0.status == 404 } }
             try await setup.standIn.seed("bitso", kind: "funding", record: Self.record("f4"))
             try await delivered
             #expect(try await setup.events(on: setup.output).first?.confirmation?.result == .matched)

@@ -7,16 +7,6 @@ import Testing
 /// stand-in really POSTs them to `hookway serve`, and they land in Kafka.
 @Suite(.timeLimit(.minutes(3)))
 struct ReplayCommandTests {
-    /// Waits, polling with a deadline, until `condition` holds.
-    static func eventually(_ what: String, within seconds: Int = 30, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while ContinuousClock.now < deadline {
-            if try await condition() { return }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        Issue.record("timed out waiting for \(what)")
-    }
-
     @Test func undeliveredWebhooksAreResentByTheProviderAndReachKafka() async throws {
         let standIn = try await ProviderAPIStandIn.start()
         let broker = try await TansuBroker.shared()
@@ -45,7 +35,7 @@ struct ReplayCommandTests {
             CLI.kill(serve)
             await standIn.stop()
         }) {
-            try await Self.eventually("serve to listen") { EndToEndTests.accepts(port) }
+            try await eventually("serve to listen") { EndToEndTests.accepts(port) }
 
             // Koywe: one event its endpoint never acknowledged, one it did.
             for (id, delivered) in [("evt_missed", false), ("evt_done", true)] {
@@ -84,7 +74,7 @@ struct ReplayCommandTests {
             let koywe = try CLI.run(["reconcile", "koywe", "--replay", "--since", "2h", "--config", routesPath], environment: environment)
             #expect(koywe.status == 0, "\(koywe.stderr)")
             #expect(koywe.stdout.contains("asked to resend 1, provider scheduled 1"), "\(koywe.stdout)")
-            try await Self.eventually("Koywe's replay to reach Kafka") {
+            try await eventually("Koywe's replay to reach Kafka") {
                 try await ReconcileCommandTests.ids(on: "\(prefix).koywe.order.completed", broker: broker).map(\.id) == ["koywe:evt_missed"]
             }
             let koyweHooks = try await standIn.webhooks().filter { $0.id.hasPrefix("evt_") }
@@ -95,7 +85,7 @@ struct ReplayCommandTests {
             #expect(bitso.status == 0, "\(bitso.stderr)")
             // 6 days = two 3-day windows × (funding, withdrawal); Bitso refuses longer windows.
             #expect(bitso.stdout.contains("4 requests, asked to resend 1, provider scheduled 1"), "\(bitso.stdout)")
-            try await Self.eventually("Bitso's retry to reach Kafka") {
+            try await eventually("Bitso's retry to reach Kafka") {
                 try await ReconcileCommandTests.ids(on: "\(prefix).bitso.funding.complete", broker: broker).count == 1
             }
             let retries = try await standIn.requests().filter { $0.provider == "bitso" }
