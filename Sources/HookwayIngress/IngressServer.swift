@@ -1,12 +1,9 @@
 public import HookwayCore
 public import HookwayKafka
-import Hummingbird
+import HummingbirdCore
+import NIOPosix
 public import Logging
 public import ServiceLifecycle
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `hookway serve`: the HTTP ingress plus the services it needs (producer, broker health,
 /// spool drainer), assembled for one `ServiceGroup`. The caller watches the routes file and
@@ -111,43 +108,19 @@ public struct IngressServer: Sendable {
         let store = self.store
         let responder = WebhookResponder(store: store, publisher: publisher, metrics: metrics, readiness: { publisher.readiness })
         let logger = self.logger
-        let app = Application(
-            responder: responder,
-            // Connection limits and PROXY protocol in front; the contract's JSON answer for
-            // requests the HTTP parser refuses (431 headers_too_large); the body deadline.
-            server: .ingress(
-                limits: { store.current.config.limits },
-                fastPath: Self.usesFastPath ? responder : nil,
-                additionalChannelHandlers: {
-                    [
-                        ParserErrorAnswerer { answer in
-                            RequestMetrics.shared.requests[.init(source: "-", code: answer.code.rawValue, status: answer.status)].increment()
-                            logger.info(
-                                "request refused by the HTTP parser",
-                                metadata: ["status": "\(answer.status)", "code": "\(answer.code.rawValue)"]
-                            )
-                        },
-                        BodyReadDeadline { .milliseconds(Int64(store.current.config.limits.readTimeoutMs)) },
-                    ]
-                }
-            ),
+        let server = Server(
+            childChannelSetup: IngressChannel(responder: responder, limits: { store.current.config.limits }),
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "hookway"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger
         )
         let health = BrokerHealthMonitor(admin: admin) { publisher.markBrokerAnswered() }
         var services: [any Service] = [ProducerService(publisher: publisher, spool: spool, logger: logger), health]
         if let spool { services.append(SpoolDrainer(spool: spool, publisher: publisher, admin: admin, logger: logger)) }
-        services.append(app)
+        services.append(server)
         return services
     }
-}
-
-extension IngressServer {
-    /// Webhooks are answered on the event loop (``WebhookFastPath``) unless
-    /// `HOOKWAY_INGRESS_PATH=task` asks for Hummingbird's task per connection (for comparing the
-    /// two in `make bench`).
-    static var usesFastPath: Bool { getenv("HOOKWAY_INGRESS_PATH").map { String(cString: $0) } != "task" }
 }
 
 extension ErrorCode {

@@ -2,21 +2,21 @@ import HookwayCore
 import NIOCore
 
 /// The first handler of every ingress connection, in front of the HTTP decoder. It tells
-/// ``ConnectionGuard`` when the bytes of a new request start arriving (so an idle connection's
+/// ``IngressConnectionHandler`` when the bytes of a new request start arriving (so an idle connection's
 /// head deadline starts then), and, when `limits.proxyProtocol` is on and the peer is a trusted
 /// proxy, reads the PROXY protocol header (v1 or v2) the proxy sends first and hands its client
-/// address to the guard. A connection from a trusted proxy that does not start with a valid
+/// address to the connection handler. A connection from a trusted proxy that does not start with a valid
 /// header is closed; other peers' bytes are never read as one.
 final class ConnectionPreamble: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
-    private let connectionGuard: ConnectionGuard
+    private let connection: IngressConnectionHandler
     private var expectsProxyHeader: Bool
     private var pending: ByteBuffer?
 
-    init(connectionGuard: ConnectionGuard, expectsProxyHeader: Bool) {
-        self.connectionGuard = connectionGuard
+    init(connection: IngressConnectionHandler, expectsProxyHeader: Bool) {
+        self.connection = connection
         self.expectsProxyHeader = expectsProxyHeader
     }
 
@@ -29,7 +29,7 @@ final class ConnectionPreamble: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         guard expectsProxyHeader else {
-            if buffer.readableBytes > 0 { connectionGuard.bytesArrived(context: context) }
+            if buffer.readableBytes > 0 { connection.bytesArrived() }
             context.fireChannelRead(data)
             return
         }
@@ -43,14 +43,14 @@ final class ConnectionPreamble: ChannelInboundHandler, RemovableChannelHandler {
             pending = buffer
         case .invalid:
             pending = nil
-            connectionGuard.refuseProxyHeader(context: context)
+            connection.refuseProxyHeader()
         case .header(let source, let length):
             pending = nil
             expectsProxyHeader = false
-            connectionGuard.proxiedClient = source
+            connection.proxiedClient = source
             buffer.moveReaderIndex(forwardBy: length)
             if buffer.readableBytes > 0 {
-                connectionGuard.bytesArrived(context: context)
+                connection.bytesArrived()
                 context.fireChannelRead(wrapInboundOut(buffer))
             }
         }

@@ -1,45 +1,37 @@
 import HookwayCore
-import HummingbirdCore
-import Logging
+public import HummingbirdCore
+public import Logging
 import Metrics
 import NIOConcurrencyHelpers
-import NIOCore
-import NIOHTTPTypes
-import NIOHTTPTypesHTTP1
+public import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
 
-/// Hummingbird's HTTP/1.1 child channel with the ingress's own handlers: the connection guard
-/// right after the HTTP codec and the preamble reader in front of the decoder (see
-/// ``ConnectionGuard`` and ``ConnectionPreamble``), both set up from the `limits` in force
-/// when the connection is accepted, and the webhook fast path last (``WebhookFastPath``).
+/// Sets up each ingress connection: admission (`limits.maxConnections`), the PROXY-protocol
+/// preamble from trusted proxies (``ConnectionPreamble``), NIO's HTTP/1.1 codec, and the one
+/// handler that owns the connection's HTTP (``IngressConnectionHandler``). Hummingbird's `Server`
+/// runs the listener and the service lifecycle; no Hummingbird handler is in the connection.
 ///
-/// `limits.maxConnections` is enforced here too: a connection accepted while that many are open
-/// is closed at once, before a byte of it is read (`hookway_connections_refused_total`), so a
-/// flood of connections can never starve the ones already being served, and the refusal is
-/// immediate rather than a wait in the listen backlog. A connection counts until it is fully
-/// closed; one the client leaves half-open is closed by the idle timeout.
-struct IngressChannel: ServerChildChannel {
-    typealias Value = HTTP1Channel.Value
+/// A connection accepted while `limits.maxConnections` are open is closed at once, before a byte
+/// of it is read (`hookway_connections_refused_total`), so a flood of connections can never
+/// starve the ones already being served. A connection counts until it is fully closed.
+public struct IngressChannel: ServerChildChannel {
+    public struct Value: ServerChildChannelValue {
+        public let channel: any Channel
+    }
 
-    let http: HTTP1Channel
+    let responder: WebhookResponder
     let limits: @Sendable () -> Limits
-    /// Answers webhooks on the event loop (``WebhookFastPath``); `nil`: Hummingbird answers all.
-    let fastPath: WebhookResponder?
     let open = NIOLockedValueBox(0)
     static let refused = Counter(label: "hookway_connections_refused_total")
     static let openGauge = Gauge(label: "hookway_connections_open")
 
-    init(
-        responder: @escaping HTTPChannelHandler.Responder,
-        limits: @escaping @Sendable () -> Limits,
-        fastPath: WebhookResponder?,
-        additionalChannelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler]
-    ) {
-        self.http = HTTP1Channel(responder: responder, configuration: .init(additionalChannelHandlers: additionalChannelHandlers()))
+    init(responder: WebhookResponder, limits: @escaping @Sendable () -> Limits) {
+        self.responder = responder
         self.limits = limits
-        self.fastPath = fastPath
     }
 
-    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let limits = self.limits()
         let open = self.open
         let admitted = open.withLockedValue { count -> Bool in
@@ -47,54 +39,50 @@ struct IngressChannel: ServerChildChannel {
             count += 1
             return true
         }
-        if admitted {
-            Self.openGauge.record(open.withLockedValue { $0 })
-            channel.closeFuture.whenComplete { _ in
-                Self.openGauge.record(
-                    open.withLockedValue { count in
-                        count -= 1
-                        return count
-                    }
-                )
-            }
-        } else {
+        guard admitted else {
             Self.refused.increment()
             channel.close(promise: nil)
+            return channel.eventLoop.makeSucceededFuture(Value(channel: channel))
         }
-        return http.setup(channel: channel, logger: logger).flatMapThrowing { value in
+        Self.openGauge.record(open.withLockedValue { $0 })
+        channel.closeFuture.whenComplete { _ in
+            Self.openGauge.record(
+                open.withLockedValue { count in
+                    count -= 1
+                    return count
+                }
+            )
+        }
+        return channel.eventLoop.makeCompletedFuture {
             let operations = channel.pipeline.syncOperations
-            let connectionGuard = ConnectionGuard(settings: .init(limits))
-            let codec = try operations.handler(type: HTTP1ToHTTPServerCodec.self)
-            try operations.addHandler(connectionGuard, position: .after(codec))
+            var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+            decoderLimits.maxHeaderFieldSize = 80 * 1024
+            decoderLimits.maxHeaderListSize = 80 * 1024
+            decoderLimits.maxHeaderFieldCount = 1000
+            try operations.configureHTTPServerPipeline(
+                withPipeliningAssistance: false,  // the connection handler orders answers itself
+                withErrorHandling: false,  // and answers parser errors itself
+                withOutboundHeaderValidation: false,  // it writes only headers it made
+                withEncoderConfiguration: .init(),
+                withDecoderLimitConfiguration: decoderLimits
+            )
+            let connection = IngressConnectionHandler(settings: .init(limits), responder: responder, logger: logger)
+            try operations.addHandler(connection)
             let preamble = ConnectionPreamble(
-                connectionGuard: connectionGuard,
+                connection: connection,
                 expectsProxyHeader: ConnectionPreamble.expectsProxyHeader(peer: channel.remoteAddress, limits: limits)
             )
             try operations.addHandler(preamble, position: .first)
-            if let fastPath = self.fastPath {
-                // After Hummingbird's connection state handler, so that it sees every request and
-                // answer (keep-alive, idle timeout, graceful shutdown) whichever path answers.
-                let state = try operations.handler(type: HTTPConnectionStateHandler.self)
-                try operations.addHandler(WebhookFastPath(responder: fastPath, logger: logger), position: .after(state))
-            }
-            return value
+            return Value(channel: channel)
         }
     }
 
-    func handle(value: Value, logger: Logger) async {
-        await http.handle(value: value, logger: logger)
-    }
-}
-
-extension HTTPServerBuilder {
-    /// HTTP/1.1 with the ingress's connection limits and PROXY protocol support.
-    static func ingress(
-        limits: @escaping @Sendable () -> Limits,
-        fastPath: WebhookResponder?,
-        additionalChannelHandlers: @escaping @Sendable () -> [any RemovableChannelHandler]
-    ) -> HTTPServerBuilder {
-        .init { responder in
-            IngressChannel(responder: responder, limits: limits, fastPath: fastPath, additionalChannelHandlers: additionalChannelHandlers)
+    public func handle(value: Value, logger: Logger) async {
+        let channel = value.channel
+        await withGracefulShutdownHandler {
+            try? await channel.closeFuture.get()
+        } onGracefulShutdown: {
+            channel.pipeline.fireUserInboundEventTriggered(IngressConnectionHandler.Shutdown())
         }
     }
 }

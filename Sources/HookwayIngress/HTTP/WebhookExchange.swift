@@ -1,20 +1,20 @@
-import HTTPTypes
 import HookwayCore
 import HookwayProviders
-import Hummingbird
+import NIOHTTP1
 import NIOCore
 
-/// One webhook request as the ingress sees it, whichever path read it (Hummingbird's responder
-/// or ``WebhookFastPath`` on the connection's event loop).
+/// One webhook request as the ingress sees it: what its head said and where it came from.
 struct WebhookCall: Sendable {
-    var method: HTTPRequest.Method
+    var method: HTTPMethod
     /// The request target as sent (path and query).
     var target: String
     var sourceName: String
     var token: String?
-    var headers: HTTPFields
+    var headers: HTTPHeaders
     /// The TCP peer (not a forwarded header: those can be forged).
     var remoteAddress: SocketAddress?
+    /// The client a trusted proxy's PROXY header named.
+    var proxiedClient: IPAddress?
 }
 
 /// A webhook being answered: the configuration it is answered under and what
@@ -31,7 +31,7 @@ struct WebhookExchange: Sendable {
 
     /// The source, when the method and the name allow the request at all (405 before 404).
     func admit(_ call: WebhookCall) throws(WebhookError) -> SourceConfig {
-        guard call.method == .post else { throw .methodNotAllowed(call.method.rawValue) }
+        guard call.method == .POST else { throw .methodNotAllowed(call.method.rawValue) }
         guard let source else { throw .unknownSource(sourceName) }
         return source
     }
@@ -47,12 +47,9 @@ enum WebhookStep: Sendable {
 
 /// An answer of the ingress: the status, the headers and a body in memory (every answer is one).
 struct Answer: Sendable {
-    var status: HTTPResponse.Status
-    var headers: HTTPFields
+    var status: HTTPResponseStatus
+    var headers: HTTPHeaders
     var body: ByteBuffer
-
-    /// As Hummingbird's response.
-    var response: Response { Response(status: status, headers: headers, body: .init(byteBuffer: body)) }
 }
 
 extension Result {

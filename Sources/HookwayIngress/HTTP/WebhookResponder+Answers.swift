@@ -1,18 +1,19 @@
 import HookwayCore
-import Hummingbird
+import NIOHTTP1
 import NIOCore
 
 extension WebhookResponder {
-    static func json(_ status: HTTPResponse.Status, _ text: String) -> Answer {
-        Answer(status: status, headers: [.contentType: "application/json"], body: ByteBuffer(string: text))
+    static func json(_ status: HTTPResponseStatus, _ text: String) -> Answer {
+        Answer(status: status, headers: ["content-type": "application/json"], body: ByteBuffer(string: text))
     }
 
-    /// The one place an error body is rendered: `{"error":{"code":…,"message":…}}`.
-    static func error(_ error: WebhookError) -> Answer {
-        var headers: HTTPFields = [.contentType: "application/json"]
-        if let retry = error.retryAfterSeconds { headers[.retryAfter] = String(retry) }
-        if error.status == 405 { headers[.allow] = "POST" }
-        return Answer(status: .init(code: error.status), headers: headers, body: ByteBuffer(bytes: error.jsonBody))
+    /// The one place an error body is rendered: `{"error":{"code":…,"message":…}}`. A 405 names
+    /// in `Allow` what the resource supports (RFC 9110 §15.5.6): `POST` for webhook paths.
+    static func error(_ error: WebhookError, allow: String = "POST") -> Answer {
+        var headers: HTTPHeaders = ["content-type": "application/json"]
+        if let retry = error.retryAfterSeconds { headers.add(name: "retry-after", value: String(retry)) }
+        if error.status == 405 { headers.add(name: "allow", value: allow) }
+        return Answer(status: .init(statusCode: error.status), headers: headers, body: ByteBuffer(bytes: error.jsonBody))
     }
 
     /// 200 `{"id":…,"type":…,"topics":[…]}` (plus `"spooled":true` when the spool took it).
@@ -30,6 +31,6 @@ extension WebhookResponder {
         w.appendRaw(CollectionOfOne(UInt8(ascii: "]")))
         if spooled { w.appendRaw(Array(#","spooled":true"#.utf8)) }
         w.appendRaw(CollectionOfOne(UInt8(ascii: "}")))
-        return Answer(status: .ok, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: w.bytes))
+        return Answer(status: .ok, headers: ["content-type": "application/json"], body: ByteBuffer(bytes: w.bytes))
     }
 }

@@ -1,15 +1,14 @@
-import HTTPTypes
 import HookwayCore
 import HookwayProviders
-public import Hummingbird
+import NIOHTTP1
 import Logging
 import Metrics
 import NIOCore
 
-/// Answers every HTTP request of the ingress (CONTRACT.md §2). A hand-written responder rather
-/// than a router: the surface is five paths, and it lets 405 come before 404 as the contract says.
-public struct WebhookResponder: HTTPResponder {
-    public typealias Context = IngressRequestContext
+/// Answers every HTTP request of the ingress (CONTRACT.md §2) for ``IngressConnectionHandler``.
+/// A hand-written responder rather than a router: the surface is five paths, and it lets 405
+/// come before 404 as the contract says.
+public struct WebhookResponder: Sendable {
 
     let store: ConfigStore
     let publisher: any EventPublisher
@@ -46,55 +45,50 @@ public struct WebhookResponder: HTTPResponder {
         }
         return (String(segments[2]), segments.count == 4 ? String(segments[3]) : nil)
     }
-    static let forwardedForHeader = HTTPField.Name("x-forwarded-for")
-
-    public func respond(to request: Request, context: Context) async throws -> Response {
-        let path = request.uri.path
+    /// Answers a request that is not a webhook: health, readiness, metrics (GET or HEAD), or 404.
+    func answerLocal(method: HTTPMethod, path: Substring) -> Answer {
+        switch path {
+        case "/healthz", "/readyz", "/metrics":
+            guard method == .GET || method == .HEAD else {
+                return Self.error(.methodNotAllowed(method.rawValue), allow: "GET, HEAD")
+            }
+        default:
+            return Self.error(WebhookError(status: 404, code: .notFound, message: "no such path; webhooks go to /webhooks/{source}"))
+        }
         switch path {
         case "/healthz":
-            guard request.method == .get || request.method == .head else { return Self.error(.methodNotAllowed(request.method.rawValue)).response }
-            return Self.json(.ok, #"{"status":"ok"}"#).response
+            return Self.json(.ok, #"{"status":"ok"}"#)
         case "/readyz":
-            guard request.method == .get || request.method == .head else { return Self.error(.methodNotAllowed(request.method.rawValue)).response }
             let readiness = readiness()
-            return Self.json(readiness.ready ? .ok : .serviceUnavailable, readiness.json).response
-        case "/metrics":
-            guard request.method == .get || request.method == .head else { return Self.error(.methodNotAllowed(request.method.rawValue)).response }
-            return Response(
-                status: .ok,
-                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: renderMetrics()))
-            )
+            return Self.json(readiness.ready ? .ok : .serviceUnavailable, readiness.json)
         default:
-            break
-        }
-        guard let (sourceName, token) = Self.webhookPath(path[...]) else {
-            return Self.error(WebhookError(status: 404, code: .notFound, message: "no such path; webhooks go to /webhooks/{source}")).response
-        }
-        return await handleWebhook(request, context: context, sourceName: sourceName, token: token)
-    }
-
-    func handleWebhook(_ request: Request, context: Context, sourceName: String, token: String?) async -> Response {
-        let call = WebhookCall(
-            method: request.method,
-            target: request.head.path ?? request.uri.string,
-            sourceName: sourceName,
-            token: token,
-            headers: request.headers,
-            remoteAddress: context.remoteAddress
-        )
-        let exchange = start(call)
-        do throws(WebhookError) {
-            let source = try exchange.admit(call)
-            let body = try await Self.readBody(request, limit: exchange.snapshot.config.limits.maxBodyBytes)
-            return await answer(call, body: body, source: source, exchange: exchange, logger: context.logger).response
-        } catch {
-            return finish(exchange, .failure(error), logger: context.logger).response
+            return Answer(
+                status: .ok,
+                headers: ["content-type": "text/plain; version=0.0.4; charset=utf-8"],
+                body: ByteBuffer(bytes: renderMetrics())
+            )
         }
     }
 
-    /// Verifies, publishes and answers a webhook whose body has been read (Hummingbird's path,
-    /// and ``WebhookFastPath``'s for large bodies, in a task).
+    /// Whether a webhook may send its body at all, from its head: the method, the source, the
+    /// source's `allowFrom` and URL token (405, 404, 403, 401). A request that passes gets its
+    /// `100 Continue`; the body's own checks come after it is read.
+    func admit(_ call: WebhookCall, exchange: WebhookExchange) throws(WebhookError) -> SourceConfig {
+        let source = try exchange.admit(call)
+        _ = try intake.admit(peer: clientAddress(call, source: source, limits: exchange.snapshot.config.limits), urlToken: call.token, source: source)
+        return source
+    }
+
+    /// The client address `allowFrom` is checked against (only computed when it is needed):
+    /// the TCP peer, or what a trusted proxy said (PROXY protocol, then `X-Forwarded-For`).
+    func clientAddress(_ call: WebhookCall, source: SourceConfig, limits: Limits) -> IPAddress? {
+        guard !source.allowFrom.isEmpty else { return nil }
+        let peer = call.remoteAddress?.ipAddress.flatMap(IPAddress.init)
+        return limits.clientAddress(peer: peer, proxied: call.proxiedClient, forwardedFor: call.headers["x-forwarded-for"])
+    }
+
+    /// Verifies, publishes and answers a webhook whose body has been read, in a task (bodies
+    /// above ``IngressConnectionHandler/inlineBodyLimit``).
     func answer(_ call: WebhookCall, body: [UInt8], source: SourceConfig, exchange: WebhookExchange, logger: Logger) async -> Answer {
         let (settled, outcome) = await withCheckedContinuation { continuation in
             settle(call, body: body, source: source, exchange: exchange) { continuation.resume(returning: ($0, $1)) }
@@ -149,23 +143,8 @@ public struct WebhookResponder: HTTPResponder {
         let limits = snapshot.config.limits
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(call.headers.count)
-        var forwardedFor: [String] = []
-        var proxied: IPAddress?
-        for field in call.headers {
-            if field.name == Self.forwardedForHeader {
-                forwardedFor.append(field.value)
-            } else if field.name == ConnectionGuard.proxiedClientHeader {
-                proxied = IPAddress(field.value)
-                continue
-            }
-            headers.append((field.name.rawName, field.value))
-        }
-        // The client address is only needed for an allow-list: not parsed otherwise.
-        var client: IPAddress?
-        if !source.allowFrom.isEmpty {
-            let peer = call.remoteAddress?.ipAddress.flatMap(IPAddress.init)
-            client = limits.clientAddress(peer: peer, proxied: proxied, forwardedFor: forwardedFor)
-        }
+        for (name, value) in call.headers { headers.append((name, value)) }
+        let client = clientAddress(call, source: source, limits: limits)
         let webhook = WebhookRequest(
             method: call.method.rawValue,
             target: call.target,
@@ -177,7 +156,7 @@ public struct WebhookResponder: HTTPResponder {
         )
         switch try intake.process(webhook, source: source, limits: limits, warnings: &exchange.warnings) {
         case .reply(let status, let contentType, let replyBody):
-            return .answer(Answer(status: .init(code: status), headers: [.contentType: contentType], body: ByteBuffer(bytes: replyBody)))
+            return .answer(Answer(status: .init(statusCode: status), headers: ["content-type": contentType], body: ByteBuffer(bytes: replyBody)))
         case .event(let event):
             let admission = topicAdmission.admit(
                 snapshot.routeTable.topics(for: event),
@@ -209,7 +188,7 @@ public struct WebhookResponder: HTTPResponder {
         let configured = exchange.source != nil
         let accepted = outcome.isSuccess ? exchange.accepted : nil
         let elapsed = ContinuousClock.now - exchange.started
-        let status = answer.status.code
+        let status = Int(answer.status.code)
         let sourceLabel = configured ? sourceName : Self.unknownSourceLabel
         metrics.record(source: sourceLabel, code: code, status: status, nanoseconds: elapsed.nanoseconds)
         for warning in exchange.warnings {

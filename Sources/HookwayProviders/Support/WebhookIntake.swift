@@ -21,6 +21,33 @@ public struct WebhookIntake: Sendable {
         return try process(request, source: source, limits: limits, warnings: &warnings)
     }
 
+    /// Checks 1 and 2, which need no body: the ingress runs them on a request's head (before its
+    /// `100 Continue`) and again in ``process(_:source:limits:warnings:)``. Returns which of the
+    /// two were checked (the event's `authmethod` when the adapter does not authenticate).
+    public func admit(peer: IPAddress?, urlToken: String?, source: SourceConfig) throws(WebhookError) -> (ipChecked: Bool, tokenChecked: Bool) {
+        var ipChecked = false
+        if !source.allowFrom.isEmpty {
+            guard let peer else { throw .ipNotAllowed("the peer address is unknown") }
+            guard source.allowFrom.contains(where: { $0.contains(peer) }) else {
+                throw .ipNotAllowed("\(peer) is not in the source's allowFrom")
+            }
+            ipChecked = true
+        }
+        var tokenChecked = false
+        if let token = source.token {
+            guard let given = urlToken else {
+                throw .invalidToken("this source is called as /webhooks/\(source.name)/{token}")
+            }
+            guard DigestCoding.secretEquals(Array(given.utf8), token.bytes) else {
+                throw .invalidToken("the URL token does not match")
+            }
+            tokenChecked = true
+        } else if urlToken != nil {
+            throw .invalidToken("this source has no URL token; call /webhooks/\(source.name)")
+        }
+        return (ipChecked, tokenChecked)
+    }
+
     /// Checks and handles one request for `source`, reporting in `warnings` what was left out
     /// of the event.
     public func process(
@@ -29,26 +56,7 @@ public struct WebhookIntake: Sendable {
         limits: Limits,
         warnings: inout [IntakeWarning]
     ) throws(WebhookError) -> AdapterOutcome {
-        var ipChecked = false
-        if !source.allowFrom.isEmpty {
-            guard let peer = request.peer else { throw .ipNotAllowed("the peer address is unknown") }
-            guard source.allowFrom.contains(where: { $0.contains(peer) }) else {
-                throw .ipNotAllowed("\(peer) is not in the source's allowFrom")
-            }
-            ipChecked = true
-        }
-        var tokenChecked = false
-        if let token = source.token {
-            guard let given = request.urlToken else {
-                throw .invalidToken("this source is called as /webhooks/\(source.name)/{token}")
-            }
-            guard DigestCoding.secretEquals(Array(given.utf8), token.bytes) else {
-                throw .invalidToken("the URL token does not match")
-            }
-            tokenChecked = true
-        } else if request.urlToken != nil {
-            throw .invalidToken("this source has no URL token; call /webhooks/\(source.name)")
-        }
+        let (ipChecked, tokenChecked) = try admit(peer: request.peer, urlToken: request.urlToken, source: source)
         guard let adapter = ProviderRegistry.adapter(named: source.provider) else {
             throw WebhookError(status: 404, code: .unknownSource, message: "no adapter for provider \"\(source.provider)\"")
         }
