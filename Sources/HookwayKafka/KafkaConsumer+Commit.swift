@@ -1,13 +1,13 @@
 import CRdKafka
 
 extension KafkaConsumer {
-    /// Commits `message.offset + 1` for the message's partition and waits for the broker's
+    /// Commits `message.offset &+ 1` for the message's partition and waits for the broker's
     /// acknowledgement. Call it after the message has been fully handled.
     ///
     /// If the partition has been revoked from this member meanwhile, nothing is committed (the
     /// new owner will re-deliver from the last committed offset) and the call returns normally.
     public func commit(_ message: KafkaMessage) async throws(KafkaError) {
-        try await commit(offsets: [(message.topic, message.partition, message.offset + 1)])
+        try await commit(offsets: [(message.topic, message.partition, message.offset &+ 1)])
     }
 
     /// Commits the given next-offsets (the offset of the next message to read, i.e. the last

@@ -106,7 +106,7 @@ public enum KafkaTopicReader {
             let key = "\(copy.topic)/\(copy.partition)"
             guard let end = remaining[key] else { continue }
             body(copy)
-            if copy.offset + 1 >= end { remaining[key] = nil }
+            if copy.offset &+ 1 >= end { remaining[key] = nil }
         }
     }
 }

@@ -87,6 +87,10 @@ import Testing
         #expect(code(request(Self.invoice, now: 1_714_557_901)) == .staleTimestamp)
         #expect(code(request(Self.invoice, now: 1_714_557_299)) == .staleTimestamp)
         #expect(code(request(Self.invoice, now: 1_714_557_900)) == nil)
+        // Issue #28 item 12: seconds only, as the spec and the reference library say; a
+        // millisecond value (correctly signed) is a time far in the future, not "now".
+        #expect(code(request(Self.invoice, ts: "1714557600000", now: 1_714_557_600)) == .staleTimestamp)
+        #expect(code(request(Self.invoice, ts: "9999999999999999")) == .invalidSignature, "16 digits of seconds: no overflow trap")
         var lenient = source
         lenient.toleranceSeconds = 3600
         #expect(code(request(Self.invoice, now: 1_714_557_901), lenient) == nil)

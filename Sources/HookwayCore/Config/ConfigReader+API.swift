@@ -68,15 +68,18 @@ extension ConfigReader {
         return hasErrors(since: before) ? nil : api
     }
 
-    /// A duration written `"90s"`, `"5m"`, `"1h"` or as whole seconds.
+    /// The longest duration a routes file may give (30 days): beyond it, sleeping on it would trap.
+    static let maxDurationSeconds = 30 * 86_400
+
+    /// A duration written `"90s"`, `"5m"`, `"1h"` or as whole seconds, at most 30 days.
     public mutating func duration(_ value: JSONValue, at path: String, min: Duration) -> Duration? {
         var seconds: Int?
         switch value {
         case .number:
-            seconds = integer(value, at: path, min: 0)
+            seconds = integer(value, at: path, min: 0, max: Self.maxDurationSeconds)
         case .string(let text):
             let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600]
-            if let unit = text.last, let factor = units[unit], let n = Int(text.dropLast()), n >= 0 {
+            if let unit = text.last, let factor = units[unit], let n = Int(text.dropLast()), n >= 0, n <= Self.maxDurationSeconds / factor {
                 seconds = n * factor
             } else {
                 error(path, "expected a duration like \"30s\", \"5m\" or \"1h\", found \"\(text)\"")

@@ -43,8 +43,8 @@ extension ConfigReader {
             let p = Self.child(path, m.key)
             switch m.key {
             case "maxBodyBytes": if let n = integer(m.value, at: p, min: 1, max: 1 << 30) { l.maxBodyBytes = n }
-            case "readTimeoutMs": if let n = integer(m.value, at: p, min: 100) { l.readTimeoutMs = n }
-            case "shutdownTimeoutMs": if let n = integer(m.value, at: p, min: 0) { l.shutdownTimeoutMs = n }
+            case "readTimeoutMs": if let n = integer(m.value, at: p, min: 100, max: 3_600_000) { l.readTimeoutMs = n }
+            case "shutdownTimeoutMs": if let n = integer(m.value, at: p, min: 0, max: 3_600_000) { l.shutdownTimeoutMs = n }
             case "headerTimeoutMs": if let n = integer(m.value, at: p, min: 100, max: 3_600_000) { l.headerTimeoutMs = n }
             case "idleTimeoutMs": if let n = integer(m.value, at: p, min: 100, max: 86_400_000) { l.idleTimeoutMs = n }
             case "maxConnections": if let n = integer(m.value, at: p, min: 1, max: 1_000_000) { l.maxConnections = n }

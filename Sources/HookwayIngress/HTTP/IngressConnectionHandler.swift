@@ -42,6 +42,11 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private var readHeld = false
     private var draining = false
     private var needsFlush = false
+    /// The last answer is out and the output half-closed; input is read and dropped until the
+    /// client closes (or ``lingerTimeout``), so that its unread answers are not reset away.
+    private var lingering = false
+    /// How long a closing connection keeps draining what a pipelining client still sends.
+    static let lingerTimeout = TimeAmount.seconds(2)
     /// The client a trusted proxy's PROXY header named (set by ``ConnectionPreamble``).
     var proxiedClient: IPAddress?
 
@@ -58,12 +63,18 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
         syncTimer(context)
     }
 
+    func channelActive(context: ChannelHandlerContext) {
+        syncTimer(context)  // the head deadline runs from the connection's start
+        context.fireChannelActive()
+    }
+
     func handlerRemoved(context: ChannelHandlerContext) {
         cancelTimer()
         self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !lingering else { return }
         let inbound: ConnectionStateMachine.Inbound
         switch unwrapInboundIn(data) {
         case .head(let head): inbound = .head(head)
@@ -91,6 +102,7 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case .inputClosed? = event as? ChannelEvent {
+            guard !lingering else { return context.close(promise: nil) }
             perform(machine.receive(.inputClosed), context: context)
             drain(context)
         } else if event is Shutdown {
@@ -118,7 +130,7 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     func read(context: ChannelHandlerContext) {
         // Nothing more is read while an answer is owed, parts wait, or answers are not leaving.
-        if machine.wantsInput && context.channel.isWritable {
+        if lingering || (machine.wantsInput && context.channel.isWritable) {
             context.read()
         } else {
             readHeld = true
@@ -308,12 +320,30 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             if machine.closesForMaxRequests { ConnectionCloseReason.maxRequests.count() }
             cancelTimer()
             needsFlush = false
-            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in bound.value.0.lingerThenClose(bound.value.1) }
             return
         }
         context.write(wrapOutboundOut(.end(nil)), promise: nil)
         needsFlush = true
+    }
+
+    /// Closes after the last answer the way a pipelining client can read it: a full close with
+    /// its next requests unread would make the kernel reset the connection, and a reset discards
+    /// the answers still in the client's receive buffer. So the output is half-closed first, and
+    /// what still arrives is dropped until the client closes or ``lingerTimeout`` passes.
+    private func lingerThenClose(_ context: ChannelHandlerContext) {
+        guard context.channel.isActive, !lingering else { return }
+        lingering = true
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let halfClosed = context.eventLoop.makePromise(of: Void.self)
+        halfClosed.futureResult.whenComplete { result in
+            let context = bound.value
+            guard case .success = result else { return context.close(promise: nil) }
+            context.read()
+            context.eventLoop.scheduleTask(in: Self.lingerTimeout) { bound.value.close(promise: nil) }
+        }
+        context.close(mode: .output, promise: halfClosed)
     }
 
     // MARK: - Timers, flushing, reading

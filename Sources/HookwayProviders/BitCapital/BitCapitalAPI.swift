@@ -38,7 +38,7 @@ public struct BitCapitalAPI: ProviderAPI {
         }
         let what = "GET \(entity.kind) \(entity.id)"
         let response = try await authorized(
-            connection.path(entity.kind, default: Self.descriptor.paths[entity.kind] ?? "", ["id": entity.id]),
+            try connection.path(entity.kind, default: Self.descriptor.paths[entity.kind] ?? "", ["id": entity.id]),
             what: what
         )
         if response.isNotFound { return nil }

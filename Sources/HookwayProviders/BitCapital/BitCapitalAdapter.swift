@@ -29,7 +29,7 @@ public struct BitCapitalAdapter: ProviderAdapter {
         guard let signature = DigestCoding.hex(signatureText), signature.count == SHA256.byteCount else {
             throw .invalidSignature("X-Request-Signature is not 64 hex digits")
         }
-        guard let signedAt = SigningTime.milliseconds(from: timestampText) else {
+        guard let signedAt = SigningTime.milliseconds(from: timestampText, unit: .secondsOrMilliseconds) else {
             throw .invalidSignature("X-Request-Timestamp is not an integer")
         }
         let target = Self.signedTarget(received: request.target, signedPath: source.bitCapital.signedPath)

@@ -26,7 +26,7 @@ public struct BitnobAPI: ProviderAPI {
         guard let entity = event.data.entity else {
             throw APIError(code: .apiUnsupported, "the event names no Bitnob entity id", retriable: false)
         }
-        let path = connection.path("transaction", default: Self.descriptor.paths["transaction"] ?? "", ["id": entity.id])
+        let path = try connection.path("transaction", default: Self.descriptor.paths["transaction"] ?? "", ["id": entity.id])
         let what = "GET transaction \(entity.id)"
         let response = try await get(path, what: what)
         if response.isNotFound { return nil }
@@ -107,6 +107,33 @@ public struct BitnobAPI: ProviderAPI {
         return MinorUnits.decimalText(record["amount"], exponent: exponent)
     }
 
-    /// Bitnob signs debits negative; webhooks carry the magnitude.
+    /// Bitnob signs debits negative; webhooks carry the magnitude (the direction is compared
+    /// on its own: ``directionDifference(event:entity:)``).
     static func magnitude(_ amount: String) -> String { amount.hasPrefix("-") ? String(amount.dropFirst()) : amount }
+
+    public var webhooksCarryAmount: Bool { true }
+
+    /// A credit webhook about a debit (or the reverse) is not a match, though the magnitudes are.
+    public func directionDifference(event: Event, entity: APIEntity) -> String? {
+        guard let api = Self.side(ofRecord: entity.raw), let hook = Self.side(of: event), api != hook else { return nil }
+        return "direction: event \(hook), api \(api)"
+    }
+
+    /// The API's side: `side` or legacy `type` (`Debit`/`Credit`), else the amount's sign.
+    static func side(ofRecord record: JSONValue) -> String? {
+        for key in ["side", "type"] {
+            if let side = Payload.string(record, key)?.lowercased(), side == "debit" || side == "credit" { return side }
+        }
+        return amount(record, currency: Payload.string(record, "currency")).map { $0.hasPrefix("-") ? "debit" : "credit" }
+    }
+
+    /// The webhook's side: `data.type` when it says, else the event name (`….received.…` and
+    /// `deposit.…` are credits, `payout…` debits); `nil` when neither tells.
+    static func side(of event: Event) -> String? {
+        if let type = Payload.string(event.data.payload, "data.type")?.lowercased(), type == "debit" || type == "credit" { return type }
+        let parts = event.data.event.split(separator: ".")
+        if parts.contains("received") || parts.first == "deposit" { return "credit" }
+        if let first = parts.first, first.hasPrefix("payout") { return "debit" }
+        return nil
+    }
 }

@@ -52,7 +52,7 @@ public struct BitnobAdapter: ProviderAdapter {
             guard let timestamp = request.header(Self.timestampHeader), !timestamp.isEmpty else {
                 throw .missingSignature("a 64-digit \(Self.signatureHeader) needs \(Self.timestampHeader)")
             }
-            guard let signedAt = SigningTime.milliseconds(from: timestamp) else {
+            guard let signedAt = SigningTime.milliseconds(from: timestamp, unit: .secondsOrMilliseconds) else {
                 throw .invalidSignature("\(Self.timestampHeader) is not an integer")
             }
             let parts = [Array("\(timestamp).".utf8), request.body]

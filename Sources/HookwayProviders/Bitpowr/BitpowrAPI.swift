@@ -33,7 +33,7 @@ public struct BitpowrAPI: ProviderAPI {
             throw APIError(code: .apiUnsupported, "the event names no Bitpowr transaction uid", retriable: false)
         }
         let what = "GET transaction \(entity.id)"
-        let path = connection.path("transaction", default: Self.descriptor.paths["transaction"] ?? "", ["id": entity.id])
+        let path = try connection.path("transaction", default: Self.descriptor.paths["transaction"] ?? "", ["id": entity.id])
         let response = try await connection.send(APIRequest(method: .GET, pathAndQuery: path, headers: [authorization]), what: what)
         if response.isNotFound { return nil }
         try response.requireSuccess(what)
@@ -72,6 +72,9 @@ public struct BitpowrAPI: ProviderAPI {
             origin: WebhookOrigin(raw: JSONWriter.encode(body), source: source, authMethod: .api, receivedAt: now)
         )  // nil: not a webhook-shaped record
     }
+
+    /// Its webhooks carry the amount (PROVIDERS.md): an event without one is not confirmed.
+    public var webhooksCarryAmount: Bool { true }
 
     public func shutdown() async { await connection.shutdown() }
 

@@ -40,7 +40,7 @@ public struct BitsoAPI: ProviderAPI {
                 retriable: false
             )
         }
-        let path = connection.path(entity.kind, default: Self.descriptor.paths[entity.kind] ?? "", ["id": entity.id])
+        let path = try connection.path(entity.kind, default: Self.descriptor.paths[entity.kind] ?? "", ["id": entity.id])
         let response = try await get(path, what: "GET \(entity.kind) \(entity.id)")
         if response.isNotFound { return nil }
         try response.requireSuccess("GET \(entity.kind) \(entity.id)")
@@ -77,6 +77,9 @@ public struct BitsoAPI: ProviderAPI {
             origin: WebhookOrigin(raw: JSONWriter.encode(body), source: source, authMethod: .api, receivedAt: now)
         )  // nil: a record without event/payload has no webhook twin
     }
+
+    /// Its webhooks carry the amount (PROVIDERS.md): an event without one is not confirmed.
+    public var webhooksCarryAmount: Bool { true }
 
     public func shutdown() async { await connection.shutdown() }
 

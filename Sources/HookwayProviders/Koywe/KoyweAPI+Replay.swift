@@ -26,7 +26,7 @@ extension KoyweAPI {
             }
             var members: [JSONMember] = []
             if let endpoint = connection.settings.settings["replayEndpointId"] { members.append(JSONMember("endpointId", .string(endpoint))) }
-            let path = connection.path("webhookReplay", default: Self.descriptor.paths["webhookReplay"] ?? "", ["id": event.id])
+            let path = try connection.path("webhookReplay", default: Self.descriptor.paths["webhookReplay"] ?? "", ["id": event.id])
             let response = try await authorized(path, method: .POST, body: JSONWriter.encode(.object(members)), what: "replay \(what)")
             try response.requireSuccess("replay \(what)")
             out.append(ReplayRequest(what: what, matching: 1, scheduled: 1))
@@ -56,7 +56,7 @@ extension KoyweAPI {
 
     /// Whether any delivery of the event reached an endpoint (a 2xx, or a delivered status).
     func delivered(_ eventID: String) async throws(APIError) -> Bool {
-        let path = connection.path("webhookDeliveries", default: Self.descriptor.paths["webhookDeliveries"] ?? "", ["id": eventID])
+        let path = try connection.path("webhookDeliveries", default: Self.descriptor.paths["webhookDeliveries"] ?? "", ["id": eventID])
         let response = try await authorized(path, what: "GET deliveries of webhook event \(eventID)")
         if response.isNotFound { return false }
         try response.requireSuccess("GET deliveries of webhook event \(eventID)")

@@ -33,7 +33,7 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
         guard let messageID = Self.header(request, "id"), let timestamp = Self.header(request, "timestamp"),
             let signatures = Self.header(request, "signature")
         else { throw .missingSignature("webhook-id, webhook-timestamp and webhook-signature are all required") }
-        guard let signedAt = SigningTime.milliseconds(from: timestamp) else {
+        guard let signedAt = SigningTime.milliseconds(from: timestamp, unit: .seconds) else {
             throw .invalidSignature("webhook-timestamp is not an integer")
         }
         guard let candidates = Self.signatures(signatures) else {

@@ -2,15 +2,27 @@ import HookwayCore
 
 /// Integer signing timestamps and their tolerance window (PROVIDERS.md "Timestamps").
 enum SigningTime {
-    /// Parses an integer timestamp header: above 10^12 it is milliseconds, else seconds.
-    /// Returns milliseconds since the epoch, or `nil` when the text is not a plain integer.
-    static func milliseconds(from text: String) -> Int64? {
+    /// The unit a provider's timestamp header is in.
+    enum Unit {
+        /// Seconds only (Standard Webhooks' `webhook-timestamp`: the spec and the reference
+        /// libraries refuse milliseconds).
+        case seconds
+        /// Above 10^12 milliseconds, else seconds (Bit Capital: its docs say seconds, its SDKs
+        /// send `Date.now()`; Bitnob documents no unit).
+        case secondsOrMilliseconds
+    }
+
+    /// Parses an integer timestamp header in `unit`. Returns milliseconds since the epoch, or
+    /// `nil` when the text is not a plain integer (or is too large to be one).
+    static func milliseconds(from text: String, unit: Unit) -> Int64? {
         let digits = Array(text.utf8)
-        // 16 digits is far beyond any real clock and keeps the arithmetic below from overflowing.
+        // 16 digits is far beyond any real clock and keeps the parse below from overflowing.
         guard !digits.isEmpty, digits.count <= 16, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
         var value: Int64 = 0
         for d in digits { value = value * 10 + Int64(d - 48) }
-        return value > 1_000_000_000_000 ? value : value * 1000
+        if unit == .secondsOrMilliseconds, value > 1_000_000_000_000 { return value }
+        let (milliseconds, overflow) = value.multipliedReportingOverflow(by: 1000)
+        return overflow ? nil : milliseconds
     }
 
     /// True when `signedAt` lies within `toleranceSeconds` of `now`, either side.
@@ -35,7 +47,7 @@ enum RFC3339 {
         case .string(let s):
             return parse(s) != nil ? s : nil
         case .number(let n):
-            return SigningTime.milliseconds(from: n).map { Timestamp(millisecondsSinceEpoch: $0).rfc3339 }
+            return SigningTime.milliseconds(from: n, unit: .secondsOrMilliseconds).map { Timestamp(millisecondsSinceEpoch: $0).rfc3339 }
         default:
             return nil
         }

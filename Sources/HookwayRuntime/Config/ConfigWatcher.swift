@@ -62,7 +62,8 @@ public struct ConfigWatcher: Service {
         var info = stat()
         guard stat(path, &info) == 0 else { return Fingerprint() }
         return Fingerprint(
-            modifiedNanoseconds: Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec),
+            // A fingerprint only: wrapping (an mtime past 2262) is harmless, trapping is not.
+            modifiedNanoseconds: Int(info.st_mtim.tv_sec) &* 1_000_000_000 &+ Int(info.st_mtim.tv_nsec),
             size: Int(info.st_size),
             inode: UInt(info.st_ino)
         )

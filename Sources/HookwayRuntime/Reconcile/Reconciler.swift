@@ -122,7 +122,8 @@ public struct Reconciler: Sendable {
                 return try await call()
             } catch {
                 guard error.isRetriable, attempt < 5 else { throw ReconcileError(api: error, source: source.name) }
-                let wait = max(delay, error.retryAfter ?? .zero)
+                // Bounded whatever the provider asked (RetryAfter.parse clamps too; a limiter's own wait is ours).
+                let wait = min(max(delay, error.retryAfter ?? .zero), RetryAfter.maximum)
                 logger.warning("provider API failed; retrying", metadata: ["source": "\(source.name)", "error": "\(error)", "delay": "\(wait)"])
                 do {
                     try await Task.sleep(for: wait)

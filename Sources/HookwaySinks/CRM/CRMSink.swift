@@ -70,7 +70,7 @@ public struct CRMSink: Sink {
         let message = "\(options.method) \(Self.redacted(request.url)) answered \(status)\(snippet.isEmpty ? "" : ": \(snippet)")"
         logger.trace("CRM error response", metadata: ["event.id": "\(event.id)", "status": "\(status)", "body": "\(snippet)"])
         if [408, 425, 429].contains(status) || status >= 500 {
-            throw .transient(.destinationUnavailable, message, retryAfter: response.headers.first(name: "retry-after").flatMap(Self.retryAfter))
+            throw .transient(.destinationUnavailable, message, retryAfter: response.headers.first(name: "retry-after").flatMap { RetryAfter.parse($0) })
         }
         throw .permanent(.destinationRejected, message)
     }
@@ -138,11 +138,6 @@ public struct CRMSink: Sink {
         return String(url[..<q]) + "?…"
     }
 
-    /// `Retry-After` in delta-seconds (an HTTP-date is ignored; the runner's backoff applies).
-    static func retryAfter(_ value: String) -> Duration? {
-        guard let seconds = Int(value.filter { !$0.isWhitespace }), seconds >= 0 else { return nil }
-        return .seconds(seconds)
-    }
 
     /// The start of an error response's body, for the dead-letter reason.
     static func bodySnippet(_ response: HTTPClientResponse) async -> String {

@@ -137,7 +137,12 @@ public final class ConfirmSink: Sink {
             } else {
                 differences.append("amount: event \(amount), api says none")
             }
+        } else if api.webhooksCarryAmount {
+            // The webhook had an amount Hookway left out (too long, not derivable): nothing to
+            // compare, so nothing confirmed — a money event is not matched on its status alone.
+            differences.append("amount: event says none, api \(entity.amount ?? "says none")")
         }
+        if let direction = api.directionDifference(event: event, entity: entity) { differences.append(direction) }
         if let currency = event.data.currency {
             if let apiCurrency = entity.currency {
                 if currency.lowercased() != apiCurrency.lowercased() { differences.append("currency: event \(currency), api \(apiCurrency)") }

@@ -38,7 +38,7 @@ public struct OffsetTracker: Sendable {
         while state.pendingStart < state.pending.count, state.done.contains(state.pending[state.pendingStart]) {
             let o = state.pending[state.pendingStart]
             state.done.remove(o)
-            state.committable = o + 1
+            state.committable = o &+ 1
             state.pendingStart += 1
         }
         if state.pendingStart > 1024 {

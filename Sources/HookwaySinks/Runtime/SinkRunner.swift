@@ -195,7 +195,7 @@ public final class SinkRunner: Sendable {
         var lagByTopic: [String: Int64] = [:]
         for (key, position) in positions {
             guard let high = consumer.cachedHighWatermark(topic: key.topic, partition: key.partition) else { continue }
-            lagByTopic[key.topic, default: 0] += max(0, high - position)
+            lagByTopic[key.topic, default: 0] &+= max(0, high.subtractingReportingOverflow(position).partialValue)  // broker-given: never trap
         }
         for (topic, lag) in lagByTopic {
             Gauge(label: "hookway_sink_consumer_lag", dimensions: [("sink", config.name), ("topic", topic)]).record(lag)

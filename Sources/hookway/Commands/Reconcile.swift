@@ -82,6 +82,8 @@ struct Reconcile: AsyncParsableCommand {
         if let time = Timestamp(rfc3339: text) { return time }
         let units: [Character: Int64] = ["m": 60_000, "h": 3_600_000, "d": 86_400_000]
         guard let unit = text.last, let factor = units[unit], let n = Int64(text.dropLast()), n >= 0 else { return nil }
-        return Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch - n * factor)
+        let (back, overflow) = n.multipliedReportingOverflow(by: factor)
+        guard !overflow, back <= now.millisecondsSinceEpoch else { return nil }
+        return Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch - back)
     }
 }

@@ -245,7 +245,7 @@ struct ConnectionStateMachineTests {
 }
 
 extension ConnectionStateMachine.Action: Equatable {
-    public static func == (lhs: Self, rhs: Self) -> Bool {
+    static func == (lhs: Self, rhs: Self) -> Bool {
         switch (lhs, rhs) {
         case (.none, .none), (.sendContinue, .sendContinue), (.complete, .complete): return true
         case (.begin(let a), .begin(let b)): return a == b

@@ -60,6 +60,9 @@ final class EmbeddedIngress {
     }
 
     init(limits: String = #""readTimeoutMs": 2000, "headerTimeoutMs": 1000, "idleTimeoutMs": 5000"#) throws {
+        // The process's metrics system before any handle is made: the connection handler's
+        // counters are created once per process, and must not bind to the no-op backend.
+        _ = MetricsEndpoint.shared
         let config = try Self.config(limits: limits)
         let responder = WebhookResponder(
             store: ConfigStore(config),
@@ -84,7 +87,7 @@ final class EmbeddedIngress {
     /// Sends bytes as the client.
     func send(_ bytes: [UInt8]) {
         // A parser error surfaces as an error of writeInbound; the handler answers it.
-        try? channel.writeInbound(ByteBuffer(bytes: bytes))
+        _ = try? channel.writeInbound(ByteBuffer(bytes: bytes))
         channel.embeddedEventLoop.run()
     }
 

@@ -136,6 +136,45 @@ struct ProviderAPIClientTests {
         }
     }
 
+    /// Issue #28 item 8 (confirmed): the client keeps the magnitude, so a credit webhook about a
+    /// debit of the same size looked alike; the direction is now compared on its own.
+    @Test func bitnobComparesTheDirectionBesideTheMagnitude() async throws {
+        try await Self.withStandIn { standIn in
+            try await standIn.seed(
+                "bitnob",
+                kind: "transaction",
+                record: #"{"transaction_id": "txn_d", "currency": "USDT", "state": "SETTLED", "amount": "-10000000", "amount_formatted": "-10.0 USDT"}"#
+            )
+            let client = BitnobAPI(settings: try #require(try Self.source("bitnob", standIn: standIn, authentication: #""secrets": ["env:W"]"#).api))
+            try await withTeardown({ await client.shutdown() }) {
+                var event = Self.event(provider: "bitnob", kind: "transaction", id: "txn_d", status: "success", amount: "10.0", currency: "USDT")
+                event.data.event = "stablecoin.usdt.received.success"
+                let entity = try #require(try await client.fetch(event))
+                #expect(client.directionDifference(event: event, entity: entity) == "direction: event credit, api debit")
+                event.data.event = "payouts.withdrawal.success"
+                #expect(client.directionDifference(event: event, entity: entity) == nil)
+                event.data.event = "transfer.success"
+                #expect(client.directionDifference(event: event, entity: entity) == nil, "the name does not say: not compared")
+            }
+        }
+    }
+
+    /// Issue #28 item 9 (partly confirmed): `/` and `%` were already encoded into one segment;
+    /// an id of `.`, `..` or nothing reached the path as a dot-segment. Now refused.
+    @Test func entityIdsAreOnePathSegmentAndDotSegmentsAreRefused() async throws {
+        try await Self.withStandIn { standIn in
+            let api = try #require(ProviderRegistry.api(for: try Self.source("bitnob", standIn: standIn, authentication: #""secrets": ["env:W"]"#)))
+            try await withTeardown({ await api.shutdown() }) {
+                for id in ["..", ".", ""] {
+                    await #expect(throws: APIError.self) { _ = try await api.fetch(Self.event(provider: "bitnob", kind: "transaction", id: id)) }
+                }
+                _ = try? await api.fetch(Self.event(provider: "bitnob", kind: "transaction", id: "a/../b%2F"))
+                let paths = try await standIn.requests().map(\.path)
+                #expect(paths == ["/bitnob/api/transactions/a%2F..%2Fb%252F"], "\(paths)")
+            }
+        }
+    }
+
     @Test func bitpowrReadsTheListShapedAnswerWithABearerToken() async throws {
         try await Self.withStandIn { standIn in
             try await standIn.seed(
@@ -226,6 +265,26 @@ struct ProviderAPIClientTests {
                 #expect(errors.map(\.code) == [.apiRateLimited, .apiUnavailable, .apiRejected])
                 #expect(errors.map(\.isRetriable) == [true, true, false])
                 #expect(errors.first?.retryAfter == .seconds(7))
+            }
+        }
+    }
+
+    /// Issue #28 item 2: any Retry-After from the API is bounded; none traps.
+    @Test func anyRetryAfterIsBoundedAndNeverTraps() async throws {
+        try await Self.withStandIn { standIn in
+            let api = try #require(ProviderRegistry.api(for: try Self.source("bitpowr", standIn: standIn, authentication: #""secrets": ["env:W"]"#)))
+            let asks = ["9223372036854775807", "100000", "Fri, 31 Dec 9999 23:59:59 GMT", "-5", "3"]
+            try await standIn.inject("bitpowr", asks.map { (429, ["Retry-After": $0]) })
+            try await withTeardown({ await api.shutdown() }) {
+                var waits: [Duration?] = []
+                for _ in asks {
+                    do {
+                        _ = try await api.fetch(Self.event(provider: "bitpowr", kind: "transaction", id: "u1"))
+                    } catch let error as APIError {
+                        waits.append(error.retryAfter)
+                    }
+                }
+                #expect(waits == [RetryAfter.maximum, RetryAfter.maximum, RetryAfter.maximum, .seconds(60), .seconds(3)])
             }
         }
     }

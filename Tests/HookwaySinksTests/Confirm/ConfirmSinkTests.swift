@@ -57,7 +57,7 @@ struct ConfirmSinkTests {
         }
     }
 
-    static func funding(_ fid: String, status: String = "complete", amount: String = "100.00", currency: String = "mxn") -> Event {
+    static func funding(_ fid: String, status: String = "complete", amount: String? = "100.00", currency: String = "mxn") -> Event {
         Event(
             id: "bitso:funding:\(fid):\(status)",
             data: EventData(
@@ -91,6 +91,21 @@ struct ConfirmSinkTests {
             #expect(out.confirmation?.apiStatus == "complete")
             #expect(Timestamp(rfc3339: out.confirmation?.checkedAt ?? "") != nil)
             #expect(try await setup.events(on: setup.mismatches).isEmpty)
+            await sink.shutdown()
+        }
+    }
+
+    /// Issue #28 item 7 (confirmed): a deposit whose amount was left out (too long) was
+    /// `matched` on its status alone; now it is a mismatch naming the API's amount.
+    @Test func aDepositWithoutAnAmountIsAMismatch() async throws {
+        try await Self.withSetup { setup in
+            try await setup.standIn.seed("bitso", kind: "funding", record: Self.record("f9"))
+            let sink = try setup.makeSink()
+            try await sink.deliver(Self.funding("f9", amount: nil))
+            let out = try #require(try await setup.events(on: setup.output).first)
+            #expect(out.confirmation?.result == .mismatch)
+            #expect(out.confirmation?.reason == "amount: event says none, api 100.00")
+            #expect(try await setup.events(on: setup.mismatches).map(\.id) == ["bitso:funding:f9:complete"])
             await sink.shutdown()
         }
     }

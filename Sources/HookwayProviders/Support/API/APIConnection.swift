@@ -74,9 +74,23 @@ final class APIConnection: Sendable {
     /// The credential `name` as text (validated present by `routes check`).
     func credential(_ name: String) -> String { settings.credentials[name]?.stringValue ?? "" }
 
-    /// A path template with `{name}` placeholders filled, values percent-encoded.
-    func path(_ name: String, default fallback: String, _ values: [String: String] = [:]) -> String {
-        var out = settings.path(name, default: fallback)
+    /// A path template with `{name}` placeholders filled from the settings.
+    func path(_ name: String, default fallback: String) -> String {
+        fill(settings.path(name, default: fallback), [:])
+    }
+
+    /// A path template with `{name}` placeholders filled, values percent-encoded. Each value is
+    /// one path segment: `/` and `%` are encoded, and a value that would be empty, `.` or `..`
+    /// (which no encoding keeps a server from resolving: RFC 3986 §6.2.2.2) is refused.
+    func path(_ name: String, default fallback: String, _ values: [String: String]) throws(APIError) -> String {
+        for (key, value) in values where value.isEmpty || value == "." || value == ".." {
+            throw APIError(code: .apiRejected, "\(key) \"\(LogSafe.text(value, limit: 16))\" cannot be a URL path segment", retriable: false)
+        }
+        return fill(settings.path(name, default: fallback), values)
+    }
+
+    private func fill(_ template: String, _ values: [String: String]) -> String {
+        var out = template
         for (key, value) in values.merging(settings.settings, uniquingKeysWith: { own, _ in own }) {
             out = out.replacingOccurrences(of: "{\(key)}", with: Self.percentEncoded(value))
         }
@@ -116,12 +130,12 @@ final class APIConnection: Sendable {
             return APIResponse(status: status, body: bytes)
         case 420, 429:
             await limiter.drain()
-            let asked = response.headers.first(name: "Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let asked = response.headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0) }
             throw APIError(
                 code: .apiRateLimited,
                 "\(what): HTTP \(status): \(provider) rate limit reached",
                 retriable: true,
-                retryAfter: .seconds(asked ?? 60)
+                retryAfter: asked ?? .seconds(60)
             )
         case 408, 500...:
             throw APIError(code: .apiUnavailable, "\(what): HTTP \(status)\(Self.snippet(bytes))", retriable: true)

@@ -48,7 +48,7 @@ actor BearerTokenCache {
         var text = String(parts[1]).replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while text.count % 4 != 0 { text += "=" }
         guard let bytes = DigestCoding.base64(text), let claims = try? JSONParser.parse(bytes),  // nil: not a JWT we can read; use the documented lifetime
-            let exp = claims["exp"]?.numberLiteral.flatMap(Int64.init)
+            let exp = claims["exp"]?.numberLiteral.flatMap(Int64.init), exp >= 0  // a negative exp would overflow below
         else { return fallback }
         let left = exp - Timestamp.now().seconds
         return left > 0 ? .seconds(left) : .zero

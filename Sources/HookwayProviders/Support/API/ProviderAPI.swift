@@ -20,6 +20,12 @@ public protocol ProviderAPI: Sendable {
     /// (`hookway reconcile --replay`); with `dryRun`, only asks what would be resent. Providers
     /// without a documented replay API throw `api_unsupported`.
     func replay(from: Timestamp, to: Timestamp, dryRun: Bool) async throws(APIError) -> [ReplayRequest]
+    /// Whether this provider's webhooks carry the amount: when they do, an event without one
+    /// (left out as too long, or not derivable) cannot be confirmed as matching.
+    var webhooksCarryAmount: Bool { get }
+    /// What differs in direction (debit or credit) between the event and the API's entity, when
+    /// both say; `nil` when they agree or one side does not say.
+    func directionDifference(event: Event, entity: APIEntity) -> String?
     /// Closes the connection pool.
     func shutdown() async
 }
@@ -30,6 +36,8 @@ extension ProviderAPI {
     }
     public func event(for entity: APIEntity, source: SourceConfig, at now: Timestamp) -> Event? { nil }
     public func statusMatches(event: String, api: String) -> Bool { event == api }
+    public var webhooksCarryAmount: Bool { false }
+    public func directionDifference(event: Event, entity: APIEntity) -> String? { nil }
     public func replay(from: Timestamp, to: Timestamp, dryRun: Bool) async throws(APIError) -> [ReplayRequest] {
         throw APIError(
             code: .apiUnsupported,

@@ -26,9 +26,10 @@ extension JSONValue {
     /// member), or this value itself when it is one: the replay APIs' answers are documented
     /// by meaning ("the number of events queued"), not by field name.
     func firstCount(_ names: [String]) -> Int? {
-        if let n = numberLiteral.flatMap(Int.init), n >= 0 { return n }
+        // Capped: the counts are summed over requests, and the provider chooses them.
+        if let n = numberLiteral.flatMap(Int.init), n >= 0 { return min(n, 1 << 40) }
         for name in names {
-            if let n = self[name]?.numberLiteral.flatMap(Int.init), n >= 0 { return n }
+            if let n = self[name]?.numberLiteral.flatMap(Int.init), n >= 0 { return min(n, 1 << 40) }
         }
         for wrapper in ["payload", "data"] {
             if let inner = self[wrapper], let n = inner.firstCount(names) { return n }

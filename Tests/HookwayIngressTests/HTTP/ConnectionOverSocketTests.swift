@@ -2,11 +2,11 @@ import Foundation
 import HookwayTesting
 import Testing
 
-/// What ``WebhookFastPath`` (webhooks answered on the event loop) must keep from Hummingbird's
-/// path: answers in request order on a pipelining connection, large bodies, a body in pieces,
-/// `Connection: close`, and the same answers with `HOOKWAY_INGRESS_PATH=task`.
+/// The connection handler over real sockets with a real broker: answers in request order on a
+/// pipelining connection, large bodies, a body in pieces, `Connection: close`, half-close, and
+/// the pre-authentication burst of issue #28.
 @Suite(.timeLimit(.minutes(3)))
-struct WebhookFastPathTests {
+struct ConnectionOverSocketTests {
     static func webhook(_ body: [UInt8], connection: String? = nil) -> [UInt8] {
         var head = "POST /webhooks/bitnob HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
         head += "x-bitnob-signature: \(Sign.bitnob(body))\r\nContent-Length: \(body.count)\r\n"
@@ -68,7 +68,7 @@ struct WebhookFastPathTests {
             #expect(pieces?.headers.contains { $0.0.lowercased() == "content-length" } == true)
             #expect(pieces?.headers.first { $0.0.lowercased() == "server" }?.1 == "hookway")
 
-            // Above the fast path's inline limit (64 KiB): verified in a task, same answer.
+            // Above the inline limit (64 KiB): verified in a task, same answer.
             let padding = String(repeating: "p", count: 200_000)
             let large = Array(
                 #"{"event":"payout.transfer.success","data":{"id":"large-body","amount":"1.00","status":"success","note":"\#(padding)"}}"#.utf8
@@ -96,6 +96,41 @@ struct WebhookFastPathTests {
             #expect(connection.readAnswer(timeout: 10)?.status == 404)
             _ = connection.write(Self.webhook(Bodies.bitnob(id: "closing"), connection: "close"))
             #expect(connection.readAnswer(timeout: 10)?.status == 200)
+            #expect(connection.isClosedByServer(within: 5))
+        }
+    }
+
+    /// Issue #28 item 1: a wrongly signed webhook above the inline limit (verified in a task),
+    /// then ten thousand unsigned pipelined requests: the server answers each in order until
+    /// `maxRequestsPerConnection` (1000) closes the connection, and lives.
+    @Test func anUnauthenticatedPipelinedBurstBehindASlowWebhookIsAnsweredAndTheServerLives() async throws {
+        try await Self.withIngress(maxBodyBytes: 300_000) { port in
+            let connection = try RawConnection(port: port)
+            let padding = String(repeating: "p", count: 70_000)
+            let large = Array(#"{"event":"payout.transfer.success","data":{"id":"x","note":"\#(padding)"}}"#.utf8)
+            let burst =
+                Array("POST /webhooks/bitnob HTTP/1.1\r\nHost: x\r\nx-bitnob-signature: 00\r\nContent-Length: \(large.count)\r\n\r\n".utf8)
+                + large + Array(String(repeating: "POST /webhooks/bitnob HTTP/1.1\r\n\r\n", count: 10_000).utf8)
+            // Written on its own thread: the server answers while the client is still sending.
+            let writer = Thread { connection.write(burst) }
+            writer.start()
+            var statuses: [Int] = []
+            while statuses.count < 10_001, let answer = connection.readAnswer(timeout: 10) { statuses.append(answer.status) }
+            #expect(statuses.count == 1000)
+            #expect(statuses.allSatisfy { $0 == 401 })
+            let health = try RawConnection(port: port)
+            _ = health.write(RawConnection.request())
+            #expect(health.readAnswer(timeout: 10)?.status == 200, "the server lives")
+        }
+    }
+
+    /// Issue #28 item 3: a webhook's own answer comes before the parser error of what follows it.
+    @Test func aWebhookFollowedByGarbageGetsItsOwnAnswerFirst() async throws {
+        try await Self.withIngress { port in
+            let connection = try RawConnection(port: port)
+            _ = connection.write(Self.webhook(Bodies.bitnob(id: "then-garbage")) + Array("\u{1}\u{2} NOT HTTP\r\n\r\n".utf8))
+            Self.expectAccepted(connection.readAnswer(timeout: 10), id: "then-garbage")
+            #expect(connection.readAnswer(timeout: 10)?.status == 400)
             #expect(connection.isClosedByServer(within: 5))
         }
     }
