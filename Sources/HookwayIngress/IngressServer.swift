@@ -1,8 +1,8 @@
 public import HookwayCore
 public import HookwayKafka
 import HummingbirdCore
-import NIOPosix
 public import Logging
+import NIOPosix
 public import ServiceLifecycle
 
 /// `hookway serve`: the HTTP ingress plus the services it needs (producer, broker health,

@@ -1,7 +1,7 @@
 import HookwayCore
 import HookwayProviders
-import NIOHTTP1
 import NIOCore
+import NIOHTTP1
 
 /// One webhook request as the ingress sees it: what its head said and where it came from.
 struct WebhookCall: Sendable {

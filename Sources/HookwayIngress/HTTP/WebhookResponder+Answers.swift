@@ -1,6 +1,6 @@
 import HookwayCore
-import NIOHTTP1
 import NIOCore
+import NIOHTTP1
 
 extension WebhookResponder {
     static func json(_ status: HTTPResponseStatus, _ text: String) -> Answer {

@@ -1,9 +1,9 @@
 import HookwayCore
 import HookwayProviders
-import NIOHTTP1
 import Logging
 import Metrics
 import NIOCore
+import NIOHTTP1
 
 /// Answers every HTTP request of the ingress (CONTRACT.md §2) for ``IngressConnectionHandler``.
 /// A hand-written responder rather than a router: the surface is five paths, and it lets 405

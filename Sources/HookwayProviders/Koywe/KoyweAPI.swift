@@ -34,7 +34,10 @@ public struct KoyweAPI: ProviderAPI {
     public func fetch(_ event: Event) async throws(APIError) -> APIEntity? {
         guard let entity = event.data.entity else { throw APIError(code: .apiUnsupported, "the event names no Koywe order", retriable: false) }
         let what = "GET order \(entity.id)"
-        let response = try await authorized(try connection.path("order", default: Self.descriptor.paths["order"] ?? "", ["id": entity.id]), what: what)
+        let response = try await authorized(
+            try connection.path("order", default: Self.descriptor.paths["order"] ?? "", ["id": entity.id]),
+            what: what
+        )
         if response.isNotFound { return nil }
         try response.requireSuccess(what)
         let json = try response.json(what)

@@ -70,7 +70,11 @@ public struct CRMSink: Sink {
         let message = "\(options.method) \(Self.redacted(request.url)) answered \(status)\(snippet.isEmpty ? "" : ": \(snippet)")"
         logger.trace("CRM error response", metadata: ["event.id": "\(event.id)", "status": "\(status)", "body": "\(snippet)"])
         if [408, 425, 429].contains(status) || status >= 500 {
-            throw .transient(.destinationUnavailable, message, retryAfter: response.headers.first(name: "retry-after").flatMap { RetryAfter.parse($0) })
+            throw .transient(
+                .destinationUnavailable,
+                message,
+                retryAfter: response.headers.first(name: "retry-after").flatMap { RetryAfter.parse($0) }
+            )
         }
         throw .permanent(.destinationRejected, message)
     }
@@ -137,7 +141,6 @@ public struct CRMSink: Sink {
         guard let q = url.firstIndex(of: "?") else { return url }
         return String(url[..<q]) + "?…"
     }
-
 
     /// The start of an error response's body, for the dead-letter reason.
     static func bodySnippet(_ response: HTTPClientResponse) async -> String {

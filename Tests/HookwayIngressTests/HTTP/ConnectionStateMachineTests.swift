@@ -1,7 +1,8 @@
-@testable import HookwayIngress
 import NIOCore
 import NIOHTTP1
 import Testing
+
+@testable import HookwayIngress
 
 /// ``ConnectionStateMachine`` event by event, without a channel.
 struct ConnectionStateMachineTests {
@@ -71,7 +72,9 @@ struct ConnectionStateMachineTests {
     }
 
     @Test func tenThousandQueuedRequestsDrainInALoop() {
-        var machine = Machine(settings: .init(headerTimeout: .seconds(1), idleTimeout: .seconds(1), bodyTimeout: .seconds(1), maxRequests: 1_000_000, discardLimit: 0))
+        var machine = Machine(
+            settings: .init(headerTimeout: .seconds(1), idleTimeout: .seconds(1), bodyTimeout: .seconds(1), maxRequests: 1_000_000, discardLimit: 0)
+        )
         Self.request(&machine)
         for _ in 0..<10_000 {
             _ = machine.receive(.head(Self.head()))

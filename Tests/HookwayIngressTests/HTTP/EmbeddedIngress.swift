@@ -1,5 +1,4 @@
 import HookwayCore
-@testable import HookwayIngress
 import HookwayRuntime
 import HookwayTesting
 import Logging
@@ -7,6 +6,8 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
+
+@testable import HookwayIngress
 
 /// A publisher whose Kafka acknowledgements the test gives by hand: every publish waits in
 /// `held` until ``acknowledgeNext(spooled:)`` or ``fail(_:)`` completes it.

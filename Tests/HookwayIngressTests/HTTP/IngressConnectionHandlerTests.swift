@@ -1,7 +1,8 @@
 import Foundation
-@testable import HookwayIngress
 import NIOCore
 import Testing
+
+@testable import HookwayIngress
 
 /// ``IngressConnectionHandler`` on NIO's `EmbeddedChannel`, behind the real HTTP codec: what a
 /// client sees, event by event, with Kafka's acknowledgements and the clock in the test's hands.

@@ -143,7 +143,8 @@ struct ProviderAPIClientTests {
             try await standIn.seed(
                 "bitnob",
                 kind: "transaction",
-                record: #"{"transaction_id": "txn_d", "currency": "USDT", "state": "SETTLED", "amount": "-10000000", "amount_formatted": "-10.0 USDT"}"#
+                record:
+                    #"{"transaction_id": "txn_d", "currency": "USDT", "state": "SETTLED", "amount": "-10000000", "amount_formatted": "-10.0 USDT"}"#
             )
             let client = BitnobAPI(settings: try #require(try Self.source("bitnob", standIn: standIn, authentication: #""secrets": ["env:W"]"#).api))
             try await withTeardown({ await client.shutdown() }) {
