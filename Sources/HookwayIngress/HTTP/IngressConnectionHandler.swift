@@ -91,6 +91,11 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is ByteToMessageDecoderError {
+            // Bytes after a parser error (the decoder reads nothing more): the first error is
+            // already queued behind the answers owed, which must still go out.
+            return
+        }
         guard let parserError = error as? HTTPParserError else {
             // Not the peer's bytes (a socket error): nothing can be answered.
             context.close(promise: nil)
