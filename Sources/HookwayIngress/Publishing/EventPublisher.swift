@@ -1,13 +1,13 @@
 public import HookwayCore
 
-/// Makes an event durable on its topics. The ingress answers 200 only after `publish` returns.
+/// Makes an event durable on its topics. The ingress answers 200 only after `completion`
+/// reports success.
 public protocol EventPublisher: Sendable {
-    /// Publishes `event` to every topic and returns once all are acknowledged, or throws a
-    /// ``WebhookError`` (503 `broker_unavailable` with `Retry-After`) when that does not happen
-    /// within `timeout`.
-    func publish(_ event: Event, to topics: [String], timeout: Duration) async throws(WebhookError) -> PublishReceipt
-    /// The same for a caller that cannot wait (the ingress's event loop): `completion` is called
-    /// exactly once, on any thread, and must not block. The default runs the `async` form in a task.
+    /// Publishes `event` to every topic; `completion` is called exactly once, on any thread
+    /// (the connection's event loop when it fails at once, else the producer's poll thread),
+    /// and must not block: with a receipt once every topic acknowledged (or the spool took it),
+    /// else a ``WebhookError`` (503 `broker_unavailable` with `Retry-After`) when that does not
+    /// happen within `timeout`.
     func publish(
         _ event: Event,
         to topics: [String],
@@ -16,23 +16,6 @@ public protocol EventPublisher: Sendable {
     )
     /// True when the broker answered recently.
     var isHealthy: Bool { get }
-}
-
-extension EventPublisher {
-    public func publish(
-        _ event: Event,
-        to topics: [String],
-        timeout: Duration,
-        completion: @escaping @Sendable (Result<PublishReceipt, WebhookError>) -> Void
-    ) {
-        Task {
-            do throws(WebhookError) {
-                completion(.success(try await publish(event, to: topics, timeout: timeout)))
-            } catch {
-                completion(.failure(error))
-            }
-        }
-    }
 }
 
 /// What `publish` achieved.

@@ -77,13 +77,6 @@ public final class KafkaEventPublisher: EventPublisher {
 
     public var isHealthy: Bool { state.withLockedValue { $0.isHealthy(now: .now) } }
 
-    public func publish(_ event: Event, to topics: [String], timeout: Duration) async throws(WebhookError) -> PublishReceipt {
-        let message = Self.message(for: event)
-        let size = try admit(message, eventID: event.id)
-        let outcome = await sendAll(topics: topics, key: message.key, value: message.value, headers: message.headers, timeout: timeout)
-        return try await conclude(outcome, Publication(eventID: event.id, topics: topics, message: message, size: size, timeout: timeout))
-    }
-
     /// The ingress's event-loop path: no task while all goes well — the sends are queued now
     /// and `completion` runs on the producer's poll thread with the acknowledgement. Only the
     /// rare paths (first use of a topic, a failure or timeout that the spool may take) continue

@@ -19,13 +19,6 @@ final class HeldPublisher: EventPublisher {
     var published: [String] { state.withLockedValue { $0.published } }
     var heldCount: Int { state.withLockedValue { $0.held.count } }
 
-    func publish(_ event: Event, to topics: [String], timeout: Duration) async throws(WebhookError) -> PublishReceipt {
-        let result = await withCheckedContinuation { continuation in
-            publish(event, to: topics, timeout: timeout) { continuation.resume(returning: $0) }
-        }
-        return try result.get()
-    }
-
     func publish(_ event: Event, to topics: [String], timeout: Duration, completion: @escaping Completion) {
         state.withLockedValue {
             $0.held.append((event.id, completion))
