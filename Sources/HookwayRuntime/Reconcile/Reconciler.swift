@@ -47,8 +47,20 @@ public struct Reconciler: Sendable {
     let brokers: String
     let producer: KafkaProducer
     let logger: Logger
+    /// Candidates checked against Kafka and published together: what a run holds at once,
+    /// whatever the number of pages (a page's entities are dropped once they are events).
+    let batchLimit: Int
 
-    public init(source: SourceConfig, api: any ProviderAPI, routes: RoutesConfig, brokers: String, producer: KafkaProducer, logger: Logger) {
+    public init(
+        source: SourceConfig,
+        api: any ProviderAPI,
+        routes: RoutesConfig,
+        brokers: String,
+        producer: KafkaProducer,
+        logger: Logger,
+        batchLimit: Int = 500
+    ) {
+        self.batchLimit = max(1, batchLimit)
         self.source = source
         self.api = api
         self.routes = routes
@@ -66,53 +78,73 @@ public struct Reconciler: Sendable {
             ?? Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch - Self.firstLookback)
         var report = Report(source: source.name, from: from, dryRun: dryRun)
 
-        var candidates: [Event] = []
+        var batch: [Event] = []
         var seen = Set<String>()
-        for entity in try await listEntities(since: from) {
-            report.listed += 1
-            guard let event = api.event(for: entity, source: source, at: now) else {
-                report.unmappable += 1
-                continue
+        try await forEachPage(since: from) { entities throws(ReconcileError) in
+            for entity in entities {
+                report.listed += 1
+                guard let event = api.event(for: entity, source: source, at: now) else {
+                    report.unmappable += 1
+                    continue
+                }
+                if seen.insert(event.id).inserted { batch.append(event) }
             }
-            if seen.insert(event.id).inserted { candidates.append(event) }
-        }
-        let table = routes.routeTable
-        let topicsByID = Dictionary(candidates.map { ($0.id, table.topics(for: $0)) }, uniquingKeysWith: { first, _ in first })
-        let present = try await idsInKafka(Set(candidates.map(\.id)), topics: Set(topicsByID.values.joined()), since: from)
-        for event in candidates {
-            if present.contains(event.id) {
-                report.alreadyInKafka += 1
-            } else {
-                report.recovered.append((event, topicsByID[event.id] ?? []))
+            if batch.count >= batchLimit {
+                try await settle(batch, since: from, dryRun: dryRun, report: &report)
+                batch.removeAll()
             }
         }
+        try await settle(batch, since: from, dryRun: dryRun, report: &report)
         guard !dryRun else { return report }
-        try await publish(report.recovered)
         try await WatermarkStore(brokers: brokers, routes: routes).write(source: source.name, watermark: now, producer: producer)
         report.newWatermark = now
         return report
     }
 
-    /// Pages newest first until a page reaches entities older than `since`. Transient errors
-    /// are retried (the provider's `Retry-After` first) up to five times per page.
-    func listEntities(since: Timestamp) async throws(ReconcileError) -> [APIEntity] {
-        var out: [APIEntity] = []
+    /// Checks a batch of candidates against Kafka and publishes the missing ones (unless
+    /// `dryRun`). The report keeps their ids, types and topics, not their payloads.
+    func settle(_ candidates: [Event], since from: Timestamp, dryRun: Bool, report: inout Report) async throws(ReconcileError) {
+        guard !candidates.isEmpty else { return }
+        let table = routes.routeTable
+        let topicsByID = Dictionary(candidates.map { ($0.id, table.topics(for: $0)) }, uniquingKeysWith: { first, _ in first })
+        let present = try await idsInKafka(Set(candidates.map(\.id)), topics: Set(topicsByID.values.joined()), since: from)
+        var recovered: [(event: Event, topics: [String])] = []
+        for event in candidates {
+            if present.contains(event.id) {
+                report.alreadyInKafka += 1
+            } else {
+                recovered.append((event, topicsByID[event.id] ?? []))
+            }
+        }
+        if !dryRun { try await publish(recovered) }
+        for (event, topics) in recovered {
+            var kept = event
+            kept.data.payload = .null
+            report.recovered.append((kept, topics))
+        }
+    }
+
+    /// Pages newest first until a page reaches entities older than `since`, each handed to
+    /// `body` before the next is read (a run never holds more than one page of responses).
+    /// Transient errors are retried (the provider's `Retry-After` first) up to five times per page.
+    func forEachPage(since: Timestamp, _ body: ([APIEntity]) async throws(ReconcileError) -> Void) async throws(ReconcileError) {
         var cursor: String?
         for _ in 0..<Self.maxPages {
             let page = try await withRetries { () async throws(APIError) -> APIPage in try await api.list(cursor: cursor) }
             var reachedOlder = false
+            var fresh: [APIEntity] = []
             for entity in page.entities {
                 if let created = entity.createdAt, created < since {
                     reachedOlder = true
                     continue
                 }
-                out.append(entity)
+                fresh.append(entity)
             }
-            guard let next = reachedOlder ? page.nextSeries : page.next else { return out }
+            try await body(fresh)
+            guard let next = reachedOlder ? page.nextSeries : page.next else { return }
             cursor = next
         }
         logger.warning("reconcile stopped after the page limit", metadata: ["source": "\(source.name)", "pages": "\(Self.maxPages)"])
-        return out
     }
 
     func withRetries<T>(_ call: () async throws(APIError) -> T) async throws(ReconcileError) -> T {
