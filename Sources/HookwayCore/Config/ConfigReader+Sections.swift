@@ -1,7 +1,9 @@
 extension ConfigReader {
     mutating func kafka(_ value: JSONValue, at path: String) -> KafkaSettings {
         var k = KafkaSettings()
-        let allowed: Set<String> = ["brokers", "topics", "producer", "consumer", "unroutedTopic", "mismatchTopic", "ackTimeoutMs"]
+        let allowed: Set<String> = [
+            "brokers", "topics", "producer", "consumer", "unroutedTopic", "mismatchTopic", "ackTimeoutMs", "cloudEvents",
+        ]
         guard let members = object(value, at: path, allowed: allowed) else { return k }
         for m in members {
             let p = Self.child(path, m.key)
@@ -30,6 +32,17 @@ extension ConfigReader {
                     if TopicTemplate.isValidTopicName(s) { k.mismatchTopic = s } else { error(p, "\"\(s)\" is not a valid Kafka topic name") }
                 }
             case "ackTimeoutMs": if let n = integer(m.value, at: p, min: 100, max: 300_000) { k.ackTimeoutMs = n }
+            case "cloudEvents":
+                guard let c = object(m.value, at: p, allowed: ["mode"]) else { break }
+                for cm in c where cm.key == "mode" {
+                    let cp = Self.child(p, cm.key)
+                    guard let text = string(cm.value, at: cp) else { continue }
+                    if let mode = CloudEventsMode(rawValue: text) {
+                        k.cloudEventsMode = mode
+                    } else {
+                        error(cp, "expected \"structured\" or \"binary\", found \"\(text)\"")
+                    }
+                }
             default: break
             }
         }

@@ -47,6 +47,9 @@ public struct KafkaSettings: Sendable, Hashable {
     public var maxAutoCreated = 1_000
     /// How long the ingress waits for `acks=all` before answering 503 (or spooling).
     public var ackTimeoutMs = 5000
+    /// How events are written to Kafka (`kafka.cloudEvents.mode`): structured (the default) or
+    /// binary per the CloudEvents Kafka protocol binding. Readers take both.
+    public var cloudEventsMode = CloudEventsMode.structured
 
     /// librdkafka's own default `message.max.bytes`.
     public static let librdkafkaDefaultMessageMaxBytes = 1_000_000

@@ -107,6 +107,11 @@ extension Event {
         } catch {
             throw EventDecodingError(message: "not JSON: \(error)")
         }
+        return try decode(root: root)
+    }
+
+    /// A CloudEvent from its JSON object (structured mode, or binary mode's headers and data).
+    static func decode(root: JSONValue) throws(EventDecodingError) -> Event {
         guard case .object = root else { throw EventDecodingError(message: "not a JSON object") }
         func required(_ key: String) throws(EventDecodingError) -> String {
             guard let v = root[key]?.stringValue else { throw EventDecodingError(message: "missing string attribute \"\(key)\"") }

@@ -114,7 +114,7 @@ public struct WebhookResponder: Sendable {
                 completion(exchange, .success(answer))
             case .publish(let event, let topics, let timeout):
                 let settled = exchange
-                publisher.publish(event, to: topics, timeout: timeout) { result in
+                publisher.publish(event, to: topics, timeout: timeout, mode: exchange.snapshot.config.kafka.cloudEventsMode) { result in
                     completion(settled, result.map { Self.accepted(event, topics: topics, spooled: $0.spooled) })
                 }
             }

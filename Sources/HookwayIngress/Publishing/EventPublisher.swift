@@ -3,7 +3,7 @@ public import HookwayCore
 /// Makes an event durable on its topics. The ingress answers 200 only after `completion`
 /// reports success.
 public protocol EventPublisher: Sendable {
-    /// Publishes `event` to every topic; `completion` is called exactly once, on any thread
+    /// Publishes `event` to every topic, written in `mode`; `completion` is called exactly once, on any thread
     /// (the connection's event loop when it fails at once, else the producer's poll thread),
     /// and must not block: with a receipt once every topic acknowledged (or the spool took it),
     /// else a ``WebhookError`` (503 `broker_unavailable` with `Retry-After`) when that does not
@@ -12,6 +12,7 @@ public protocol EventPublisher: Sendable {
         _ event: Event,
         to topics: [String],
         timeout: Duration,
+        mode: CloudEventsMode,
         completion: @escaping @Sendable (Result<PublishReceipt, WebhookError>) -> Void
     )
     /// True when the broker answered recently.

@@ -85,9 +85,10 @@ public final class KafkaEventPublisher: EventPublisher {
         _ event: Event,
         to topics: [String],
         timeout: Duration,
+        mode: CloudEventsMode,
         completion: @escaping @Sendable (Result<PublishReceipt, WebhookError>) -> Void
     ) {
-        let message = Self.message(for: event)
+        let message = Self.message(for: event, mode: mode)
         let size: Int
         do throws(WebhookError) {
             size = try admit(message, eventID: event.id)
@@ -177,10 +178,10 @@ public final class KafkaEventPublisher: EventPublisher {
     /// `hookway_publish_rejected_total`: events Kafka can never take (413/500, never spooled).
     static let rejectedCounter = Counter(label: "hookway_publish_rejected_total")
 
-    /// The Kafka message of an event: JSON value, subject key, `ce_*` headers.
-    static func message(for event: Event) -> (key: [UInt8], value: [UInt8], headers: [KafkaHeader]) {
-        let headers = event.kafkaHeaders.map { KafkaHeader(key: $0.key, value: $0.value) }
-        return (event.kafkaKey, event.jsonBytes(), headers)
+    /// The Kafka message of an event in `mode`: subject key, the CloudEvent, `ce_*` headers.
+    static func message(for event: Event, mode: CloudEventsMode) -> (key: [UInt8], value: [UInt8], headers: [KafkaHeader]) {
+        let message = event.kafkaMessage(mode)
+        return (message.key, message.value, message.headers.map { KafkaHeader(key: $0.key, value: $0.value) })
     }
 
     /// What librdkafka counts against `message.max.bytes` for one message (value, key,

@@ -206,10 +206,11 @@ public struct Reconciler: Sendable {
             )
         }
         for (event, topics) in recovered {
-            let headers = event.kafkaHeaders.map { KafkaHeader(key: $0.key, value: $0.value) }
+            let message = event.kafkaMessage(routes.kafka.cloudEventsMode)
+            let headers = message.headers.map { KafkaHeader(key: $0.key, value: $0.value) }
             for topic in topics {
                 do {
-                    _ = try await producer.send(topic: topic, key: event.kafkaKey, value: event.jsonBytes(), headers: headers)
+                    _ = try await producer.send(topic: topic, key: message.key, value: message.value, headers: headers)
                 } catch {
                     throw ReconcileError(
                         code: .reconcileKafka,

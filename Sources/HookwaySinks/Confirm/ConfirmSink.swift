@@ -19,6 +19,8 @@ public final class ConfirmSink: Sink {
     let apis: [String: any ProviderAPI]
     let producer: KafkaProducer
     let mismatchTopic: String
+    /// How confirmations are written (`kafka.cloudEvents.mode`).
+    let cloudEventsMode: CloudEventsMode
     let logger: Logger
     let topics: TopicsOnce
     public let secrets: [Secret]
@@ -29,6 +31,7 @@ public final class ConfirmSink: Sink {
         apis: [String: any ProviderAPI],
         producer: KafkaProducer,
         mismatchTopic: String,
+        cloudEventsMode: CloudEventsMode = .structured,
         topics: TopicsOnce,
         secrets: [Secret],
         logger: Logger
@@ -38,6 +41,7 @@ public final class ConfirmSink: Sink {
         self.apis = apis
         self.producer = producer
         self.mismatchTopic = mismatchTopic
+        self.cloudEventsMode = cloudEventsMode
         self.topics = topics
         self.secrets = secrets
         self.logger = logger
@@ -69,6 +73,7 @@ public final class ConfirmSink: Sink {
             apis: apis,
             producer: producer,
             mismatchTopic: routes.kafka.mismatchTopic,
+            cloudEventsMode: routes.kafka.cloudEventsMode,
             topics: topics,
             secrets: secrets,
             logger: context.logger
@@ -161,9 +166,10 @@ public final class ConfirmSink: Sink {
     }
 
     func publish(_ event: Event, to topic: String) async throws(SinkError) {
-        let headers = event.kafkaHeaders.map { KafkaHeader(key: $0.key, value: $0.value) }
+        let message = event.kafkaMessage(cloudEventsMode)
+        let headers = message.headers.map { KafkaHeader(key: $0.key, value: $0.value) }
         do {
-            _ = try await producer.send(topic: topic, key: event.kafkaKey, value: event.jsonBytes(), headers: headers)
+            _ = try await producer.send(topic: topic, key: message.key, value: message.value, headers: headers)
         } catch {
             throw .transient(.destinationUnavailable, "publishing the confirmation of \(event.id) to \(topic) failed: \(error)")
         }

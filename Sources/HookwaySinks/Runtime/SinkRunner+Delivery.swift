@@ -10,7 +10,7 @@ extension SinkRunner {
         let event: Event
         do throws(EventDecodingError) {
             guard let value = message.value else { throw EventDecodingError(message: "the message has no value") }
-            event = try Event.decode(value)
+            event = try Event.decode(value: value, headers: message.headers.map { ($0.key, $0.value ?? []) })
         } catch {
             return await deadLetter(message, error: SinkError.permanent(error.code, "malformed: \(error.message)"), attempts: 0)
         }

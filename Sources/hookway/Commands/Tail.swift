@@ -32,7 +32,7 @@ struct Tail: AsyncParsableCommand {
         var printed = 0
         for try await message in consumer {
             guard let value = message.value else { continue }
-            guard let event = try? Event.decode(value) else {
+            guard let event = try? Event.decode(value: value, headers: message.headers.map { ($0.key, $0.value ?? []) }) else {
                 if glob == nil {
                     print("\(TerminalSafe.text(message.topic)) \(message.partition):\(message.offset) (not a CloudEvent, \(value.count) bytes)")
                     printed += 1

@@ -19,7 +19,7 @@ final class HeldPublisher: EventPublisher {
     var published: [String] { state.withLockedValue { $0.published } }
     var heldCount: Int { state.withLockedValue { $0.held.count } }
 
-    func publish(_ event: Event, to topics: [String], timeout: Duration, completion: @escaping Completion) {
+    func publish(_ event: Event, to topics: [String], timeout: Duration, mode: CloudEventsMode, completion: @escaping Completion) {
         state.withLockedValue {
             $0.held.append((event.id, completion))
             $0.published.append(event.id)

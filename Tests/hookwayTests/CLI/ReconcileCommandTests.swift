@@ -65,7 +65,7 @@ struct ReconcileCommandTests {
                 topic: topic,
                 key: delivered.kafkaKey,
                 value: delivered.jsonBytes(),
-                headers: delivered.kafkaHeaders.map { KafkaHeader(key: $0.key, value: $0.value) }
+                headers: delivered.kafkaMessage(.structured).headers.map { KafkaHeader(key: $0.key, value: $0.value) }
             )
             await producer.shutdown(timeout: .seconds(5))
             let missedID = try Self.webhookEvent(missed, source: source).id
