@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: run test build release bootstrap bench-kafka bench fuzz clean image test-deploy format
+.PHONY: run test build release bootstrap bench-kafka bench bench-percore fuzz clean image test-deploy format
 
 bootstrap:
 	@scripts/bootstrap
@@ -37,6 +37,10 @@ clean:
 # Performance benchmark (issue 9): bare Hummingbird vs Python peer vs hookway serve.
 bench: bootstrap
 	@bench/run
+
+# Per-core mode (issue 31): each server pinned to one core, broker and load on the other.
+bench-percore: bootstrap
+	@bench/percore
 
 # Coverage-guided fuzzing (not part of `make test`).
 fuzz: bootstrap

@@ -144,6 +144,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // "bare + produce": BenchBare's work plus the raw body produced with acks=all through the
+        // same librdkafka producer hookway uses, answered after the delivery report (bench/percore).
+        .executableTarget(
+            name: "BenchProduce",
+            dependencies: [
+                "HookwayKafka",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
 
         // Test support: Tansu launcher, signed-request builders, recording servers. Never in the product.
         .target(

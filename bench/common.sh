@@ -52,10 +52,10 @@ ensure_tools() {
   fi
 }
 
-# Release builds of hookway and BenchBare; sets HOOKWAY_BIN and BARE_BIN.
+# Release builds of hookway, BenchBare and BenchProduce; sets HOOKWAY_BIN, BARE_BIN, PRODUCE_BIN.
 build_release() {
   local attempt
-  for product in hookway BenchBare; do
+  for product in hookway BenchBare BenchProduce; do
     for attempt in 1 2 3; do
       say "swift build -c release --product $product"
       if (cd "$ROOT" && swift build -c release --product "$product" >&2); then break; fi
@@ -68,6 +68,7 @@ build_release() {
   bin="$(cd "$ROOT" && swift build -c release --show-bin-path)"
   HOOKWAY_BIN="$bin/hookway"
   BARE_BIN="$bin/BenchBare"
+  PRODUCE_BIN="$bin/BenchProduce"
 }
 
 # Signed bodies, cached: bodies_file N TAG → path.
@@ -168,6 +169,26 @@ one["routes"] = [{"name": "one-topic", "match": {}, "to": ["webhooks.{provider}.
 # The lean peer's linger.ms.
 one.setdefault("kafka", {}).setdefault("producer", {})["linger.ms"] = "1"
 json.dump(one, open(sys.argv[2], "w"), indent=2)
+PY
+  echo "$OUT/$1/routes.json"
+}
+
+# A config directory per server: the repository's routes.json, verbatim, so relative paths
+# (spool, ledger database) land in this run's directory, not in the shared var/.
+config_copy() {
+  mkdir -p "$OUT/$1"
+  # Relative `file:` references (keys, allow-lists) point back into the repository.
+  python3 - "$ROOT/routes.json" "$OUT/$1/routes.json" "$ROOT" <<'PY'
+import json, sys
+def fix(v):
+    if isinstance(v, str) and v.startswith("file:") and not v.startswith("file:/"):
+        return "file:" + sys.argv[3] + "/" + v[5:]
+    if isinstance(v, list):
+        return [fix(x) for x in v]
+    if isinstance(v, dict):
+        return {k: fix(x) for k, x in v.items()}
+    return v
+json.dump(fix(json.load(open(sys.argv[1]))), open(sys.argv[2], "w"), indent=2)
 PY
   echo "$OUT/$1/routes.json"
 }

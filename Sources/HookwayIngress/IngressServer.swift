@@ -58,6 +58,11 @@ public struct IngressServer: Sendable {
         var producerConfig = KafkaProducerConfiguration(bootstrapServers: options.brokers)
         producerConfig.clientID = "hookway-ingress"
         producerConfig.properties = config.kafka.producer
+        // A webhook's answer waits for its delivery report: librdkafka's 5 ms default linger
+        // would be most of a quiet sender's answer time. 1 ms unless the routes file says.
+        if config.kafka.producer["linger.ms"] == nil && config.kafka.producer["queue.buffering.max.ms"] == nil {
+            producerConfig.linger = .milliseconds(1)
+        }
         // Big enough for a maxBodyBytes body and its envelope (routes check refuses a
         // configured value that is not).
         let messageMaxBytes = config.kafka.messageMaxBytes(for: config.limits)
