@@ -40,7 +40,7 @@ extension Event {
             w.appendString(value)
         }
         w.appendRaw(Array(#","data":"#.utf8))
-        w.append(data.jsonValue)
+        data.write(to: &w)
         w.appendRaw(CollectionOfOne(UInt8(ascii: "}")))
         return w.bytes
     }
@@ -154,6 +154,31 @@ extension Event {
 }
 
 extension EventData {
+    /// Writes `data` as JSON straight into `w` (the same bytes as ``jsonValue``, without
+    /// building the tree first: an event is written once per publish).
+    public func write(to w: inout JSONWriter) {
+        func member(_ key: StaticString, _ value: String) {
+            w.appendRaw(UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+            w.appendString(value)
+        }
+        member(#"{"provider":"#, provider)
+        member(#","source":"#, source)
+        member(#","event":"#, event)
+        if let entity {
+            member(#","entity":{"kind":"#, entity.kind)
+            member(#","id":"#, entity.id)
+            w.appendRaw(CollectionOfOne(UInt8(ascii: "}")))
+        }
+        if let status { member(#","status":"#, status) }
+        if let amount { member(#","amount":"#, amount) }
+        if let amountSource { member(#","amountSource":"#, amountSource) }
+        if let currency { member(#","currency":"#, currency) }
+        if let reference { member(#","reference":"#, reference) }
+        w.appendRaw(Array(#","payload":"#.utf8))
+        w.append(payload)
+        w.appendRaw(CollectionOfOne(UInt8(ascii: "}")))
+    }
+
     /// `data` as JSON, fields in contract order, unsent fields omitted.
     public var jsonValue: JSONValue {
         var members: [JSONMember] = [

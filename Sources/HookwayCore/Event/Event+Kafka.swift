@@ -43,7 +43,7 @@ extension Event {
             headers.append(("ce_receivedat", Array(receivedAt.utf8)))
             for (name, value) in confirmation?.attributes ?? [] { headers.append(("ce_" + name, Array(value.utf8))) }
             var w = JSONWriter(reservingCapacity: 512)
-            w.append(data.jsonValue)
+            data.write(to: &w)
             return EventMessage(key: kafkaKey, value: w.bytes, headers: headers)
         }
     }

@@ -60,9 +60,9 @@ public struct JSONWriter: Sendable {
     /// Appends any ``JSONValue``; numbers are written with their literal text.
     public mutating func append(_ value: JSONValue) {
         switch value {
-        case .null: bytes.append(contentsOf: Array("null".utf8))
-        case .bool(let b): bytes.append(contentsOf: Array((b ? "true" : "false").utf8))
-        case .number(let n): bytes.append(contentsOf: Array(n.utf8))
+        case .null: bytes.append(contentsOf: "null".utf8)
+        case .bool(let b): bytes.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let n): bytes.append(contentsOf: n.utf8)
         case .string(let s): appendString(s)
         case .array(let items):
             bytes.append(UInt8(ascii: "["))

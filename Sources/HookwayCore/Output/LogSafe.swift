@@ -9,6 +9,9 @@ public enum LogSafe {
     /// the Unicode line/paragraph separators and bidi overrides escaped as `\u{XX}` (tab,
     /// newline and carriage return as `\t`, `\n`, `\r`).
     public static func text(_ text: some StringProtocol, limit: Int = defaultLimit) -> String {
+        // The common case (an id, a type, a topic list: printable ASCII within the limit) is
+        // returned as it is, checked byte by byte without building a new string.
+        if text.utf8.count <= limit, text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return String(text) }
         var out = ""
         var count = 0
         for scalar in text.unicodeScalars {
