@@ -38,7 +38,10 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
     private let responder: WebhookResponder
     private let logger: Logger
     private var context: ChannelHandlerContext?
-    private var armed: (timer: ConnectionStateMachine.Timer, task: Scheduled<Void>)?
+    /// The deadline the machine wants now, and when it falls.
+    private var wanted: (timer: ConnectionStateMachine.Timer, at: NIODeadline)?
+    /// The one scheduled task of the connection, and when it fires (at or before `wanted`).
+    private var armed: (task: Scheduled<Void>, at: NIODeadline)?
     private var readHeld = false
     private var draining = false
     private var needsFlush = false
@@ -353,30 +356,51 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
 
     // MARK: - Timers, flushing, reading
 
+    /// Follows the machine's deadline with at most one scheduled task per connection, moved
+    /// only when the deadline comes earlier than the task: a request's deadlines (body, then idle)
+    /// change on every request, and scheduling and cancelling a task for each would be most of
+    /// the cost. A task that fires early re-arms for the rest; one no deadline wants does nothing.
     private func syncTimer(_ context: ChannelHandlerContext) {
-        guard machine.timer != armed?.timer else { return }
-        armed?.task.cancel()
-        armed = nil
-        guard let timer = machine.timer, context.channel.isActive else { return }
+        guard machine.timer != wanted?.timer else { return }
+        guard let timer = machine.timer, context.channel.isActive else {
+            wanted = nil
+            return
+        }
         let delay: TimeAmount
         switch timer.deadline {
         case .header: delay = machine.settings.headerTimeout
         case .body: delay = machine.settings.bodyTimeout
         case .idle: delay = machine.settings.idleTimeout
         }
+        let at = context.eventLoop.now + delay
+        wanted = (timer, at)
+        if let armed, armed.at <= at { return }
+        schedule(at: at, context)
+    }
+
+    private func schedule(at deadline: NIODeadline, _ context: ChannelHandlerContext) {
+        armed?.task.cancel()
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let task = context.eventLoop.scheduleTask(in: delay) {
+        let task = context.eventLoop.scheduleTask(deadline: deadline) {
             let (handler, context) = bound.value
             handler.armed = nil
-            handler.perform(handler.machine.timerFired(timer), context: context)
-            handler.drain(context)
+            handler.timerTaskFired(context)
         }
-        armed = (timer, task)
+        armed = (task, deadline)
+    }
+
+    private func timerTaskFired(_ context: ChannelHandlerContext) {
+        guard let wanted, context.channel.isActive else { return }
+        guard context.eventLoop.now >= wanted.at else { return schedule(at: wanted.at, context) }
+        self.wanted = nil
+        perform(machine.timerFired(wanted.timer), context: context)
+        drain(context)
     }
 
     private func cancelTimer() {
         armed?.task.cancel()
         armed = nil
+        wanted = nil
     }
 
     private func flushIfNeeded(_ context: ChannelHandlerContext) {

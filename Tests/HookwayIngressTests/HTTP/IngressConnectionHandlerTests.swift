@@ -89,6 +89,23 @@ struct IngressConnectionHandlerTests {
         #expect(!ingress.isActive)
     }
 
+    /// One task per connection follows the deadlines: the head deadline's task, still armed when
+    /// the body's later deadline replaces it, fires early, finds the body deadline not due, and
+    /// re-arms for it.
+    @Test func aLaterDeadlineReplacingAnEarlierOneFiresAtItsOwnTime() throws {
+        let ingress = try Ingress()
+        ingress.advance(by: .milliseconds(500))
+        ingress.send("POST /webhooks/bitnob HTTP/1.1\r\nContent-Length: 10\r\n\r\n{")
+        ingress.advance(by: .milliseconds(600))  // past the head deadline (1 s)
+        #expect(ingress.isActive)
+        #expect(ingress.answers().isEmpty)
+        ingress.advance(by: .milliseconds(1_350))  // 2.45 s: the body deadline (head + 2 s) is not due
+        #expect(ingress.isActive)
+        ingress.advance(by: .milliseconds(100))
+        #expect(ingress.answers().map(\.status) == [408])
+        #expect(!ingress.isActive)
+    }
+
     @Test func halfCloseBeforeAndDuringAnAnswer() throws {
         var ingress = try Ingress()
         ingress.halfClose()
