@@ -271,8 +271,7 @@ struct ConnectionStateMachine {
         }
     }
 
-    /// The connection closed. True when a request was being read or answered (the handler
-    /// finishes its exchange).
+    /// The connection closed: nothing queued is started, an answer still owed is dropped.
     mutating func closed() {
         phase = .closed
         queued.removeAll()

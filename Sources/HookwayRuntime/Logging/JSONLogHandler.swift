@@ -44,9 +44,10 @@ struct JSONLogHandler: LogHandler {
         }
         w.appendRaw(Self.lineEnd)
         w.bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return }
             var offset = 0
             while offset < buffer.count {
-                let n = Glibc.write(2, buffer.baseAddress! + offset, buffer.count - offset)
+                let n = Glibc.write(2, base + offset, buffer.count - offset)
                 if n <= 0 { break }  // nowhere to log to: the line is dropped, never the request
                 offset += n
             }
