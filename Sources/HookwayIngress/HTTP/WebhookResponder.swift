@@ -50,7 +50,8 @@ public struct WebhookResponder: Sendable {
         switch path {
         case "/healthz", "/readyz", "/metrics":
             guard method == .GET || method == .HEAD else {
-                return Self.error(.methodNotAllowed(method.rawValue), allow: "GET, HEAD")
+                let message = "\(LogSafe.text(method.rawValue, limit: 32)) is not allowed; \(path) is read with GET or HEAD"
+                return Self.error(WebhookError(status: 405, code: .methodNotAllowed, message: message), allow: "GET, HEAD")
             }
         default:
             return Self.error(WebhookError(status: 404, code: .notFound, message: "no such path; webhooks go to /webhooks/{source}"))
