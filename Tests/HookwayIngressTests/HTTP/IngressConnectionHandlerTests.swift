@@ -203,6 +203,7 @@ struct IngressConnectionHandlerTests {
         let answers = ingress.answers()
         #expect(answers.map(\.status) == [405, 405])
         #expect(answers.first?.header("allow") == "GET, HEAD")
+        #expect(answers.first?.body.contains("/healthz is read with GET or HEAD") == true)
         #expect(answers.last?.header("allow") == "POST")
     }
 
