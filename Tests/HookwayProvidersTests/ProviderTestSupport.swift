@@ -94,18 +94,6 @@ func checkSampleRoundTrip(
     #expect(error?.status == 401, sourceLocation: sourceLocation)
 }
 
-/// Deterministic pseudo-random bytes for the robustness tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// ~`count` hostile bodies: random bytes, JSON-ish fragments, and mutations of `seeds`.
 func fuzzBodies(seeds: [String], count: Int, seed: UInt64) -> [[UInt8]] {
     var rng = SplitMix64(state: seed)

@@ -7,25 +7,13 @@ import Testing
 /// bytes cut at random places and Kafka's acknowledgements given at random moments. Whatever
 /// the mix, the handler lives and every answer comes in request order with the right status.
 struct ConnectionInterleavingTests {
-    /// SplitMix64: a seeded generator, so that a failing seed can be replayed.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     enum Step {
         case request(String, status: Int, terminal: Bool)
         case halfClose
         case leave
     }
 
-    static func randomSteps(_ rng: inout SeededGenerator, seed: UInt64) -> [Step] {
+    static func randomSteps(_ rng: inout SplitMix64, seed: UInt64) -> [Step] {
         var steps: [Step] = []
         for n in 0..<Int.random(in: 1...12, using: &rng) {
             switch Int.random(in: 0..<100, using: &rng) {
@@ -55,7 +43,7 @@ struct ConnectionInterleavingTests {
 
     @Test func randomInterleavingsAreAnsweredInOrder() throws {
         for seed in UInt64(1)...1000 {
-            var rng = SeededGenerator(state: seed)
+            var rng = SplitMix64(state: seed)
             let steps = Self.randomSteps(&rng, seed: seed)
             let ingress = try EmbeddedIngress()
             var expected: [Int] = []
