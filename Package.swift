@@ -133,11 +133,13 @@ let package = Package(
         ),
         // The benchmark's ceiling: a minimal Hummingbird server that reads the body, checks the
         // Bitnob HMAC and answers 200 without Kafka (bench/, not part of the product).
+        // The Bitnob signature check both benchmark servers make (bench/, not the product).
+        .target(name: "BenchSupport", dependencies: [.product(name: "Crypto", package: "swift-crypto")], swiftSettings: swiftSettings),
         .executableTarget(
             name: "BenchBare",
             dependencies: [
+                "BenchSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -149,8 +151,7 @@ let package = Package(
         .executableTarget(
             name: "BenchProduce",
             dependencies: [
-                "HookwayKafka",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "BenchSupport", "HookwayKafka",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -5,7 +5,7 @@
 //
 //   BenchBare [PORT]        port from argv, else $BENCH_BARE_PORT, else 8081; 127.0.0.1 unless $BENCH_BARE_HOST
 //   secret: $BITNOB_WEBHOOK_SECRET, else bitnob_test_secret
-import Crypto
+import BenchSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -17,31 +17,7 @@ let port =
     CommandLine.arguments.dropFirst().first.flatMap(Int.init)
     ?? environment["BENCH_BARE_PORT"].flatMap(Int.init) ?? 8081
 let host = environment["BENCH_BARE_HOST"] ?? "127.0.0.1"
-let key = SymmetricKey(data: Array((environment["BITNOB_WEBHOOK_SECRET"] ?? "bitnob_test_secret").utf8))
 let signatureHeader = HTTPField.Name("x-bitnob-signature")!
-
-/// 128 hex digits → 64 bytes; `nil` for anything else.
-func decodeHex512(_ text: String) -> [UInt8]? {
-    var out = [UInt8]()
-    out.reserveCapacity(64)
-    var high: UInt8?
-    for c in text.utf8 {
-        let v: UInt8
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c &- UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c &- UInt8(ascii: "a") &+ 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): v = c &- UInt8(ascii: "A") &+ 10
-        default: return nil
-        }
-        if let h = high {
-            out.append(h << 4 | v)
-            high = nil
-        } else {
-            high = v
-        }
-    }
-    return out.count == 64 && high == nil ? out : nil
-}
 
 struct BareResponder: HTTPResponder {
     typealias Context = BasicRequestContext
@@ -54,14 +30,7 @@ struct BareResponder: HTTPResponder {
             return Response(status: .methodNotAllowed, headers: [.contentType: "application/json"], body: .init(byteBuffer: Self.unauthorized))
         }
         let body = try await request.body.collect(upTo: 1 << 20)
-        guard let header = request.headers[signatureHeader], let signature = decodeHex512(header) else {
-            return Response(status: .unauthorized, headers: [.contentType: "application/json"], body: .init(byteBuffer: Self.unauthorized))
-        }
-        // Constant-time comparison (swift-crypto's isValidAuthenticationCode).
-        let valid = body.withUnsafeReadableBytes { bytes in
-            HMAC<SHA512>.isValidAuthenticationCode(signature, authenticating: bytes, using: key)
-        }
-        guard valid else {
+        guard body.withUnsafeReadableBytes({ bitnobSignatureIsValid(request.headers[signatureHeader], body: $0) }) else {
             return Response(status: .unauthorized, headers: [.contentType: "application/json"], body: .init(byteBuffer: Self.unauthorized))
         }
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: Self.ok))

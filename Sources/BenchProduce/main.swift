@@ -6,7 +6,7 @@
 // No JSON, no routing, no CloudEvent, no metrics, no logging per request.
 //
 //   BenchProduce PORT BROKERS [TOPIC]     secret: $BITNOB_WEBHOOK_SECRET, else bitnob_test_secret
-import Crypto
+import BenchSupport
 import Foundation
 import HookwayKafka
 import Logging
@@ -20,35 +20,11 @@ guard arguments.count >= 3, let port = Int(arguments[1]) else {
     exit(2)
 }
 let topic = arguments.count > 3 ? arguments[3] : "bench.produce"
-let key = SymmetricKey(data: Array((ProcessInfo.processInfo.environment["BITNOB_WEBHOOK_SECRET"] ?? "bitnob_test_secret").utf8))
 var logger = Logger(label: "bench-produce")
 logger.logLevel = .warning
 var configuration = KafkaProducerConfiguration(bootstrapServers: arguments[2])
 configuration.properties["linger.ms"] = "1"
 let producer = try KafkaProducer(configuration: configuration, logger: logger)
-
-/// 128 hex digits → 64 bytes; `nil` for anything else.
-func decodeHex512(_ text: String) -> [UInt8]? {
-    var out = [UInt8]()
-    out.reserveCapacity(64)
-    var high: UInt8?
-    for c in text.utf8 {
-        let v: UInt8
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): v = c &- UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): v = c &- UInt8(ascii: "a") &+ 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): v = c &- UInt8(ascii: "A") &+ 10
-        default: return nil
-        }
-        if let h = high {
-            out.append(h << 4 | v)
-            high = nil
-        } else {
-            high = v
-        }
-    }
-    return out.count == 64 && high == nil ? out : nil
-}
 
 /// One request at a time per connection (the load generators do not pipeline).
 final class ProduceHandler: ChannelInboundHandler {
@@ -69,9 +45,7 @@ final class ProduceHandler: ChannelInboundHandler {
             guard let head else { return }
             self.head = nil
             let keepAlive = head.isKeepAlive
-            guard let signature = head.headers.first(name: "x-bitnob-signature").flatMap(decodeHex512),
-                body.withUnsafeReadableBytes({ HMAC<SHA512>.isValidAuthenticationCode(signature, authenticating: $0, using: key) })
-            else {
+            guard body.withUnsafeReadableBytes({ bitnobSignatureIsValid(head.headers.first(name: "x-bitnob-signature"), body: $0) }) else {
                 return respond(.unauthorized, keepAlive: keepAlive, context: context)
             }
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
