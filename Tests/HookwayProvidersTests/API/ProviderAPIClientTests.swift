@@ -112,16 +112,20 @@ struct ProviderAPIClientTests {
         }
     }
 
+    /// A Bitnob client against the stand-in, which knows `id` as a settled 10 USDT debit (signed
+    /// negative, as Bitnob's API sends debits).
+    static func bitnobClientWithDebit(_ id: String, standIn: ProviderAPIStandIn) async throws -> BitnobAPI {
+        try await standIn.seed(
+            "bitnob",
+            kind: "transaction",
+            record: #"{"transaction_id": "\#(id)", "currency": "USDT", "state": "SETTLED", "amount": "-10000000", "amount_formatted": "-10.0 USDT"}"#
+        )
+        return BitnobAPI(settings: try #require(try Self.source("bitnob", standIn: standIn, authentication: #""secrets": ["env:W"]"#).api))
+    }
+
     @Test func bitnobSignsEachRequestOnceAndTheStandInRefusesAReplay() async throws {
         try await Self.withStandIn { standIn in
-            try await standIn.seed(
-                "bitnob",
-                kind: "transaction",
-                record:
-                    #"{"transaction_id": "txn_1", "currency": "USDT", "state": "SETTLED", "amount": "-10000000", "amount_formatted": "-10.0 USDT"}"#
-            )
-            let source = try Self.source("bitnob", standIn: standIn, authentication: #""secrets": ["env:W"]"#)
-            let client = BitnobAPI(settings: try #require(source.api))
+            let client = try await Self.bitnobClientWithDebit("txn_1", standIn: standIn)
             try await withTeardown({ await client.shutdown() }) {
                 let entity = try #require(try await client.fetch(Self.event(provider: "bitnob", kind: "transaction", id: "txn_1")))
                 #expect(entity.status == "success", "SETTLED is the webhooks' success")
@@ -140,13 +144,7 @@ struct ProviderAPIClientTests {
     /// debit of the same size looked alike; the direction is now compared on its own.
     @Test func bitnobComparesTheDirectionBesideTheMagnitude() async throws {
         try await Self.withStandIn { standIn in
-            try await standIn.seed(
-                "bitnob",
-                kind: "transaction",
-                record:
-                    #"{"transaction_id": "txn_d", "currency": "USDT", "state": "SETTLED", "amount": "-10000000", "amount_formatted": "-10.0 USDT"}"#
-            )
-            let client = BitnobAPI(settings: try #require(try Self.source("bitnob", standIn: standIn, authentication: #""secrets": ["env:W"]"#).api))
+            let client = try await Self.bitnobClientWithDebit("txn_d", standIn: standIn)
             try await withTeardown({ await client.shutdown() }) {
                 var event = Self.event(provider: "bitnob", kind: "transaction", id: "txn_d", status: "success", amount: "10.0", currency: "USDT")
                 event.data.event = "stablecoin.usdt.received.success"
