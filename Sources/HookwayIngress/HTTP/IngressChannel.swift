@@ -80,6 +80,8 @@ public struct IngressChannel: ServerChildChannel {
     public func handle(value: Value, logger: Logger) async {
         let channel = value.channel
         await withGracefulShutdownHandler {
+            // Its result is not needed: the connection is over either way, and every answer,
+            // publish and metric of it was settled by the handler on the loop.
             try? await channel.closeFuture.get()
         } onGracefulShutdown: {
             channel.pipeline.fireUserInboundEventTriggered(IngressConnectionHandler.Shutdown())

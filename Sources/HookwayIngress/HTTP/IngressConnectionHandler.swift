@@ -222,9 +222,9 @@ final class IngressConnectionHandler: ChannelDuplexHandler, RemovableChannelHand
             remoteAddress: context.channel.remoteAddress,
             proxiedClient: proxiedClient
         )
-        let exchange = responder.start(call)
+        var exchange = responder.start(call)
         do throws(WebhookError) {
-            let source = try responder.admit(call, exchange: exchange)
+            let source = try responder.admit(call, exchange: &exchange)
             let limit = exchange.snapshot.config.limits.maxBodyBytes
             let declared = head.headers.first(name: "content-length").flatMap { Int($0) }
             let body = context.channel.allocator.buffer(capacity: max(0, min(declared ?? 4096, limit)))

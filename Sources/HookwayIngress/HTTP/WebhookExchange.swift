@@ -25,6 +25,8 @@ struct WebhookExchange: Sendable {
     /// The source the path names, `nil` when the routes file has none of that name.
     let source: SourceConfig?
     let snapshot: ConfigStore.Snapshot
+    /// What the head's `allowFrom` and URL-token checks found (set when they passed).
+    var admission: WebhookIntake.Admission?
     var warnings: [IntakeWarning] = []
     var refusedTopics: [String] = []
     var accepted: (event: Event, topics: [String])?

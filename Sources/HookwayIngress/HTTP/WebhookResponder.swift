@@ -73,10 +73,12 @@ public struct WebhookResponder: Sendable {
 
     /// Whether a webhook may send its body at all, from its head: the method, the source, the
     /// source's `allowFrom` and URL token (405, 404, 403, 401). A request that passes gets its
-    /// `100 Continue`; the body's own checks come after it is read.
-    func admit(_ call: WebhookCall, exchange: WebhookExchange) throws(WebhookError) -> SourceConfig {
+    /// `100 Continue`; the body's own checks come after it is read. What it found is kept in the
+    /// exchange, so the intake does not check it again.
+    func admit(_ call: WebhookCall, exchange: inout WebhookExchange) throws(WebhookError) -> SourceConfig {
         let source = try exchange.admit(call)
-        _ = try intake.admit(peer: clientAddress(call, source: source, limits: exchange.snapshot.config.limits), urlToken: call.token, source: source)
+        let client = clientAddress(call, source: source, limits: exchange.snapshot.config.limits)
+        exchange.admission = try intake.admit(peer: client, urlToken: call.token, source: source)
         return source
     }
 
@@ -145,7 +147,8 @@ public struct WebhookResponder: Sendable {
         var headers: [(name: String, value: String)] = []
         headers.reserveCapacity(call.headers.count)
         for (name, value) in call.headers { headers.append((name, value)) }
-        let client = clientAddress(call, source: source, limits: limits)
+        // Admitted from its head (``admit(_:exchange:)``): the address is not needed again.
+        let client = exchange.admission == nil ? clientAddress(call, source: source, limits: limits) : nil
         let webhook = WebhookRequest(
             method: call.method.rawValue,
             target: call.target,
@@ -155,7 +158,7 @@ public struct WebhookResponder: Sendable {
             urlToken: call.token,
             receivedAt: .now()
         )
-        switch try intake.process(webhook, source: source, limits: limits, warnings: &exchange.warnings) {
+        switch try intake.process(webhook, source: source, limits: limits, admitted: exchange.admission, warnings: &exchange.warnings) {
         case .reply(let status, let contentType, let replyBody):
             return .answer(Answer(status: .init(statusCode: status), headers: ["content-type": contentType], body: ByteBuffer(bytes: replyBody)))
         case .event(let event):

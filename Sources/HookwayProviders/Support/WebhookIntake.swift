@@ -24,7 +24,7 @@ public struct WebhookIntake: Sendable {
     /// Checks 1 and 2, which need no body: the ingress runs them on a request's head (before its
     /// `100 Continue`) and again in ``process(_:source:limits:warnings:)``. Returns which of the
     /// two were checked (the event's `authmethod` when the adapter does not authenticate).
-    public func admit(peer: IPAddress?, urlToken: String?, source: SourceConfig) throws(WebhookError) -> (ipChecked: Bool, tokenChecked: Bool) {
+    public func admit(peer: IPAddress?, urlToken: String?, source: SourceConfig) throws(WebhookError) -> Admission {
         var ipChecked = false
         if !source.allowFrom.isEmpty {
             guard let peer else { throw .ipNotAllowed("the peer address is unknown") }
@@ -45,18 +45,32 @@ public struct WebhookIntake: Sendable {
         } else if urlToken != nil {
             throw .invalidToken("this source has no URL token; call /webhooks/\(source.name)")
         }
-        return (ipChecked, tokenChecked)
+        return Admission(ipChecked: ipChecked, tokenChecked: tokenChecked)
+    }
+
+    /// What checks 1 and 2 found for a request that passed them.
+    public struct Admission: Sendable, Hashable {
+        public var ipChecked: Bool
+        public var tokenChecked: Bool
     }
 
     /// Checks and handles one request for `source`, reporting in `warnings` what was left out
-    /// of the event.
+    /// of the event. `admitted` is what ``admit(peer:urlToken:source:)`` already found for this
+    /// request (the ingress runs it on the head); without it, checks 1 and 2 run here.
     public func process(
         _ request: WebhookRequest,
         source: SourceConfig,
         limits: Limits,
+        admitted: Admission? = nil,
         warnings: inout [IntakeWarning]
     ) throws(WebhookError) -> AdapterOutcome {
-        let (ipChecked, tokenChecked) = try admit(peer: request.peer, urlToken: request.urlToken, source: source)
+        let admission: Admission
+        if let admitted {
+            admission = admitted
+        } else {
+            admission = try admit(peer: request.peer, urlToken: request.urlToken, source: source)
+        }
+        let (ipChecked, tokenChecked) = (admission.ipChecked, admission.tokenChecked)
         guard let adapter = ProviderRegistry.adapter(named: source.provider) else {
             throw WebhookError(status: 404, code: .unknownSource, message: "no adapter for provider \"\(source.provider)\"")
         }
