@@ -32,6 +32,8 @@ struct Tail: AsyncParsableCommand {
         var printed = 0
         for try await message in consumer {
             guard let value = message.value else { continue }
+            // Display only (nothing is committed or acknowledged): a message that is not a
+            // CloudEvent is shown as such, not dropped.
             guard let event = try? Event.decode(value: value, headers: message.headers.map { ($0.key, $0.value ?? []) }) else {
                 if glob == nil {
                     print("\(TerminalSafe.text(message.topic)) \(message.partition):\(message.offset) (not a CloudEvent, \(value.count) bytes)")

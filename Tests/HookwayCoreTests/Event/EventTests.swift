@@ -64,6 +64,24 @@ struct EventTests {
         #expect(String(decoding: Self.sampleEvent().jsonBytes(), as: UTF8.self) == expected)
     }
 
+    /// `data` has two writers: the tree routes look into, and the bytes written straight for
+    /// Kafka. They must say the same, field for field, whatever is present.
+    @Test func dataWrittenStraightIsTheTreesText() {
+        var sparse = Self.sampleEvent(entity: nil).data
+        sparse.status = nil
+        sparse.amount = nil
+        sparse.currency = nil
+        sparse.reference = nil
+        var derived = Self.sampleEvent().data
+        derived.amountSource = "centAmount"
+        derived.provider = "quote\"and\\back\u{1}"
+        for data in [Self.sampleEvent().data, sparse, derived] {
+            var w = JSONWriter()
+            data.write(to: &w)
+            #expect(String(decoding: w.bytes, as: UTF8.self) == String(decoding: JSONWriter.encode(data.jsonValue), as: UTF8.self))
+        }
+    }
+
     @Test func jsonBytesOmitsUnsentFields() {
         let event = Event(
             id: "x",
