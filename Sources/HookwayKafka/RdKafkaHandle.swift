@@ -19,7 +19,7 @@ import Darwin
 final class RdKafkaHandle: @unchecked Sendable {
     let pointer: OpaquePointer
     /// The queue the poll thread blocks on; yielding it wakes the thread.
-    private let wakeQueue: OpaquePointer?
+    let wakeQueue: OpaquePointer?
     private let leases = NIOLockedValueBox(Leases())
 
     private struct Leases {
