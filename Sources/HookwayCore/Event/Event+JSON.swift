@@ -175,7 +175,11 @@ extension EventData {
         if let currency { member(#","currency":"#, currency) }
         if let reference { member(#","reference":"#, reference) }
         w.appendRaw(Array(#","payload":"#.utf8))
-        w.append(payload)
+        if let payloadText {
+            w.appendRaw(payloadText)
+        } else {
+            w.append(payload)
+        }
         w.appendRaw(CollectionOfOne(UInt8(ascii: "}")))
     }
 

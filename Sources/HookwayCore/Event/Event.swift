@@ -41,8 +41,22 @@ public struct EventData: Sendable, Hashable {
     public var amountSource: String?
     public var currency: String?
     public var reference: String?
-    /// The original JSON body.
-    public var payload: JSONValue
+    /// The original JSON body. Setting it drops ``payloadText``.
+    public var payload: JSONValue {
+        get { storedPayload }
+        set {
+            storedPayload = newValue
+            verbatim = VerbatimJSON(body: nil)
+        }
+    }
+    private var storedPayload: JSONValue
+    private var verbatim: VerbatimJSON
+
+    /// ``payload``'s JSON text exactly as the provider sent it, when the payload is the whole
+    /// body: the CloudEvent carries these bytes instead of serializing the parsed tree again
+    /// (the bytes were parsed strictly — UTF-8, no duplicate members, no lone surrogates — so
+    /// they are valid JSON text). `nil` when the payload was built or trimmed.
+    public var payloadText: ArraySlice<UInt8>? { verbatim.text }
 
     public init(
         provider: String,
@@ -54,7 +68,8 @@ public struct EventData: Sendable, Hashable {
         amountSource: String? = nil,
         currency: String? = nil,
         reference: String? = nil,
-        payload: JSONValue
+        payload: JSONValue,
+        payloadBody: [UInt8]? = nil
     ) {
         self.provider = provider
         self.source = source
@@ -65,8 +80,28 @@ public struct EventData: Sendable, Hashable {
         self.amountSource = amountSource
         self.currency = currency
         self.reference = reference
-        self.payload = payload
+        self.storedPayload = payload
+        self.verbatim = VerbatimJSON(body: payloadBody)
     }
+}
+
+/// A body's JSON text kept beside its parsed tree. It equals every other and hashes to nothing:
+/// it is the tree's own text, so two payloads compare by their trees alone (an event read back
+/// from Kafka, which has no text, equals the one published).
+private struct VerbatimJSON: Sendable, Hashable {
+    let text: ArraySlice<UInt8>?
+
+    /// `body` without the byte-order mark the parser skips.
+    init(body: [UInt8]?) {
+        guard let body else {
+            text = nil
+            return
+        }
+        text = body.starts(with: [0xEF, 0xBB, 0xBF]) ? body.dropFirst(3) : body[...]
+    }
+
+    static func == (lhs: Self, rhs: Self) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
 }
 
 /// A CloudEvent 1.0 as Hookway publishes it: the attributes of CONTRACT.md §3, the extensions

@@ -45,12 +45,22 @@ public struct BitCapitalAdapter: ProviderAdapter {
         let kind = try Payload.requiredString(payload, "entity").lowercased()
         let status = try Payload.requiredString(payload, "status").lowercased()
         return .event(
-            Self.event(payload: payload, kind: kind, id: id, status: status, source: source, authMethod: .signature, receivedAt: request.receivedAt)
+            Self.event(
+                payload: payload,
+                kind: kind,
+                id: id,
+                status: status,
+                source: source,
+                authMethod: .signature,
+                receivedAt: request.receivedAt,
+                payloadBody: request.body
+            )
         )
     }
 
     /// The event of a postback `{"id", "entity", "status"}` — also what `hookway reconcile`
     /// builds from an API entity, so a recovered event has the postback's id.
+    /// `payloadBody`: the body `payload` was parsed from, when there is one.
     static func event(
         payload: JSONValue,
         kind: String,
@@ -58,7 +68,8 @@ public struct BitCapitalAdapter: ProviderAdapter {
         status: String,
         source: SourceConfig,
         authMethod: AuthMethod,
-        receivedAt: Timestamp
+        receivedAt: Timestamp,
+        payloadBody: [UInt8]? = nil
     )
         -> Event
     {
@@ -68,7 +79,8 @@ public struct BitCapitalAdapter: ProviderAdapter {
             event: "\(kind).\(status)",
             entity: EntityRef(kind: kind, id: id),
             status: status,
-            payload: payload
+            payload: payload,
+            payloadBody: payloadBody
         )
         // No event time in the payload: the timestamp header dates this attempt's signing.
         return Event(id: "bitcapital:\(kind):\(id):\(status)", data: data, authMethod: authMethod, receivedAt: receivedAt)

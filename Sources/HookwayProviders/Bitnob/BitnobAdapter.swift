@@ -102,7 +102,8 @@ public struct BitnobAdapter: ProviderAdapter {
             amountSource: amountSource,
             currency: currency,
             reference: Payload.string(record, "reference"),
-            payload: payload
+            payload: payload,
+            payloadBody: request.body
         )
         let id = entityID.map { "bitnob:\(event):\($0)" } ?? EventID.fallback(source: source.name, body: request.body)
         return .event(Event(id: id, data: data, authMethod: .signature, receivedAt: request.receivedAt))

@@ -28,12 +28,14 @@ public struct BitpowrAdapter: ProviderAdapter {
         }
 
         let payload = try Payload.object(request.body)
-        return .event(try Self.event(payload: payload, origin: WebhookOrigin(request, source: source, authMethod: authMethod)))
+        let origin = WebhookOrigin(request, source: source, authMethod: authMethod)
+        return .event(try Self.event(payload: payload, origin: origin, payloadBody: request.body))
     }
 
     /// The event for a webhook body `{"event": …, "data": {…}}` — also what `hookway reconcile`
     /// builds from an API transaction, so a recovered event has the webhook's id.
-    static func event(payload: JSONValue, origin: WebhookOrigin) throws(WebhookError) -> Event {
+    /// `payloadBody`: the body `payload` was parsed from, when there is one.
+    static func event(payload: JSONValue, origin: WebhookOrigin, payloadBody: [UInt8]? = nil) throws(WebhookError) -> Event {
         let source = origin.source
         let event = try Payload.requiredString(payload, "event").lowercased()
         let record = try Payload.requiredObject(payload, "data")
@@ -47,7 +49,8 @@ public struct BitpowrAdapter: ProviderAdapter {
             amount: ExactDecimal.amountText(from: record["amount"]),
             currency: Payload.string(record, "assetType"),
             reference: Payload.string(record, "transactionRef") ?? Payload.string(record, "hash"),
-            payload: payload
+            payload: payload,
+            payloadBody: payloadBody
         )
         let id = entityID.map { "bitpowr:\(event):\($0)" } ?? EventID.fallback(source: source.name, body: origin.raw)
         return Event(id: id, data: data, authMethod: origin.authMethod, receivedAt: origin.receivedAt)

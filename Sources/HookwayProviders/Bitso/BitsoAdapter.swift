@@ -31,12 +31,14 @@ public struct BitsoAdapter: ProviderAdapter {
         }
 
         let body = try Payload.object(request.body)
-        return .event(try Self.event(body: body, origin: WebhookOrigin(request, source: source, authMethod: authMethod)))
+        let origin = WebhookOrigin(request, source: source, authMethod: authMethod)
+        return .event(try Self.event(body: body, origin: origin, payloadBody: request.body))
     }
 
     /// The event for a webhook body `{"event": …, "payload": {…}}` — also what `hookway
     /// reconcile` builds from an API record, so a recovered event has the webhook's id.
-    static func event(body: JSONValue, origin: WebhookOrigin) throws(WebhookError) -> Event {
+    /// `payloadBody`: the bytes `body` was parsed from, when there are any.
+    static func event(body: JSONValue, origin: WebhookOrigin, payloadBody: [UInt8]? = nil) throws(WebhookError) -> Event {
         let source = origin.source
         let name = try Payload.requiredString(body, "event").lowercased()
         guard let record = body["payload"] else { throw .malformedPayload("required field \"payload\" is missing") }
@@ -53,7 +55,8 @@ public struct BitsoAdapter: ProviderAdapter {
             currency: Payload.string(record, "currency"),
             reference: Payload.string(details, "clave_rastreo") ?? Payload.string(details, "tx_hash")
                 ?? Payload.string(details, "ripple_transaction_hash"),
-            payload: body
+            payload: body,
+            payloadBody: payloadBody
         )
         let id: String
         if let entityID, let status {

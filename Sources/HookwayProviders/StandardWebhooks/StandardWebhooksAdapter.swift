@@ -76,7 +76,8 @@ public struct StandardWebhooksAdapter: ProviderAdapter {
             amount: ExactDecimal.amountText(from: field("amount")),
             currency: field("currency")?.stringValue,
             reference: field("reference")?.stringValue,
-            payload: payload
+            payload: payload,
+            payloadBody: request.body
         )
         // webhook-id is the sender's own message id, kept across its retries.
         return .event(

@@ -82,6 +82,33 @@ struct EventTests {
         }
     }
 
+    /// A webhook's payload is its body: the CloudEvent carries the provider's bytes as they
+    /// came (whitespace, number spelling and all), not the tree written again.
+    @Test func aBodysPayloadIsWrittenVerbatimAndReadsBackEqual() throws {
+        let body = Array("\u{FEFF}{ \"event\" : \"funding\",\r\n \"amount\": 1.50E2, \"s\": \"\\u00e9/\" }\n".utf8)
+        let tree = try JSONParser.parse(body)
+        let data = EventData(provider: "p", source: "s", event: "e", payload: tree, payloadBody: body)
+        #expect(data.payloadText.map(Array.init) == Array(body.dropFirst(3)), "the byte-order mark the parser skips is dropped")
+        var w = JSONWriter()
+        data.write(to: &w)
+        let text = String(decoding: w.bytes, as: UTF8.self)
+        #expect(text.hasSuffix(#","payload":{ "event" : "funding","# + "\r\n" + #" "amount": 1.50E2, "s": "\u00e9/" }"# + "\n}"))
+        // Parsing the written data gives the same tree as writing the tree would have.
+        #expect(try JSONParser.parse(w.bytes) == data.jsonValue)
+
+        let event = Event(id: "x", data: data, authMethod: .signature, receivedAt: Timestamp(millisecondsSinceEpoch: 0))
+        let decoded = try Event.decode(event.jsonBytes())
+        #expect(decoded == event, "events compare by their payload trees")
+        #expect(decoded.data.payloadText == nil)
+
+        var edited = data
+        edited.payload = .null
+        #expect(edited.payloadText == nil, "a changed payload is no longer the body")
+        var w2 = JSONWriter()
+        edited.write(to: &w2)
+        #expect(String(decoding: w2.bytes, as: UTF8.self).hasSuffix(#","payload":null}"#))
+    }
+
     @Test func jsonBytesOmitsUnsentFields() {
         let event = Event(
             id: "x",
