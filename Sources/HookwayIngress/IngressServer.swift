@@ -75,8 +75,6 @@ public struct IngressServer: Sendable {
         // A message still queued when we answered 503 may yet be delivered: keep librdkafka's own
         // timeout well beyond the HTTP wait so it is not reported failed while Kafka is merely slow.
         producerConfig.messageTimeout = .milliseconds(max(30_000, config.kafka.ackTimeoutMs * 4))
-        // Reports are served on an event loop, where the webhooks they answer live.
-        producerConfig.deliveryReportWakeups = true
         let producerConfiguration = producerConfig
         self.admin = admin ?? KafkaAdmin(bootstrapServers: options.brokers)
         if config.spool.enabled {
@@ -93,13 +91,7 @@ public struct IngressServer: Sendable {
         }
         do {
             publisher = try KafkaEventPublisher(
-                makeProducer: { () throws(KafkaError) -> KafkaProducer in
-                    let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
-                    if let wakeup = producer.reportWakeup {
-                        DeliveryReportReader.attach(wakeup, to: MultiThreadedEventLoopGroup.singleton.next(), logger: logger)
-                    }
-                    return producer
-                },
+                makeProducer: { () throws(KafkaError) -> KafkaProducer in try KafkaProducer(configuration: producerConfiguration, logger: logger) },
                 admin: self.admin,
                 topics: .init(
                     autoCreate: config.kafka.autoCreate,

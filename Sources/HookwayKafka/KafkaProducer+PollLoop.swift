@@ -3,21 +3,17 @@ import Logging
 
 /// The producer's poll thread: serves delivery reports with a blocking `rd_kafka_poll` (it
 /// returns as soon as reports arrive, and is woken by a queue yield for commands), runs
-/// `flush`/`shutdown` commands, and owns the client's destruction. With a
-/// ``DeliveryReportWakeup`` an IO loop serves the reports; the thread then blocks on its own
-/// queue and serves only reports it sees waiting twice in a row (the loop missed a wake-up).
+/// `flush`/`shutdown` commands, and owns the client's destruction.
 struct ProducerPollLoop {
     let handle: RdKafkaHandle
     let core: ProducerCore
     let opaque: Unmanaged<ProducerCore>
-    let wakeup: DeliveryReportWakeup?
 
     /// Idle wake-up interval; the loop never sleeps, it blocks in librdkafka.
     private static let pollTimeoutMilliseconds: Int32 = 1000
 
     func run() {
         let rk = handle.pointer
-        var waitingAtLastLook = false
         while true {
             for command in core.state.withLockedValue({ $0.takeCommands() }) {
                 switch command.kind {
@@ -28,16 +24,8 @@ struct ProducerPollLoop {
                     return
                 }
             }
-            if let wakeup, !wakeup.servedByPollThread, let ownQueue = handle.wakeQueue {
-                if let event = rd_kafka_queue_poll(ownQueue, Self.pollTimeoutMilliseconds) { rd_kafka_event_destroy(event) }
-                // Reports still waiting a whole interval after they were first seen: the IO
-                // loop missed its wake-up, so serve them here rather than strand them.
-                let waiting = wakeup.waitingReports()
-                if waiting && waitingAtLastLook { core.serveReports(handle: handle, waitMilliseconds: 0, caller: .pollThread) }
-                waitingAtLastLook = waiting
-            } else {
-                core.serveReports(handle: handle, waitMilliseconds: Self.pollTimeoutMilliseconds, caller: .pollThread)
-            }
+            rd_kafka_poll(rk, Self.pollTimeoutMilliseconds)
+            core.settleDeliveryReports(client: rk)
         }
     }
 
@@ -47,7 +35,8 @@ struct ProducerPollLoop {
         let deadline = ContinuousClock.now + timeout
         while true {
             let slice = Swift.min(Swift.max(deadline - ContinuousClock.now, .zero), .milliseconds(100))
-            let err = core.serving(handle: handle) { rd_kafka_flush($0, slice.wholeMilliseconds) }
+            let err = rd_kafka_flush(rk, slice.wholeMilliseconds)
+            core.settleDeliveryReports(client: rk)
             if err == RD_KAFKA_RESP_ERR_NO_ERROR { return nil }
             if ContinuousClock.now >= deadline {
                 return KafkaError(err, detail: "\(rd_kafka_outq_len(rk)) messages or requests still outstanding")
@@ -67,16 +56,15 @@ struct ProducerPollLoop {
             rd_kafka_purge(rk, Int32(RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT))
             let deadline = ContinuousClock.now + .seconds(2)
             while rd_kafka_outq_len(rk) > 0, ContinuousClock.now < deadline {
-                core.serveReports(handle: handle, waitMilliseconds: 50, caller: .pollThread)
+                rd_kafka_poll(rk, 50)
+                core.settleDeliveryReports(client: rk)
             }
         }
         let leftovers = core.state.withLockedValue { $0.close() }
         for send in leftovers.sends {
             send.completion(.failed(.closed("the producer")))
         }
-        wakeup?.disarm()
         handle.destroy()
-        wakeup?.closeDescriptors()
         opaque.release()
         shutdownCommand.continuation?.resume(returning: nil)
         for command in leftovers.commands {

@@ -1,15 +1,12 @@
 import CRdKafka
 public import Logging
 import NIOConcurrencyHelpers
-import Synchronization
 
 /// An idempotent Kafka producer whose `send` returns when the broker has acknowledged the
 /// message with `acks=all`.
 ///
-/// A dedicated poll thread serves librdkafka's delivery reports — or, with
-/// ``KafkaProducerConfiguration/deliveryReportWakeups``, the application's IO loop does through
-/// ``reportWakeup``; sends are matched to their reports by an integer id carried as the message
-/// opaque.
+/// A dedicated poll thread serves librdkafka's delivery reports; sends are matched to their
+/// reports by an integer id carried as the message opaque.
 ///
 /// ```swift
 /// let producer = try KafkaProducer(
@@ -22,9 +19,6 @@ public final class KafkaProducer: Sendable {
     let handle: RdKafkaHandle
     let core: ProducerCore
     let logger: Logger
-    /// Set with ``KafkaProducerConfiguration/deliveryReportWakeups``: the descriptor an IO
-    /// loop watches, and the call that serves the reports on that loop.
-    public let reportWakeup: DeliveryReportWakeup?
 
     /// Creates the producer and starts its poll thread.
     ///
@@ -49,23 +43,12 @@ public final class KafkaProducer: Sendable {
             opaque.release()
             throw error
         }
-        // With wake-ups the poll thread must not take reports off the IO loop: it blocks on a
-        // queue of its own, which nothing but a command's yield ever wakes.
-        let handle = RdKafkaHandle(rk, wakeQueue: configuration.deliveryReportWakeups ? rd_kafka_queue_new(rk) : rd_kafka_queue_get_main(rk))
-        let wakeup: DeliveryReportWakeup?
-        do {
-            wakeup = configuration.deliveryReportWakeups ? try DeliveryReportWakeup(handle: handle, core: core) : nil
-        } catch {
-            handle.destroy()
-            opaque.release()
-            throw error
-        }
-        self.handle = handle
+        self.handle = RdKafkaHandle(rk, wakeQueue: rd_kafka_queue_get_main(rk))
         self.core = core
         self.logger = logger
-        self.reportWakeup = wakeup
+        let handle = self.handle
         DedicatedThread.start(name: "hookway.kafka.producer") {
-            ProducerPollLoop(handle: handle, core: core, opaque: opaque, wakeup: wakeup).run()
+            ProducerPollLoop(handle: handle, core: core, opaque: opaque).run()
         }
     }
 
@@ -113,9 +96,6 @@ public final class KafkaProducer: Sendable {
 final class ProducerCore: Sendable {
     let state = NIOLockedValueBox(ProducerStateMachine())
     let reportBatch = DeliveryReportBatch()
-    /// Held by whoever polls the report queue (the poll thread or an IO loop): one at a time,
-    /// so ``reportBatch`` has one writer.
-    let serving = Mutex<Void>(())
     let logger: Logger
 
     init(logger: Logger) {

@@ -17,9 +17,6 @@ public struct KafkaProducerConfiguration: Sendable {
     public var linger: Duration = .milliseconds(5)
     /// The client id sent to brokers (`client.id`).
     public var clientID: String = "hookway"
-    /// Whether an IO loop serves the delivery reports through ``KafkaProducer/reportWakeup``
-    /// (each send's completion then runs on that loop) instead of the producer's poll thread.
-    public var deliveryReportWakeups = false
     /// Any other librdkafka property, applied after the typed fields above (so it wins over them),
     /// but before the enforced `enable.idempotence` and `acks`.
     public var properties: [String: String] = [:]

@@ -19,7 +19,7 @@ import Darwin
 final class RdKafkaHandle: @unchecked Sendable {
     let pointer: OpaquePointer
     /// The queue the poll thread blocks on; yielding it wakes the thread.
-    let wakeQueue: OpaquePointer?
+    private let wakeQueue: OpaquePointer?
     private let leases = NIOLockedValueBox(Leases())
 
     private struct Leases {
