@@ -139,6 +139,33 @@ public struct RetryPolicy: Sendable, Hashable {
     public init() {}
 }
 
+/// `rateLimit` of a sink: deliveries started per second, with a burst (a token bucket).
+public struct SinkRateLimit: Sendable, Hashable {
+    /// Sustained deliveries per second (> 0; fractions allowed: 0.5 is one every two seconds).
+    public var perSecond: Double
+    /// Deliveries that may start at once after a quiet spell (≥ 1).
+    public var burst: Int
+    public init(perSecond: Double, burst: Int) {
+        self.perSecond = perSecond
+        self.burst = burst
+    }
+}
+
+/// `circuitBreaker` of a sink: when the destination keeps failing, stop calling it and pause
+/// the sink (no retries spent, nothing dead-lettered) until a single probe delivery succeeds.
+public struct CircuitBreakerSettings: Sendable, Hashable {
+    /// Opens after this many retriable failures in a row.
+    public var consecutiveFailures = 5
+    /// Or when at least this share of the deliveries in `windowMs` failed (0 < r ≤ 1) …
+    public var failureRatio = 0.5
+    /// … once the window holds at least `minimumCalls` deliveries.
+    public var minimumCalls = 20
+    public var windowMs = 60_000
+    /// How long it stays open before one delivery probes the destination.
+    public var probeIntervalMs = 30_000
+    public init() {}
+}
+
 /// One entry of `sinks`.
 public struct SinkConfig: Sendable {
     public var name: String
@@ -149,8 +176,13 @@ public struct SinkConfig: Sendable {
     public var retry: RetryPolicy
     /// Dead-letter topic, default `webhooks.dlq.{name}`.
     public var deadLetterTopic: String
-    /// Messages worked on at once across keys (per-key order is kept).
+    /// Messages worked on at once across keys (per-key order is kept): `concurrency`
+    /// (`maxInFlight` is its older name).
     public var maxInFlight: Int
+    /// `rateLimit`: `nil` for no limit.
+    public var rateLimit: SinkRateLimit?
+    /// `circuitBreaker`: `nil` for none (retries, then the dead-letter topic).
+    public var circuitBreaker: CircuitBreakerSettings?
     /// The whole sink object, for the kind's own typed options.
     public var options: JSONValue
     /// Directory of the routes file, for relative paths in options.

@@ -17,9 +17,11 @@ extension SinkRunner {
         var attempt = 0
         while true {
             if Task.isCancelled { return false }
+            guard await destinationGuard.admit() else { return false }
             attempt += 1
             do {
                 try await sink.deliver(event)
+                destinationGuard.record(.answered)
                 counters.delivered.increment()
                 if attempt > 1 { logger.info("delivered after retries", metadata: ["event.id": "\(event.id)", "attempts": "\(attempt)"]) }
                 return true
@@ -27,6 +29,20 @@ extension SinkRunner {
                 // The scrubber holds every secret the sink resolved; nothing below may echo one.
                 var error = unscrubbed
                 error.message = scrubber.scrub(error.message)
+                // A permanent failure is about this event, not the destination's health.
+                if error.isPermanent {
+                    destinationGuard.finishedWithoutVerdict()
+                } else if destinationGuard.record(.failed(retryAfter: error.retryAfter)) {
+                    // The destination is down: this attempt is not held against the event, which
+                    // waits in admit() with every other delivery until a probe gets through.
+                    attempt -= 1
+                    counters.retried.increment()
+                    logger.warning(
+                        "delivery failed; circuit open, waiting for the destination",
+                        metadata: ["event.id": "\(event.id)", "code": "\(error.code)", "error": "\(error.message)"]
+                    )
+                    continue
+                }
                 if error.isPermanent || attempt >= config.retry.attempts {
                     logger.error(
                         "delivery failed; dead-lettering",

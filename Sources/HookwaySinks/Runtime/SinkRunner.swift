@@ -26,6 +26,8 @@ public final class SinkRunner: Sendable {
     let counters: Counters
     /// Scrubs the sink's resolved secrets from error messages (logs, `hookway_error`).
     let scrubber: SecretScrubber
+    /// The rate limit, the destination's pauses and the circuit breaker.
+    let destinationGuard: SinkGuard
 
     /// This sink's metric handles, made once (not per message).
     struct Counters: Sendable {
@@ -71,7 +73,11 @@ public final class SinkRunner: Sendable {
         logger[metadataKey: "sink"] = "\(config.name)"
         self.logger = logger
         self.drainTimeout = drainTimeout
+        self.destinationGuard = SinkGuard(sink: config.name, rateLimit: config.rateLimit, breaker: config.circuitBreaker, logger: logger)
     }
+
+    /// The circuit breaker's state for `/healthz`; `nil` when the sink has none.
+    public var circuit: String? { config.circuitBreaker == nil ? nil : destinationGuard.circuit }
 
     /// Asks the runner to stop: no new messages, in-flight work finishes (or is abandoned after
     /// the drain timeout), done offsets are committed, the group is left.

@@ -75,7 +75,13 @@ public final class SinkSupervisor: Service, Sendable {
 
         func health(now: ContinuousClock.Instant) -> SinkHealth {
             state.withLockedValue {
-                SinkHealth(name: config.name, downFor: $0.downSince.map { now - $0 }, lastError: $0.lastError, restarts: $0.restarts)
+                SinkHealth(
+                    name: config.name,
+                    downFor: $0.downSince.map { now - $0 },
+                    lastError: $0.lastError,
+                    restarts: $0.restarts,
+                    circuit: $0.runner?.circuit
+                )
             }
         }
     }
@@ -213,6 +219,16 @@ public struct SinkHealth: Sendable, Equatable {
     public var downFor: Duration?
     public var lastError: String?
     public var restarts: Int
+    /// The circuit breaker's state (`closed`, `half_open`, `open`): `nil` without a breaker.
+    public var circuit: String?
+
+    public init(name: String, downFor: Duration? = nil, lastError: String? = nil, restarts: Int = 0, circuit: String? = nil) {
+        self.name = name
+        self.downFor = downFor
+        self.lastError = lastError
+        self.restarts = restarts
+        self.circuit = circuit
+    }
 
     public var isUp: Bool { downFor == nil }
 }
@@ -236,6 +252,11 @@ extension SinkHealth {
             if let down = sink.downFor {
                 w.appendRaw(Array(#","downSeconds":"#.utf8))
                 w.appendRaw(Array(String(down.components.seconds).utf8))
+            }
+            if let circuit = sink.circuit {
+                // An open circuit is the destination's outage, not the sink's: reported, not failing.
+                w.appendRaw(Array(#","circuit":"#.utf8))
+                w.appendString(circuit)
             }
             if let error = sink.lastError {
                 w.appendRaw(Array(#","error":"#.utf8))

@@ -112,6 +112,15 @@ struct RoutesValidationTests {
         ),
         .init(file: "49-gt-boolean-operand", path: "$.routes[0].match.where[0].gt", message: "not a decimal number: true"),
         .init(file: "50-limits-out-of-range", path: "$.limits.maxBodyBytes", message: "found 0"),
+        .init(file: "51-rate-limit-zero", path: "$.sinks.ledger.rateLimit.perSecond", message: "must be a number from 0.001 to 100000"),
+        .init(file: "52-breaker-ratio-above-one", path: "$.sinks.ledger.circuitBreaker.failureRatio", message: "at most 1"),
+        .init(
+            file: "53-breaker-opens-after-the-retries",
+            path: "$.sinks.ledger.circuitBreaker.consecutiveFailures",
+            message: "an event is dead-lettered before the circuit can open",
+            severity: .warning
+        ),
+        .init(file: "54-concurrency-and-max-in-flight", path: "$.sinks.ledger.maxInFlight", message: "give one of them"),
     ]
 
     @Test func everyBadFixtureHasACase() {
@@ -322,6 +331,14 @@ struct RoutesValidationTests {
         expectedRetry.backoffMs = 100
         expectedRetry.maxBackoffMs = 100
         #expect(email.retry == expectedRetry)
+        #expect(email.rateLimit == SinkRateLimit(perSecond: 2.5, burst: 5))
+        var expectedBreaker = CircuitBreakerSettings()
+        expectedBreaker.consecutiveFailures = 3
+        expectedBreaker.failureRatio = 0.25
+        expectedBreaker.minimumCalls = 40
+        expectedBreaker.windowMs = 30_000
+        expectedBreaker.probeIntervalMs = 15_000
+        #expect(email.circuitBreaker == expectedBreaker)
         let crm = try #require(config.sinks["crm"])
         #expect(crm.topics == ["types.bitcapital.user.ready"])
         #expect(crm.group == "hookway.sink.crm")

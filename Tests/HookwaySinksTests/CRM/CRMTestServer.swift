@@ -13,6 +13,9 @@ final class CRMRecorder: Sendable {
         /// Lower-cased names.
         var headers: [String: String]
         var body: String
+        /// When the request arrived, and the status it was answered with.
+        var at = ContinuousClock.now
+        var status = 200
     }
 
     struct Reply: Sendable {
@@ -21,16 +24,22 @@ final class CRMRecorder: Sendable {
         var delay: Duration?
     }
 
-    private let state = NIOLockedValueBox<(requests: [Recorded], replies: [Reply])>(([], []))
+    private let state = NIOLockedValueBox<(requests: [Recorded], replies: [Reply], down: Bool)>(([], [], false))
 
     var requests: [Recorded] { state.withLockedValue { $0.requests } }
 
     func script(_ replies: Reply...) { state.withLockedValue { $0.replies += replies } }
 
+    /// While down, every request is answered 503 (after the scripted replies run out).
+    func setDown(_ down: Bool) { state.withLockedValue { $0.down = down } }
+
     fileprivate func record(_ request: Recorded) -> Reply {
         state.withLockedValue { s in
+            let reply = s.replies.isEmpty ? Reply(status: s.down ? 503 : 200) : s.replies.removeFirst()
+            var request = request
+            request.status = reply.status
             s.requests.append(request)
-            return s.replies.isEmpty ? Reply(status: 200) : s.replies.removeFirst()
+            return reply
         }
     }
 

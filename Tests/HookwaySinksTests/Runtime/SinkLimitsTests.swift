@@ -1,0 +1,102 @@
+import Foundation
+import HookwayCore
+import HookwayKafka
+import HookwaySinks
+import HookwayTesting
+import Testing
+
+/// Per-sink limits against real servers: the CRM sink calling a live HTTP server that can be
+/// made down or rate-limited, consuming from Tansu.
+@Suite(.timeLimit(.minutes(3)))
+struct SinkLimitsTests {
+    /// A CRM sink's config on `topic`, calling `base`, each event's id as the body.
+    static func crmConfig(topic: String, base: String, concurrency: Int) throws -> SinkConfig {
+        let json = #"{ "kind": "crm", "topics": ["\#(topic)"], "url": "\#(base)/contacts", "body": { "id": "{id}" } }"#
+        var config = SinkFixtures.sinkConfig(topic: topic, maxInFlight: concurrency, options: try JSONParser.parse(Array(json.utf8)))
+        config.kind = .crm
+        return config
+    }
+
+    @Test func anOpenCircuitPausesTheSinkThenEveryEventIsDeliveredWithNoDeadLetter() async throws {
+        try await CRMRecorder.withServer { base, recorder in
+            let broker = try await TansuBroker.shared()
+            let topic = try await broker.createTestTopic(partitions: 3)
+            let events = (0..<30).map { SinkFixtures.event(id: "cb-\($0)", subject: "s\($0 % 6)") }
+            try await SinkFixtures.produce(events, to: topic, broker: broker)
+            recorder.setDown(true)
+            var config = try Self.crmConfig(topic: topic, base: base, concurrency: 4)
+            config.retry.attempts = 3
+            var breaker = CircuitBreakerSettings()
+            breaker.consecutiveFailures = 3
+            breaker.probeIntervalMs = 300
+            config.circuitBreaker = breaker
+            let sink = try CRMSink.make(config, environment: [:])
+            let delivered: @Sendable () -> Set<String> = {
+                Set(recorder.requests.filter { $0.status == 200 }.compactMap { $0.body.split(separator: "\"").dropFirst(3).first.map(String.init) })
+            }
+            let downFor = Duration.seconds(3)
+            let started = ContinuousClock.now
+            let upAt = Task {
+                try await Task.sleep(for: downFor)
+                recorder.setDown(false)
+                return ContinuousClock.now
+            }
+            try await SinkFixtures.run(config, sink: sink, broker: broker) { delivered().count >= events.count }
+            let cameBack = try await upAt.value
+            let requests = recorder.requests
+            let whileDown = requests.filter { $0.status == 503 }
+            // Without the breaker: 30 events × 3 attempts = 90 calls, then 30 dead letters.
+            // With it: the failures that open it (≤ 3 + the other lanes' calls in flight) and one
+            // probe per 300 ms.
+            let probes = Int(((cameBack - started) / .milliseconds(300)).rounded(.up))
+            #expect(whileDown.count <= 3 + 4 + probes + 1, "\(whileDown.count) calls while the CRM was down")
+            #expect(delivered() == Set(events.map(\.id)), "every event delivered: none was dead-lettered")
+            // Within one probe interval of the CRM coming back (and the lanes' catch-up).
+            let firstSuccess = try #require(requests.first { $0.status == 200 })
+            #expect(firstSuccess.at - cameBack < .milliseconds(300 + 200))
+            let letters = try? await KafkaTestReader.read([config.deadLetterTopic], count: 1, broker: broker, timeout: .seconds(2))
+            #expect(letters == nil || letters?.isEmpty == true, "no dead letter")
+        }
+    }
+
+    @Test func aRateLimitHoldsAcrossLanes() async throws {
+        try await CRMRecorder.withServer { base, recorder in
+            let broker = try await TansuBroker.shared()
+            let topic = try await broker.createTestTopic(partitions: 3)
+            let events = (0..<40).map { SinkFixtures.event(id: "rl-\($0)", subject: "s\($0)") }
+            try await SinkFixtures.produce(events, to: topic, broker: broker)
+            var config = try Self.crmConfig(topic: topic, base: base, concurrency: 8)
+            config.rateLimit = SinkRateLimit(perSecond: 20, burst: 1)
+            let sink = try CRMSink.make(config, environment: [:])
+            try await SinkFixtures.run(config, sink: sink, broker: broker) { recorder.requests.count >= events.count }
+            let times = recorder.requests.map(\.at).sorted()
+            #expect(times.count == events.count)
+            let span = try #require(times.last) - times[0]
+            // 39 intervals of 50 ms: 1.95 s; eight lanes would do it in a few ms.
+            #expect(span >= .milliseconds(1_850), "\(span)")
+            #expect(span < .milliseconds(3_000), "\(span)")
+        }
+    }
+
+    @Test func retryAfterFromTheDestinationPausesTheWholeSink() async throws {
+        try await CRMRecorder.withServer { base, recorder in
+            let broker = try await TansuBroker.shared()
+            let topic = try await broker.createTestTopic(partitions: 1)
+            let events = (0..<12).map { SinkFixtures.event(id: "ra-\($0)", subject: "s\($0)") }
+            try await SinkFixtures.produce(events, to: topic, broker: broker, inOrder: true)
+            recorder.script(.init(status: 429, retryAfter: "1"))
+            let config = try Self.crmConfig(topic: topic, base: base, concurrency: 4)
+            let sink = try CRMSink.make(config, environment: [:])
+            try await SinkFixtures.run(config, sink: sink, broker: broker) {
+                recorder.requests.filter { $0.status == 200 }.count >= events.count
+            }
+            let requests = recorder.requests
+            let refused = try #require(requests.first { $0.status == 429 })
+            // Calls already on their way when the 429 came may land just after it; no lane starts
+            // a new one until the second has passed.
+            let during = requests.filter { $0.at > refused.at + .milliseconds(150) && $0.at < refused.at + .milliseconds(950) }
+            #expect(during.isEmpty, "\(during.count) calls during the pause")
+            #expect(requests.filter { $0.status == 200 }.count == events.count)
+        }
+    }
+}
