@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: run test build release bootstrap bench-kafka bench bench-percore fuzz clean image test-deploy format
+.PHONY: run test build release bootstrap bench-kafka bench bench-percore bench-sinks fuzz clean image test-deploy format
 
 bootstrap:
 	@scripts/bootstrap
@@ -37,6 +37,10 @@ clean:
 # Performance benchmark (issue 9): bare Hummingbird vs Python peer vs hookway serve.
 bench: bootstrap
 	@bench/run
+
+# Sink limits (issue 29): concurrency, rateLimit and a CRM outage behind a circuit breaker.
+bench-sinks: bootstrap
+	@bench/sinks
 
 # Per-core mode (issue 31): each server pinned to one core, broker and load on the other.
 bench-percore: bootstrap
