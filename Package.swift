@@ -30,12 +30,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.27.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.25.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // librdkafka's C API (>= 2.2, see scripts/bootstrap).
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka"),
-        // SQLite for the ledger and the email sent-log.
-        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3"),
 
         .target(
             name: "HookwayKafka",
@@ -78,7 +77,9 @@ let package = Package(
         .target(
             name: "HookwaySinks",
             dependencies: [
-                "HookwayCore", "HookwayProviders", "HookwayKafka", "CSQLite",
+                "HookwayCore", "HookwayProviders", "HookwayKafka",
+                // SQLite for the ledger and the email sent-log: connections, migrations, queues.
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -204,6 +205,7 @@ let package = Package(
             name: "HookwaySinksTests",
             dependencies: [
                 "HookwaySinks", "HookwayRuntime", "HookwayTesting", "HookwayKafka", "HookwayCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

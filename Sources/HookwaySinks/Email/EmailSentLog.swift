@@ -1,27 +1,33 @@
-import Foundation
+import GRDB
 import HookwayCore
-import NIOPosix
 
 /// Which events were mailed, by CloudEvent id, in SQLite: a redelivered event (at-least-once
 /// Kafka) is not mailed twice once a send succeeded.
 struct EmailSentLog: Sendable {
-    let database: SQLiteDatabase
+    let database: DatabasePool
+
+    /// The sent-log's schema, as GRDB migrations: a file made before them (same table, created
+    /// with `IF NOT EXISTS`) adopts the first one as it stands.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-email-sent") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS email_sent (
+                        event_id TEXT PRIMARY KEY,
+                        message_id TEXT NOT NULL,
+                        recipients TEXT NOT NULL,
+                        sent_at TEXT NOT NULL
+                    )
+                    """
+            )
+        }
+        return migrator
+    }
 
     init(path: String) throws(SinkError) {
         do {
-            let directory = (path as NSString).deletingLastPathComponent
-            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            database = try SQLiteDatabase(path: path)
-            try database.execute(
-                """
-                CREATE TABLE IF NOT EXISTS email_sent (
-                    event_id TEXT PRIMARY KEY,
-                    message_id TEXT NOT NULL,
-                    recipients TEXT NOT NULL,
-                    sent_at TEXT NOT NULL
-                )
-                """
-            )
+            database = try SQLiteStore.open(path: path, migrator: Self.migrator)
         } catch {
             throw .permanent(.storageFailed, "cannot open the email sent-log \(path): \(error)")
         }
@@ -29,10 +35,9 @@ struct EmailSentLog: Sendable {
 
     /// The `Message-ID` the event was sent with, or `nil` when it was not sent.
     func sentMessageID(eventID: String) async throws(SinkError) -> String? {
-        let database = self.database
         do {
-            return try await NIOThreadPool.singleton.runIfActive {
-                try database.read { try $0.query("SELECT message_id FROM email_sent WHERE event_id = ?", [.text(eventID)]).first?.first?.text }
+            return try await database.read { db in
+                try String.fetchOne(db, sql: "SELECT message_id FROM email_sent WHERE event_id = ?", arguments: [eventID])
             }
         } catch {
             throw .transient(.storageFailed, "email sent-log read failed: \(error)")
@@ -40,15 +45,12 @@ struct EmailSentLog: Sendable {
     }
 
     func record(eventID: String, messageID: String, recipients: [String]) async throws(SinkError) {
-        let database = self.database
         do {
-            _ = try await NIOThreadPool.singleton.runIfActive {
-                try database.transaction { connection in
-                    try connection.query(
-                        "INSERT OR IGNORE INTO email_sent (event_id, message_id, recipients, sent_at) VALUES (?, ?, ?, ?)",
-                        [.text(eventID), .text(messageID), .text(recipients.joined(separator: ",")), .text(Timestamp.now().rfc3339)]
-                    )
-                }
+            try await database.write { db in
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO email_sent (event_id, message_id, recipients, sent_at) VALUES (?, ?, ?, ?)",
+                    arguments: [eventID, messageID, recipients.joined(separator: ","), Timestamp.now().rfc3339]
+                )
             }
         } catch {
             throw .transient(.storageFailed, "email sent-log write failed: \(error)")

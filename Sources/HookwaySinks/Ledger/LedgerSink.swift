@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 public import HookwayCore
 public import Logging
 
@@ -118,7 +119,7 @@ public struct LedgerSink: Sink {
         let request = try request(for: event)
         do {
             _ = try await batcher.book(request)
-        } catch let error as SQLiteError where error.isBusy {
+        } catch let error as DatabaseError where error.isBusy {
             throw .transient(.storageBusy, "ledger database busy: \(error)")
         } catch {
             // A database that is down, a lost connection, a serialization failure: all clear up

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HookwayCore
 import HookwaySinks
 import HookwayTesting
@@ -34,9 +35,9 @@ enum LedgerBackend: String, CustomTestStringConvertible, Sendable {
     func refuses(_ sql: String, on database: String) throws -> Bool {
         switch self {
         case .sqlite:
-            let db = try SQLiteDatabase(path: String(database.dropFirst("sqlite:".count)))
+            let db = try DatabaseQueue(path: String(database.dropFirst("sqlite:".count)))
             do {
-                try db.execute(sql)
+                try db.write { try $0.execute(sql: sql) }
                 return false
             } catch {
                 return true
