@@ -25,15 +25,19 @@ public struct CRMSink: Sink {
         guard let options else {
             throw .permanent(.sinkConfigInvalid, problems.filter { $0.severity == .error }.map(\.description).joined(separator: "; "))
         }
-        return CRMSink(options: options, logger: logger)
+        return CRMSink(options: options, connections: config.maxInFlight, logger: logger)
     }
 
-    public init(options: CRMOptions, logger: Logger = Logger(label: "hookway.sink.crm")) {
+    /// `connections`: the sink's `concurrency`, so every lane has a connection of its own.
+    public init(options: CRMOptions, connections: Int = 8, logger: Logger = Logger(label: "hookway.sink.crm")) {
         self.options = options
         self.logger = logger
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .milliseconds(Int64(min(options.timeoutMs, 10_000))), read: .milliseconds(Int64(options.timeoutMs)))
         configuration.redirectConfiguration = .disallow
+        // AsyncHTTPClient keeps 8 connections per host by default: above that, lanes would
+        // queue for a connection and `concurrency` 16 would act as 8.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, connections)
         // One client, one connection pool per sink, reused by every delivery.
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
