@@ -17,7 +17,8 @@ public final class SinkRunner: Sendable {
     let consumerConfiguration: KafkaConsumerConfiguration
     let producer: KafkaProducer
     let logger: Logger
-    let tracker = NIOLockedValueBox(OffsetTracker())
+    /// Offsets read and finished, commits in flight, the phase: one state machine, one lock.
+    let state = NIOLockedValueBox(SinkRunnerStateMachine())
     let stopSignal = AsyncStream<Void>.makeStream()
     /// How long in-flight work may take after a stop before it is abandoned (uncommitted, so redelivered).
     let drainTimeout: Duration
@@ -120,75 +121,23 @@ public final class SinkRunner: Sendable {
             )
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
         currentConsumer.withLockedValue { $0 = consumer }
-        let failure = NIOLockedValueBox<KafkaError?>(nil)
         logger.info("sink started", metadata: ["topics": "\(config.topics.joined(separator: ","))", "group": "\(config.group)"])
-        let laneCount = max(1, config.maxInFlight)
-        // Each lane has its own queue, so a slow key holds up only its lane; the limit bounds
-        // what all lanes hold together.
-        let lanes = (0..<laneCount).map { _ in AsyncStream<KafkaMessage>.makeStream() }
-        let limit = InFlightLimit(limit: laneCount * 64)
-        await withTaskGroup(of: Void.self) { group in
-            for lane in lanes {
-                group.addTask {
-                    for await message in lane.stream {
-                        // A message abandoned on cancellation stays in flight: never committed,
-                        // redelivered to whoever consumes the partition next.
-                        guard await self.process(message) else { break }
-                        self.tracker.withLockedValue { $0.finish(topic: message.topic, partition: message.partition, offset: message.offset) }
-                        limit.release()
-                    }
-                }
-            }
-            let committer = Task {
-                var ticks = 0
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(500))
-                    await self.commitDone(consumer)
-                    ticks += 1
-                    if ticks % 10 == 0 { self.recordLag(consumer) }
-                }
-            }
-            // The reader: stops on stop() or cancellation.
-            let reader = Task {
-                do {
-                    for try await message in consumer {
-                        self.tracker.withLockedValue { $0.begin(topic: message.topic, partition: message.partition, offset: message.offset) }
-                        self.counters.consumed.increment()
-                        await limit.acquire()
-                        lanes[Self.lane(for: message.key, count: laneCount)].continuation.yield(message)
-                        if Task.isCancelled { break }
-                    }
-                } catch {
-                    self.logger.error("consumer failed", metadata: ["error": "\(error)"])
-                    failure.withLockedValue { $0 = (error as? KafkaError) ?? KafkaError(code: .init(name: "consumer"), message: "\(error)") }
-                }
-            }
-            let stopper = Task {
-                for await _ in self.stopSignal.stream {}
-                reader.cancel()
-            }
-            await withTaskCancellationHandler {
-                await reader.value
-            } onCancel: {
-                reader.cancel()
-            }
-            stopper.cancel()
-            for lane in lanes { lane.continuation.finish() }
-            // Let in-flight work finish, within the drain timeout.
-            let deadline = ContinuousClock.now + drainTimeout
-            while tracker.withLockedValue({ $0.inFlight }) > 0, ContinuousClock.now < deadline {
-                try? await Task.sleep(for: .milliseconds(50))
-            }
-            committer.cancel()
-            await commitDone(consumer)
-            let abandoned = tracker.withLockedValue { $0.inFlight }
-            if abandoned > 0 { logger.warning("abandoning in-flight work; it will be redelivered", metadata: ["messages": "\(abandoned)"]) }
-            group.cancelAll()
+        let commits = AsyncStream<CommitRequest>.makeStream()
+        // Every task below is a child of this scope: the committer and its timer, the lanes,
+        // the reader. Commits start from the state machine's answers as deliveries finish.
+        let failure = await withTaskGroup(of: Void.self) { background -> KafkaError? in
+            background.addTask { await self.commit(consumer, requests: commits.stream) }
+            background.addTask { await self.tick(consumer, commits: commits.continuation) }
+            let failure = await deliver(consumer, commits: commits.continuation)
+            background.cancelAll()
+            return failure
         }
+        // The children have ended: commit what the last deliveries finished.
+        await commit(state.withLockedValue { $0.finalCommit() }, to: consumer)
         await consumer.close()
         currentConsumer.withLockedValue { $0 = nil }
         await sink.shutdown()
-        if let error = failure.withLockedValue({ $0 }), !wasStopped {
+        if let error = failure, !wasStopped {
             throw ConsumerFailure(sink: config.name, error: error)
         }
         logger.info("sink stopped")
@@ -197,7 +146,7 @@ public final class SinkRunner: Sendable {
     /// `hookway_sink_consumer_lag{sink,topic}`: messages between where the sink stands and the
     /// end of each partition it works on, from librdkafka's cached watermarks.
     func recordLag(_ consumer: KafkaConsumer) {
-        let positions = tracker.withLockedValue { $0.positions }
+        let positions = state.withLockedValue { $0.positions }
         var lagByTopic: [String: Int64] = [:]
         for (key, position) in positions {
             guard let high = consumer.cachedHighWatermark(topic: key.topic, partition: key.partition) else { continue }
@@ -216,16 +165,5 @@ public final class SinkRunner: Sendable {
             h = h &* 0x100_0000_01b3
         }
         return Int(h % UInt64(count))
-    }
-
-    func commitDone(_ consumer: KafkaConsumer) async {
-        let offsets = tracker.withLockedValue { $0.takeCommittable() }
-        guard !offsets.isEmpty else { return }
-        do {
-            try await consumer.commit(offsets: offsets)
-        } catch {
-            tracker.withLockedValue { $0.commitFailed(offsets) }
-            logger.warning("commit failed; will retry", metadata: ["error": "\(error)"])
-        }
     }
 }

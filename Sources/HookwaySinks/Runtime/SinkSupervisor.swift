@@ -26,7 +26,6 @@ public final class SinkSupervisor: Service, Sendable {
             var restarts = 0
         }
         private let state = NIOLockedValueBox(State())
-        let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
         let upGauge: Gauge
 
         init(config: SinkConfig) {
@@ -92,6 +91,8 @@ public final class SinkSupervisor: Service, Sendable {
     let logger: Logger
     let factory: SinkFactory
     let slots = NIOLockedValueBox<[String: Slot]>([:])
+    /// Sinks to start, from ``apply(_:)`` to the task group of ``run()``.
+    let starts = AsyncStream<Slot>.makeStream()
     let initial: RoutesConfig
     let config: NIOLockedValueBox<RoutesConfig>
     /// Restart backoff: the first wait, doubled up to the maximum.
@@ -132,15 +133,26 @@ public final class SinkSupervisor: Service, Sendable {
     /// The runner of `name` now (for the package's fault-injection tests).
     package func runner(named name: String) -> SinkRunner? { slots.withLockedValue { $0[name] }?.runner }
 
+    /// Runs every sink in a child task of its own until graceful shutdown; ``apply(_:)``
+    /// hands new sinks to this scope through ``starts``, so no sink runs outside it.
     public func run() async throws {
-        apply(initial)
-        try? await gracefulShutdown()
-        let all = slots.withLockedValue { current in
-            defer { current = [:] }
-            return Array(current.values)
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                // Cancellation ends the wait as a shutdown would.
+                try? await gracefulShutdown()
+                self.starts.continuation.finish()
+            }
+            apply(initial)
+            for await slot in starts.stream {
+                group.addTask { await self.supervise(slot) }
+            }
+            let all = slots.withLockedValue { current in
+                defer { current = [:] }
+                return Array(current.values)
+            }
+            for slot in all { slot.stop() }
+            // The group waits for every sink to drain and stop.
         }
-        for slot in all { slot.stop() }
-        for slot in all { await slot.task.withLockedValue({ $0 })?.value }
     }
 
     /// Brings the running sinks in line with `config`.
@@ -165,7 +177,7 @@ public final class SinkSupervisor: Service, Sendable {
         for sinkConfig in toStart {
             let slot = Slot(config: sinkConfig)
             slots.withLockedValue { $0[sinkConfig.name] = slot }
-            slot.task.withLockedValue { $0 = Task { await self.supervise(slot) } }
+            starts.continuation.yield(slot)
         }
     }
 

@@ -74,7 +74,7 @@ struct SinkLimitsTests {
             let span = try #require(times.last) - times[0]
             // 39 intervals of 50 ms: 1.95 s; eight lanes would do it in a few ms.
             #expect(span >= .milliseconds(1_850), "\(span)")
-            #expect(span < .milliseconds(3_000), "\(span)")
+            #expect(span < .seconds(8), "\(span): the limit slows, it does not stall")
         }
     }
 
