@@ -18,16 +18,35 @@ public struct LedgerSink: Sink {
     }
 
     /// Opens the store named by the options (an `env:`/`file:` database is read now).
-    public static func make(_ config: SinkConfig, logger: Logger = Logger(label: "hookway.ledger"), readOnly: Bool = false) throws -> LedgerSink {
+    /// `clientRunner`: ``PostgresLedgerStore/ClientRunner/owner`` when the sink runtime runs the
+    /// sink (``run()``), `.store` for commands and tests that call the sink directly.
+    public static func make(
+        _ config: SinkConfig,
+        logger: Logger = Logger(label: "hookway.ledger"),
+        readOnly: Bool = false,
+        clientRunner: PostgresLedgerStore.ClientRunner = .store
+    ) throws -> LedgerSink {
         let (options, problems) = LedgerOptions.parse(config)
         guard let options else { throw SinkError.permanent(.sinkConfigInvalid, problems.map(\.description).joined(separator: "; ")) }
         return LedgerSink(
             options: options,
-            store: try openStore(options.database, baseDirectory: config.baseDirectory, logger: logger, readOnly: readOnly)
+            store: try openStore(
+                options.database,
+                baseDirectory: config.baseDirectory,
+                logger: logger,
+                readOnly: readOnly,
+                clientRunner: clientRunner
+            )
         )
     }
 
-    static func openStore(_ database: LedgerOptions.Database, baseDirectory: String, logger: Logger, readOnly: Bool) throws -> any LedgerStore {
+    static func openStore(
+        _ database: LedgerOptions.Database,
+        baseDirectory: String,
+        logger: Logger,
+        readOnly: Bool,
+        clientRunner: PostgresLedgerStore.ClientRunner
+    ) throws -> any LedgerStore {
         switch database {
         case .sqlite(let path):
             if readOnly, !FileManager.default.fileExists(atPath: path) {
@@ -35,7 +54,7 @@ public struct LedgerSink: Sink {
             }
             return try SQLiteLedgerStore(path: path, readOnly: readOnly)
         case .postgres(let url):
-            return try PostgresLedgerStore(url: url, logger: logger, migrate: !readOnly)
+            return try PostgresLedgerStore(url: url, logger: logger, migrate: !readOnly, clientRunner: clientRunner)
         case .reference(let reference):
             let text: String?
             switch reference {
@@ -51,7 +70,7 @@ public struct LedgerSink: Sink {
                     code: .ledgerURLInvalid
                 )
             }
-            return try openStore(resolved, baseDirectory: baseDirectory, logger: logger, readOnly: readOnly)
+            return try openStore(resolved, baseDirectory: baseDirectory, logger: logger, readOnly: readOnly, clientRunner: clientRunner)
         }
     }
 
@@ -127,6 +146,11 @@ public struct LedgerSink: Sink {
             // the dead-letter topic after the retries.
             throw .transient(.storageFailed, "ledger write failed: \(String(reflecting: error))")
         }
+    }
+
+    /// The store's background work (PostgreSQL's client), in the runner's scope.
+    public func run() async {
+        await store.run()
     }
 
     public func shutdown() async {

@@ -20,6 +20,6 @@ public struct LedgerSinkModule: SinkModule {
     }
 
     public func make(_ config: SinkConfig, context: SinkContext) throws -> any Sink {
-        try LedgerSink.make(config, logger: context.logger)
+        try LedgerSink.make(config, logger: context.logger, clientRunner: .owner)
     }
 }

@@ -71,9 +71,14 @@ public protocol LedgerStore: Sendable {
     func journal() async throws -> [JournalLine]
     /// Closes connections; the store is unusable afterwards.
     func close() async
+    /// Background work the store needs while it is used (PostgreSQL's connection pool), run by
+    /// the owner until cancelled; most stores need none.
+    func run() async
 }
 
 extension LedgerStore {
+    public func run() async {}
+
     /// Books one event in its own transaction.
     public func book(_ request: BookingRequest) async throws -> BookingOutcome {
         let outcomes = try await book([request])

@@ -14,26 +14,45 @@ public final class PostgresLedgerStore: LedgerStore {
     let client: PostgresClient
     let logger: Logger
     let location: String
-    /// `PostgresClient` leases connections only while its `run()` runs. The store owns that
-    /// task (a sink has no structured scope of its own) and ends it in ``close()``.
-    let runner: Task<Void, Never>
+    /// The task running the client when the store runs it itself (``ClientRunner/store``).
+    let ownRunner: Task<Void, Never>?
     let migrated = NIOLockedValueBox(false)
     let applyMigrations: Bool
 
+    /// Who runs the `PostgresClient`, which leases connections only while its `run()` runs.
+    public enum ClientRunner: Sendable {
+        /// The store, in a task of its own that ``close()`` ends: for commands and tests, which
+        /// have no structured scope to run it in.
+        case store
+        /// The owner, by awaiting ``run()`` in its own scope: the sink runtime runs it as a
+        /// child of the sink's runner, inside `hookway consume`'s service group.
+        case owner
+    }
+
     /// Connects lazily; `migrate: false` for read-only tools (`hookway ledger balances`).
-    public init(url: String, logger: Logger, migrate: Bool = true) throws {
+    public init(url: String, logger: Logger, migrate: Bool = true, clientRunner: ClientRunner = .store) throws {
         let parsed = try PostgresURL(url)
         let client = PostgresClient(configuration: parsed.configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
         self.location = parsed.description
         self.applyMigrations = migrate
-        runner = Task { await client.run() }
+        switch clientRunner {
+        case .store: ownRunner = Task { await client.run() }
+        case .owner: ownRunner = nil
+        }
+    }
+
+    /// Runs the client until cancelled (``ClientRunner/owner``); returns at once when the store
+    /// runs it itself.
+    public func run() async {
+        guard ownRunner == nil else { return }
+        await client.run()
     }
 
     public func close() async {
-        runner.cancel()
-        await runner.value
+        ownRunner?.cancel()
+        await ownRunner?.value
     }
 
     // MARK: Migrations

@@ -7,6 +7,9 @@ public import HookwayCore
 public protocol Sink: Sendable {
     /// Delivers one event; throws ``SinkError`` saying whether a retry could help.
     func deliver(_ event: Event) async throws(SinkError)
+    /// Background work the sink needs while it delivers (a connection pool): the runner runs it
+    /// as a child task beside the deliveries and cancels it when they are over.
+    func run() async
     /// Releases connections and files; called once when the sink stops.
     func shutdown() async
     /// The resolved secrets the sink holds (`{env:…}`/`{file:…}` values in URLs, headers,
@@ -15,6 +18,7 @@ public protocol Sink: Sendable {
 }
 
 extension Sink {
+    public func run() async {}
     public func shutdown() async {}
     public var secrets: [Secret] { [] }
 }

@@ -123,11 +123,12 @@ public final class SinkRunner: Sendable {
         currentConsumer.withLockedValue { $0 = consumer }
         logger.info("sink started", metadata: ["topics": "\(config.topics.joined(separator: ","))", "group": "\(config.group)"])
         let commits = AsyncStream<CommitRequest>.makeStream()
-        // Every task below is a child of this scope: the committer and its timer, the lanes,
-        // the reader. Commits start from the state machine's answers as deliveries finish.
+        // Every task below is a child of this scope: the committer and its timer, the sink's own
+        // background work (a database client), the lanes, the reader. Commits start from the state machine's answers as deliveries finish.
         let failure = await withTaskGroup(of: Void.self) { background -> KafkaError? in
             background.addTask { await self.commit(consumer, requests: commits.stream) }
             background.addTask { await self.tick(consumer, commits: commits.continuation) }
+            background.addTask { await self.sink.run() }
             let failure = await deliver(consumer, commits: commits.continuation)
             background.cancelAll()
             return failure
