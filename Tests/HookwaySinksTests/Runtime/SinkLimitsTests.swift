@@ -99,4 +99,40 @@ struct SinkLimitsTests {
             #expect(requests.filter { $0.status == 200 }.count == events.count)
         }
     }
+
+    @Test func theEmailSinkTakesTheSameBreakerAgainstARealSMTPServer() async throws {
+        let server = try await TestSMTPServer.start()
+        try await withTeardown({ await server.stop() }) {
+            let broker = try await TansuBroker.shared()
+            let topic = try await broker.createTestTopic(partitions: 1)
+            let events = (0..<4).map { SinkFixtures.event(id: "mail-\($0)", subject: "s\($0)") }
+            try await SinkFixtures.produce(events, to: topic, broker: broker, inOrder: true)
+            // Six "try later" in a row: more than the three attempts an event has.
+            server.script(
+                "END",
+                "451 4.3.0 try later",
+                "451 4.3.0 try later",
+                "451 4.3.0 try later",
+                "451 4.3.0 try later",
+                "451 4.3.0 try later",
+                "451 4.3.0 try later"
+            )
+            let json = """
+                { "kind": "email", "topics": ["\(topic)"], "smtp": { "host": "127.0.0.1", "port": \(server.port), "tls": "none", "timeoutMs": 5000 },
+                  "from": "hookway@example.com", "to": "ops@example.com", "subject": "{{type}}", "body": "{{data.amount}}",
+                  "sentLog": "\(temporaryPath("sent.sqlite"))" }
+                """
+            var config = SinkFixtures.sinkConfig(topic: topic, maxInFlight: 1, attempts: 3, options: try JSONParser.parse(Array(json.utf8)))
+            config.kind = .email
+            var breaker = CircuitBreakerSettings()
+            breaker.consecutiveFailures = 3
+            breaker.probeIntervalMs = 200
+            config.circuitBreaker = breaker
+            let sink = try EmailSink.make(config, environment: [:])
+            try await SinkFixtures.run(config, sink: sink, broker: broker) { server.messages.count >= events.count }
+            #expect(server.messages.count == events.count, "every event mailed once the server took mail again")
+            let letters = try? await KafkaTestReader.read([config.deadLetterTopic], count: 1, broker: broker, timeout: .seconds(2))
+            #expect(letters == nil || letters?.isEmpty == true, "no dead letter: the first event waited for the circuit")
+        }
+    }
 }
