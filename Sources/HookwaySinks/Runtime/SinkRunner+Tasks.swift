@@ -18,20 +18,20 @@ extension SinkRunner {
             case lane
             case drainTimeout
         }
-        let laneCount = state.withLockedValue { $0.laneCount }
+        let laneCount = max(1, config.maxInFlight)
         // Each lane has its own queue, so a slow key holds up only its lane; the limit bounds
         // what all lanes hold together.
         let lanes = (0..<laneCount).map { _ in AsyncStream<KafkaMessage>.makeStream() }
         let limit = InFlightLimit(limit: laneCount * 64)
         return await withTaskGroup(of: Ended.self) { work -> KafkaError? in
-            for (index, lane) in lanes.enumerated() {
+            for lane in lanes {
                 work.addTask {
                     for await message in lane.stream {
                         // A message abandoned on cancellation stays in flight: never committed,
                         // redelivered to whoever consumes the partition next.
                         guard await self.process(message) else { break }
                         let commit = self.state.withLockedValue {
-                            $0.finished(topic: message.topic, partition: message.partition, offset: message.offset, key: message.key, lane: index)
+                            $0.finished(topic: message.topic, partition: message.partition, offset: message.offset)
                         }
                         if let commit { commits.yield(.offsets(commit)) }
                         limit.release()
@@ -81,12 +81,10 @@ extension SinkRunner {
     private func read(_ consumer: KafkaConsumer, into lanes: [AsyncStream<KafkaMessage>.Continuation], limit: InFlightLimit) async -> KafkaError? {
         do {
             for try await message in consumer {
-                let lane = state.withLockedValue {
-                    $0.received(topic: message.topic, partition: message.partition, offset: message.offset, key: message.key)
-                }
+                state.withLockedValue { $0.received(topic: message.topic, partition: message.partition, offset: message.offset) }
                 counters.consumed.increment()
                 await limit.acquire()
-                lanes[lane].yield(message)
+                lanes[Self.lane(for: message.key, count: lanes.count)].yield(message)
                 if Task.isCancelled { break }
             }
             return nil

@@ -9,9 +9,8 @@ import NIOConcurrencyHelpers
 /// with backoff, dead-lettering, and commits only of offsets whose work (and every earlier
 /// offset's) is done.
 ///
-/// Messages are spread over `concurrency` lanes: a key stays on one lane while it has messages
-/// there (so its events are delivered in offset order) and otherwise goes to the least loaded
-/// lane, so different keys proceed concurrently.
+/// Messages are spread over `maxInFlight` lanes by partition key, so one key's events are
+/// delivered in offset order while different keys proceed concurrently.
 public final class SinkRunner: Sendable {
     public let config: SinkConfig
     let sink: any Sink
@@ -19,7 +18,7 @@ public final class SinkRunner: Sendable {
     let producer: KafkaProducer
     let logger: Logger
     /// Offsets read and finished, commits in flight, the phase: one state machine, one lock.
-    let state: NIOLockedValueBox<SinkRunnerStateMachine>
+    let state = NIOLockedValueBox(SinkRunnerStateMachine())
     let stopSignal = AsyncStream<Void>.makeStream()
     /// How long in-flight work may take after a stop before it is abandoned (uncommitted, so redelivered).
     let drainTimeout: Duration
@@ -75,7 +74,6 @@ public final class SinkRunner: Sendable {
         logger[metadataKey: "sink"] = "\(config.name)"
         self.logger = logger
         self.drainTimeout = drainTimeout
-        self.state = NIOLockedValueBox(SinkRunnerStateMachine(lanes: config.maxInFlight))
         self.destinationGuard = SinkGuard(sink: config.name, rateLimit: config.rateLimit, breaker: config.circuitBreaker, logger: logger)
     }
 
@@ -158,5 +156,15 @@ public final class SinkRunner: Sendable {
         for (topic, lag) in lagByTopic {
             Gauge(label: "hookway_sink_consumer_lag", dimensions: [("sink", config.name), ("topic", topic)]).record(lag)
         }
+    }
+
+    static func lane(for key: [UInt8]?, count: Int) -> Int {
+        guard let key, count > 1 else { return 0 }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in key {
+            h ^= UInt64(b)
+            h = h &* 0x100_0000_01b3
+        }
+        return Int(h % UInt64(count))
     }
 }

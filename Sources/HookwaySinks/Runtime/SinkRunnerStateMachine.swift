@@ -21,45 +21,18 @@ struct SinkRunnerStateMachine {
     /// Messages read and not finished (delivered or dead-lettered).
     private(set) var inFlight = 0
     private var commitInFlight = false
-    /// Messages waiting or being delivered, per lane.
-    private var laneLoad: [Int]
-    /// The lane of each key with messages in its lane, and how many: a key stays on its lane
-    /// while it has any (so its events stay in order) and is placed afresh after.
-    private var keyLanes: [[UInt8]: (lane: Int, pending: Int)] = [:]
 
-    init(lanes: Int) {
-        laneLoad = Array(repeating: 0, count: max(1, lanes))
-    }
-
-    var laneCount: Int { laneLoad.count }
-
-    /// A message was read: the lane it goes to — its key's lane while the key has messages in
-    /// one, else the least loaded (so keys spread by load, not by a hash that can pile several
-    /// busy keys onto one lane).
-    mutating func received(topic: String, partition: Int32, offset: Int64, key: [UInt8]?) -> Int {
+    /// A message was read and handed to a lane.
+    mutating func received(topic: String, partition: Int32, offset: Int64) {
         tracker.begin(topic: topic, partition: partition, offset: offset)
         inFlight += 1
-        let lane: Int
-        if let key, let placed = keyLanes[key] {
-            lane = placed.lane
-            keyLanes[key] = (lane, placed.pending + 1)
-        } else {
-            lane = laneLoad.indices.min { laneLoad[$0] < laneLoad[$1] } ?? 0
-            if let key { keyLanes[key] = (lane, 1) }
-        }
-        laneLoad[lane] += 1
-        return lane
     }
 
-    /// A delivery finished (delivered, or durably dead-lettered) on `lane`: the offsets to
-    /// commit now, when no commit is in flight.
-    mutating func finished(topic: String, partition: Int32, offset: Int64, key: [UInt8]?, lane: Int) -> Offsets? {
+    /// A delivery finished (delivered, or durably dead-lettered): the offsets to commit now,
+    /// when no commit is in flight.
+    mutating func finished(topic: String, partition: Int32, offset: Int64) -> Offsets? {
         tracker.finish(topic: topic, partition: partition, offset: offset)
         inFlight -= 1
-        laneLoad[lane] -= 1
-        if let key, let placed = keyLanes[key] {
-            keyLanes[key] = placed.pending > 1 ? (placed.lane, placed.pending - 1) : nil
-        }
         return startCommit()
     }
 
