@@ -14,87 +14,18 @@ public import ServiceLifecycle
 public final class SinkSupervisor: Service, Sendable {
     public typealias SinkFactory = @Sendable (SinkConfig, SinkContext) throws -> any Sink
 
-    /// One sink's place: its current runner (replaced on restart) and whether it should run.
-    final class Slot: Sendable {
-        let config: SinkConfig
-        let fingerprint: JSONValue
-        private struct State {
-            var runner: SinkRunner?
-            var stopped = false
-            var downSince: ContinuousClock.Instant?
-            var lastError: String?
-            var restarts = 0
-        }
-        private let state = NIOLockedValueBox(State())
-        let upGauge: Gauge
-
-        init(config: SinkConfig) {
-            self.config = config
-            self.fingerprint = config.options
-            upGauge = Gauge(label: "hookway_sink_up", dimensions: [("sink", config.name)])
-        }
-
-        /// Installs a new runner; false (and the runner is stopped) when the slot was stopped.
-        func install(_ runner: SinkRunner) -> Bool {
-            let stopped = state.withLockedValue { state -> Bool in
-                if !state.stopped { state.runner = runner }
-                return state.stopped
-            }
-            if stopped { runner.stop() }
-            return !stopped
-        }
-
-        func stop() {
-            let runner = state.withLockedValue { state -> SinkRunner? in
-                state.stopped = true
-                return state.runner
-            }
-            runner?.stop()
-        }
-
-        var isStopped: Bool { state.withLockedValue { $0.stopped } }
-        var runner: SinkRunner? { state.withLockedValue { $0.runner } }
-
-        func markUp() {
-            state.withLockedValue {
-                $0.downSince = nil
-                $0.lastError = nil
-            }
-            upGauge.record(1)
-        }
-
-        func markDown(_ error: String) {
-            state.withLockedValue {
-                if $0.downSince == nil { $0.downSince = .now }
-                $0.lastError = error
-                $0.restarts += 1
-            }
-            upGauge.record(0)
-        }
-
-        func health(now: ContinuousClock.Instant) -> SinkHealth {
-            state.withLockedValue {
-                SinkHealth(
-                    name: config.name,
-                    downFor: $0.downSince.map { now - $0 },
-                    lastError: $0.lastError,
-                    restarts: $0.restarts,
-                    circuit: $0.runner?.circuit
-                )
-            }
-        }
-    }
-
     let brokers: String
     let only: Set<String>
     let producer: KafkaProducer
     let logger: Logger
     let factory: SinkFactory
-    let slots = NIOLockedValueBox<[String: Slot]>([:])
-    /// Sinks to start, from ``apply(_:)`` to the task group of ``run()``.
-    let starts = AsyncStream<Slot>.makeStream()
-    let initial: RoutesConfig
+    /// Which sinks run, their runners and health: one state machine, one lock.
+    let state = NIOLockedValueBox(SinkSupervisorStateMachine())
+    /// The routes file in force (new runs take its Kafka settings).
     let config: NIOLockedValueBox<RoutesConfig>
+    /// Slots to start (id and settings), from ``apply(_:)`` to the task group of ``run()``.
+    let starts = AsyncStream<(id: Int, config: SinkConfig)>.makeStream()
+    let initial: RoutesConfig
     /// Restart backoff: the first wait, doubled up to the maximum.
     let restartBackoff: (first: Duration, max: Duration)
     /// How long in-flight work may take after a stop (from `limits.shutdownTimeoutMs`).
@@ -122,16 +53,16 @@ public final class SinkSupervisor: Service, Sendable {
     }
 
     /// Names of the sinks running now.
-    public var runningSinks: [String] { slots.withLockedValue { $0.keys.sorted() } }
+    public var runningSinks: [String] { state.withLockedValue { $0.runningSinks } }
 
     /// Each sink's state, by name.
     public var health: [SinkHealth] {
         let now = ContinuousClock.now
-        return slots.withLockedValue { $0.values.map { $0.health(now: now) } }.sorted { $0.name < $1.name }
+        return state.withLockedValue { $0.health(now: now) }
     }
 
     /// The runner of `name` now (for the package's fault-injection tests).
-    package func runner(named name: String) -> SinkRunner? { slots.withLockedValue { $0[name] }?.runner }
+    package func runner(named name: String) -> SinkRunner? { state.withLockedValue { $0.runner(named: name) } }
 
     /// Runs every sink in a child task of its own until graceful shutdown; ``apply(_:)``
     /// hands new sinks to this scope through ``starts``, so no sink runs outside it.
@@ -144,13 +75,9 @@ public final class SinkSupervisor: Service, Sendable {
             }
             apply(initial)
             for await slot in starts.stream {
-                group.addTask { await self.supervise(slot) }
+                group.addTask { await self.supervise(slot.id, slot.config) }
             }
-            let all = slots.withLockedValue { current in
-                defer { current = [:] }
-                return Array(current.values)
-            }
-            for slot in all { slot.stop() }
+            for runner in state.withLockedValue({ $0.stopAll() }) { runner.stop() }
             // The group waits for every sink to drain and stop.
         }
     }
@@ -158,40 +85,25 @@ public final class SinkSupervisor: Service, Sendable {
     /// Brings the running sinks in line with `config`.
     public func apply(_ config: RoutesConfig) {
         self.config.withLockedValue { $0 = config }
-        let wanted = config.sinkNames.filter { only.isEmpty || only.contains($0) }
-        var toStop: [Slot] = []
-        var toStart: [SinkConfig] = []
-        slots.withLockedValue { current in
-            for (name, slot) in current where !wanted.contains(name) || config.sinks[name]?.options != slot.fingerprint {
-                toStop.append(slot)
-                current[name] = nil
-            }
-            for name in wanted where current[name] == nil {
-                if let sink = config.sinks[name] { toStart.append(sink) }
-            }
-        }
-        for slot in toStop {
-            logger.info("stopping sink", metadata: ["sink": "\(slot.config.name)"])
-            slot.stop()
-        }
-        for sinkConfig in toStart {
-            let slot = Slot(config: sinkConfig)
-            slots.withLockedValue { $0[sinkConfig.name] = slot }
-            starts.continuation.yield(slot)
-        }
+        let changes = state.withLockedValue { $0.apply(config, only: only) }
+        for name in changes.stopped { logger.info("stopping sink", metadata: ["sink": "\(name)"]) }
+        for runner in changes.stop { runner.stop() }
+        for slot in changes.start { starts.continuation.yield(slot) }
     }
 
-    /// Runs the slot's sink until it is stopped, restarting it whenever its run dies.
-    func supervise(_ slot: Slot) async {
+    /// Runs slot `id`'s sink until it is stopped, restarting it whenever its run dies.
+    func supervise(_ id: Int, _ sinkConfig: SinkConfig) async {
         var backoff = restartBackoff.first
-        let name = slot.config.name
-        while !slot.isStopped, !Task.isCancelled {
+        let name = sinkConfig.name
+        let up = Gauge(label: "hookway_sink_up", dimensions: [("sink", name)])
+        defer { state.withLockedValue { $0.ended(id) } }
+        while !state.withLockedValue({ $0.isStopped(id) }), !Task.isCancelled {
             let failure: String
             do {
                 let settings = config.withLockedValue { $0 }
-                let sink = try factory(slot.config, SinkContext(logger: logger, producer: producer, routes: settings, brokers: brokers))
+                let sink = try factory(sinkConfig, SinkContext(logger: logger, producer: producer, routes: settings, brokers: brokers))
                 let runner = SinkRunner(
-                    config: slot.config,
+                    config: sinkConfig,
                     sink: sink,
                     brokers: brokers,
                     consumerProperties: settings.kafka.consumer,
@@ -201,18 +113,22 @@ public final class SinkSupervisor: Service, Sendable {
                     topicPartitions: settings.kafka.partitions,
                     topicReplication: settings.kafka.replicationFactor
                 )
-                guard slot.install(runner) else { return }
-                slot.markUp()
+                guard state.withLockedValue({ $0.install(runner, in: id) }) else {
+                    runner.stop()
+                    return
+                }
+                up.record(1)
                 let started = ContinuousClock.now
                 defer { if ContinuousClock.now - started > restartBackoff.max { backoff = restartBackoff.first } }
                 try await runner.run()
-                if runner.wasStopped || slot.isStopped { return }
+                if runner.wasStopped || state.withLockedValue({ $0.isStopped(id) }) { return }
                 failure = "the sink's run ended without a stop"
             } catch {
                 failure = "\(error)"
             }
-            if slot.isStopped { return }
-            slot.markDown(failure)
+            if state.withLockedValue({ $0.isStopped(id) }) { return }
+            state.withLockedValue { $0.runFailed(id, error: failure, now: .now) }
+            up.record(0)
             logger.error("sink down; restarting", metadata: ["sink": "\(name)", "error": "\(failure)", "in": "\(backoff)"])
             do {
                 try await Task.sleep(for: backoff)
