@@ -17,12 +17,31 @@ struct SinkLimitsTests {
         return config
     }
 
-    @Test func anOpenCircuitPausesTheSinkThenEveryEventIsDeliveredWithNoDeadLetter() async throws {
+    /// Runs `body` with a live CRM stand-in and a fresh topic holding `events`.
+    static func withCRMAndTopic(
+        partitions: Int32,
+        events: [Event],
+        inOrder: Bool = false,
+        _ body: @escaping @Sendable (_ base: String, CRMRecorder, TansuBroker, _ topic: String) async throws -> Void
+    ) async throws {
         try await CRMRecorder.withServer { base, recorder in
             let broker = try await TansuBroker.shared()
-            let topic = try await broker.createTestTopic(partitions: 3)
-            let events = (0..<30).map { SinkFixtures.event(id: "cb-\($0)", subject: "s\($0 % 6)") }
-            try await SinkFixtures.produce(events, to: topic, broker: broker)
+            let topic = try await broker.createTestTopic(partitions: partitions)
+            try await SinkFixtures.produce(events, to: topic, broker: broker, inOrder: inOrder)
+            try await body(base, recorder, broker, topic)
+        }
+    }
+
+    /// Refused calls that came a probe interval or more after the previous refusal: the
+    /// circuit's probes.
+    static func probes(in requests: [CRMRecorder.Recorded], interval: Duration) -> Int {
+        let refused = requests.filter { $0.status == 503 }.map(\.at)
+        return zip(refused, refused.dropFirst()).filter { $1 - $0 >= interval }.count
+    }
+
+    @Test func anOpenCircuitPausesTheSinkThenEveryEventIsDeliveredWithNoDeadLetter() async throws {
+        let events = (0..<30).map { SinkFixtures.event(id: "cb-\($0)", subject: "s\($0 % 6)") }
+        try await Self.withCRMAndTopic(partitions: 3, events: events) { base, recorder, broker, topic in
             recorder.setDown(true)
             var config = try Self.crmConfig(topic: topic, base: base, concurrency: 4)
             config.retry.attempts = 3
@@ -34,15 +53,25 @@ struct SinkLimitsTests {
             let delivered: @Sendable () -> Set<String> = {
                 Set(recorder.requests.filter { $0.status == 200 }.compactMap { $0.body.split(separator: "\"").dropFirst(3).first.map(String.init) })
             }
-            let downFor = Duration.seconds(3)
             let started = ContinuousClock.now
-            let upAt = Task {
-                try await Task.sleep(for: downFor)
-                recorder.setDown(false)
-                return ContinuousClock.now
+            let settings = config
+            // The CRM comes back once the circuit has opened and refused two probes.
+            let cameBack = try await withThrowingTaskGroup(of: ContinuousClock.Instant?.self) { group in
+                group.addTask {
+                    try await SinkFixtures.run(settings, sink: sink, broker: broker) { delivered().count >= events.count }
+                    return nil
+                }
+                group.addTask {
+                    try await eventually("two refused probes", timeout: .seconds(60)) {
+                        Self.probes(in: recorder.requests, interval: .milliseconds(250)) >= 2
+                    }
+                    recorder.setDown(false)
+                    return ContinuousClock.now
+                }
+                var upAt: ContinuousClock.Instant?
+                for try await instant in group { upAt = upAt ?? instant }
+                return try #require(upAt)
             }
-            try await SinkFixtures.run(config, sink: sink, broker: broker) { delivered().count >= events.count }
-            let cameBack = try await upAt.value
             let requests = recorder.requests
             let whileDown = requests.filter { $0.status == 503 }
             // Without the breaker: 30 events × 3 attempts = 90 calls, then 30 dead letters.
@@ -60,11 +89,8 @@ struct SinkLimitsTests {
     }
 
     @Test func aRateLimitHoldsAcrossLanes() async throws {
-        try await CRMRecorder.withServer { base, recorder in
-            let broker = try await TansuBroker.shared()
-            let topic = try await broker.createTestTopic(partitions: 3)
-            let events = (0..<40).map { SinkFixtures.event(id: "rl-\($0)", subject: "s\($0)") }
-            try await SinkFixtures.produce(events, to: topic, broker: broker)
+        let events = (0..<40).map { SinkFixtures.event(id: "rl-\($0)", subject: "s\($0)") }
+        try await Self.withCRMAndTopic(partitions: 3, events: events) { base, recorder, broker, topic in
             var config = try Self.crmConfig(topic: topic, base: base, concurrency: 8)
             config.rateLimit = SinkRateLimit(perSecond: 20, burst: 1)
             let sink = try CRMSink.make(config, environment: [:])
@@ -79,11 +105,8 @@ struct SinkLimitsTests {
     }
 
     @Test func retryAfterFromTheDestinationPausesTheWholeSink() async throws {
-        try await CRMRecorder.withServer { base, recorder in
-            let broker = try await TansuBroker.shared()
-            let topic = try await broker.createTestTopic(partitions: 1)
-            let events = (0..<12).map { SinkFixtures.event(id: "ra-\($0)", subject: "s\($0)") }
-            try await SinkFixtures.produce(events, to: topic, broker: broker, inOrder: true)
+        let events = (0..<12).map { SinkFixtures.event(id: "ra-\($0)", subject: "s\($0)") }
+        try await Self.withCRMAndTopic(partitions: 1, events: events, inOrder: true) { base, recorder, broker, topic in
             recorder.script(.init(status: 429, retryAfter: "1"))
             let config = try Self.crmConfig(topic: topic, base: base, concurrency: 4)
             let sink = try CRMSink.make(config, environment: [:])
