@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.25.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // librdkafka's C API (>= 2.2, see scripts/bootstrap).
@@ -80,6 +81,8 @@ let package = Package(
                 "HookwayCore", "HookwayProviders", "HookwayKafka",
                 // SQLite for the ledger and the email sent-log: connections, migrations, queues.
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The sink runner's per-key queues.
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Mustache", package: "swift-mustache"),

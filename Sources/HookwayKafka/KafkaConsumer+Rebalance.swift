@@ -40,6 +40,7 @@ extension ConsumerCore {
             // Forget them first: from here on their messages are not handed out and their
             // offsets are not committed.
             state.withLockedValue { $0.revoke(partitions) }
+            onRevoke?(partitions)
             let lost = rd_kafka_assignment_lost(rk) != 0
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(rk, list) {
@@ -52,6 +53,7 @@ extension ConsumerCore {
         default:
             logger.error("rebalance failed", metadata: ["error": "\(KafkaError(err))"])
             state.withLockedValue { $0.revoke(partitions) }
+            onRevoke?(partitions)
             if cooperative {
                 if let error = rd_kafka_incremental_unassign(rk, list) { rd_kafka_error_destroy(error) }
             } else {

@@ -32,7 +32,7 @@ public final class KafkaConsumer: Sendable {
         guard !configuration.topics.isEmpty else {
             throw KafkaError(code: .config, message: "a consumer needs at least one topic")
         }
-        let core = ConsumerCore(logger: logger, highWaterMark: configuration.maxBufferedMessages)
+        let core = ConsumerCore(logger: logger, highWaterMark: configuration.maxBufferedMessages, onRevoke: configuration.onRevoke)
         let conf = try RdKafkaConfiguration.make(configuration.rdKafkaProperties)
         // Released by the poll thread right after rd_kafka_destroy (or below if setup fails).
         let opaque = Unmanaged.passRetained(core)
@@ -120,9 +120,11 @@ public final class KafkaConsumer: Sendable {
 final class ConsumerCore: Sendable {
     let state: NIOLockedValueBox<ConsumerStateMachine>
     let logger: Logger
+    let onRevoke: (@Sendable ([TopicPartition]) -> Void)?
 
-    init(logger: Logger, highWaterMark: Int) {
+    init(logger: Logger, highWaterMark: Int, onRevoke: (@Sendable ([TopicPartition]) -> Void)? = nil) {
         self.logger = logger
+        self.onRevoke = onRevoke
         self.state = NIOLockedValueBox(ConsumerStateMachine(highWaterMark: highWaterMark))
     }
 }

@@ -26,6 +26,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var maxBufferedMessages: Int = 1000
     /// Any other librdkafka property, applied after the typed fields above.
     public var properties: [String: String] = [:]
+    /// Called when partitions are taken from this member (a rebalance, or leaving the group),
+    /// after they are forgotten: no more of their messages are handed out and their offsets are
+    /// not committed. Called on the consumer's poll thread: it must return quickly.
+    public var onRevoke: (@Sendable ([TopicPartition]) -> Void)?
 
     /// Creates a configuration with Hookway's defaults.
     public init(bootstrapServers: String, groupID: String, topics: [String]) {

@@ -5,6 +5,28 @@ import Testing
 
 @Suite("Manual commits", .timeLimit(.minutes(2)))
 struct CommitTests {
+    @Test("onRevoke hears of the partitions taken away when the member leaves")
+    func onRevokeHearsOfRevokedPartitions() async throws {
+        let broker = try await TansuBroker.shared()
+        let topic = try await broker.createTestTopic(partitions: 2)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers),
+            logger: testLogger("producer")
+        )
+        try await produce(producer, count: 1, window: 1) { (topic, nil, [UInt8]($0), []) }
+        await producer.shutdown(timeout: .seconds(5))
+        let revoked = Collected<TopicPartition>()
+        let (calls, call) = AsyncStream<[TopicPartition]>.makeStream()
+        var configuration = consumerConfiguration(broker.bootstrapServers, group: "group-\(UUID().uuidString)", topic: topic)
+        configuration.onRevoke = { call.yield($0) }
+        let consumer = try KafkaConsumer(configuration: configuration, logger: testLogger("member"))
+        try await consume(consumer, timeout: .seconds(30)) { _ in true }
+        await consumer.close()
+        call.finish()
+        for await partitions in calls { for p in partitions { _ = await revoked.append(p) } }
+        #expect(await revoked.values.sorted() == [TopicPartition(topic: topic, partition: 0), TopicPartition(topic: topic, partition: 1)])
+    }
+
     @Test("A new member resumes right after the committed offset: nothing skipped, nothing replayed")
     func newMemberResumesAfterCommittedOffset() async throws {
         let broker = try await TansuBroker.shared()

@@ -63,9 +63,9 @@ public struct OffsetTracker: Sendable {
         for o in offsets { partitions[Key(topic: o.topic, partition: o.partition)]?.lastCommitted = nil }
     }
 
-    /// Forgets partitions that were revoked (their offsets belong to another member now).
-    public mutating func forget(keeping assigned: Set<Key>) {
-        partitions = partitions.filter { assigned.contains($0.key) }
+    /// Forgets revoked partitions (their offsets belong to another member now).
+    public mutating func forget(_ revoked: Set<Key>) {
+        for key in revoked { partitions[key] = nil }
     }
 
     /// Per partition, the next offset after everything done so far — where the sink stands.

@@ -15,7 +15,6 @@ final class SinkGuard: Sendable {
     private let circuitGauge: Gauge
     private let throttled: FloatingPointCounter
     private let inFlight: Gauge
-    private let running = NIOLockedValueBox(0)
     /// How often a delivery waiting behind a probe looks again.
     private static let probeLook = Duration.milliseconds(50)
 
@@ -43,15 +42,11 @@ final class SinkGuard: Sendable {
         }
         while true {
             let now = ContinuousClock.now
-            let admission = state.withLockedValue { $0.admit(now: now) }
+            let (admission, running) = state.withLockedValue { ($0.admit(now: now), $0.inFlight) }
             let pause: Duration
             switch admission {
             case .proceed:
-                let count = running.withLockedValue {
-                    $0 += 1
-                    return $0
-                }
-                inFlight.record(count)
+                inFlight.record(running)
                 publishCircuit()
                 return true
             case .waitUntil(let until):
@@ -72,12 +67,12 @@ final class SinkGuard: Sendable {
     /// (the delivery waits in ``admit()`` instead of spending a retry).
     @discardableResult
     func record(_ outcome: SinkGuardStateMachine.Outcome) -> Bool {
-        let (open, before, after) = state.withLockedValue { machine in
+        let (open, before, after, running) = state.withLockedValue { machine in
             let before = machine.circuitName
             let open = machine.record(outcome, now: .now)
-            return (open, before, machine.circuitName)
+            return (open, before, machine.circuitName, machine.inFlight)
         }
-        finished()
+        inFlight.record(running)
         if before != after {
             if after == "open" {
                 logger.warning("circuit opened: deliveries paused", metadata: ["sink": "\(sink)", "was": "\(before)"])
@@ -92,20 +87,16 @@ final class SinkGuard: Sendable {
     /// An admitted delivery ended without saying anything about the destination (a permanent
     /// failure of the event itself); a probe that ends so lets another probe.
     func finishedWithoutVerdict() {
-        state.withLockedValue { $0.probeAbandoned(now: .now) }
-        finished()
+        inFlight.record(
+            state.withLockedValue { machine in
+                machine.finishedWithoutVerdict(now: .now)
+                return machine.inFlight
+            }
+        )
     }
 
     /// `closed`, `half_open` or `open`, for `/healthz`.
     var circuit: String { state.withLockedValue { $0.circuitName } }
-
-    private func finished() {
-        let count = running.withLockedValue {
-            $0 -= 1
-            return $0
-        }
-        inFlight.record(count)
-    }
 
     private func publishCircuit() {
         circuitGauge.record(state.withLockedValue { $0.circuitGaugeValue })

@@ -34,6 +34,8 @@ struct SinkGuardStateMachine {
     let breaker: CircuitBreakerSettings?
 
     private(set) var circuit = Circuit.closed
+    /// Deliveries admitted and not finished (`hookway_sink_in_flight`).
+    private(set) var inFlight = 0
     /// When the next delivery may start under the rate limit (GCRA: the bucket is full when
     /// this is `burst` intervals in the past).
     private var nextFree: ContinuousClock.Instant?
@@ -48,8 +50,15 @@ struct SinkGuardStateMachine {
         self.breaker = breaker
     }
 
-    /// Whether a delivery may start now; when it may, its rate-limit token is taken.
+    /// Whether a delivery may start now; when it may, its rate-limit token is taken and it
+    /// counts in flight until ``record(_:now:)`` or ``finishedWithoutVerdict(now:)``.
     mutating func admit(now: ContinuousClock.Instant) -> Admission {
+        let admission = decide(now: now)
+        if admission == .proceed { inFlight += 1 }
+        return admission
+    }
+
+    private mutating func decide(now: ContinuousClock.Instant) -> Admission {
         switch circuit {
         case .halfOpen:
             return .waitForProbe
@@ -80,6 +89,7 @@ struct SinkGuardStateMachine {
     /// What the circuit does after an outcome: `true` when it is open now (the failed delivery
     /// waits for the circuit instead of spending a retry).
     mutating func record(_ outcome: Outcome, now: ContinuousClock.Instant) -> Bool {
+        inFlight -= 1
         switch outcome {
         case .answered:
             consecutiveFailures = 0
@@ -106,8 +116,10 @@ struct SinkGuardStateMachine {
         }
     }
 
-    /// A probe that ended without an outcome (its task was cancelled): another may probe.
-    mutating func probeAbandoned(now: ContinuousClock.Instant) {
+    /// An admitted delivery ended without saying anything about the destination (a permanent
+    /// failure of the event itself): a probe that ends so lets another probe.
+    mutating func finishedWithoutVerdict(now: ContinuousClock.Instant) {
+        inFlight -= 1
         if circuit == .halfOpen { circuit = .open(until: now) }
     }
 

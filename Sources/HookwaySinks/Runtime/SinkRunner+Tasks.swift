@@ -12,36 +12,24 @@ extension SinkRunner {
     }
 
     /// Reads and delivers until ``stop()``, cancellation or a consumer failure, then lets the
-    /// lanes finish within the drain timeout. Returns the consumer's failure, if that ended it.
+    /// slots finish what was read within the drain timeout. Returns the consumer's failure, if
+    /// that ended it.
     func deliver(_ consumer: KafkaConsumer, commits: AsyncStream<CommitRequest>.Continuation) async -> KafkaError? {
         enum Ended: Sendable {
-            case lane
+            case slot
             case drainTimeout
         }
-        let laneCount = max(1, config.maxInFlight)
-        // Each lane has its own queue, so a slow key holds up only its lane; the limit bounds
-        // what all lanes hold together.
-        let lanes = (0..<laneCount).map { _ in AsyncStream<KafkaMessage>.makeStream() }
-        let limit = InFlightLimit(limit: laneCount * 64)
+        let slots = max(1, config.maxInFlight)
         return await withTaskGroup(of: Ended.self) { work -> KafkaError? in
-            for lane in lanes {
+            for id in 0..<slots {
                 work.addTask {
-                    for await message in lane.stream {
-                        // A message abandoned on cancellation stays in flight: never committed,
-                        // redelivered to whoever consumes the partition next.
-                        guard await self.process(message) else { break }
-                        let commit = self.state.withLockedValue {
-                            $0.finished(topic: message.topic, partition: message.partition, offset: message.offset)
-                        }
-                        if let commit { commits.yield(.offsets(commit)) }
-                        limit.release()
-                    }
-                    return .lane
+                    await self.runSlot(id, commits: commits)
+                    return .slot
                 }
             }
             // Reading ends on stop() or a consumer failure, whichever comes first.
             let failure = await withTaskGroup(of: KafkaError?.self) { reading -> KafkaError? in
-                reading.addTask { await self.read(consumer, into: lanes.map(\.continuation), limit: limit) }
+                reading.addTask { await self.read(consumer) }
                 reading.addTask {
                     for await _ in self.stopSignal.stream {}
                     return nil
@@ -50,18 +38,19 @@ extension SinkRunner {
                 reading.cancelAll()
                 return first
             }
-            for lane in lanes { lane.continuation.finish() }
-            if !state.withLockedValue({ $0.stopReading() }) {
+            let (idle, drained) = state.withLockedValue { $0.stopReading() }
+            for slot in idle { slot.resume(returning: nil) }
+            if !drained {
                 work.addTask {
-                    // Cancelled once the lanes are done (or the run is), the wait just ends.
+                    // Cancelled once the slots are done (or the run is), the wait just ends.
                     try? await Task.sleep(for: self.drainTimeout)
                     return .drainTimeout
                 }
             }
-            var running = laneCount
+            var running = slots
             while running > 0, let ended = await work.next() {
                 switch ended {
-                case .lane:
+                case .slot:
                     running -= 1
                 case .drainTimeout:
                     let abandoned = state.withLockedValue { $0.inFlight }
@@ -76,22 +65,72 @@ extension SinkRunner {
         }
     }
 
-    /// The reader: hands each message to its key's lane, waiting while the lanes are full.
-    /// Returns the consumer's error when it fails; `nil` when cancelled.
-    private func read(_ consumer: KafkaConsumer, into lanes: [AsyncStream<KafkaMessage>.Continuation], limit: InFlightLimit) async -> KafkaError? {
+    /// One delivery slot: takes the next message of a free key, delivers it, and goes on with
+    /// the same key's next message while there is one. Ends when the runner is drained or the
+    /// task is cancelled.
+    private func runSlot(_ id: Int, commits: AsyncStream<CommitRequest>.Continuation) async {
+        var next = await nextMessage(slot: id)
+        while let message = next {
+            // A message abandoned on cancellation stays in flight: never committed,
+            // redelivered to whoever consumes the partition next.
+            guard await process(message) else { return }
+            let finished = state.withLockedValue { $0.finished(message) }
+            if let commit = finished.commit { commits.yield(.offsets(commit)) }
+            finished.reader?.resume()
+            next = finished.next
+            if next == nil { next = await nextMessage(slot: id) }
+        }
+    }
+
+    /// The next message for slot `id`, waiting for one; `nil` when the runner is drained or
+    /// the task is cancelled.
+    private func nextMessage(slot id: Int) async -> KafkaMessage? {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (slot: CheckedContinuation<KafkaMessage?, Never>) in
+                switch state.withLockedValue({ $0.nextMessage(slot: id, slot, cancelled: Task.isCancelled) }) {
+                case .deliver(let message): slot.resume(returning: message)
+                case .end: slot.resume(returning: nil)
+                case .wait: break
+                }
+            }
+        } onCancel: {
+            state.withLockedValue { $0.slotCancelled(id) }?.resume(returning: nil)
+        }
+    }
+
+    /// The reader: queues each message for the slots, waiting while `capacity` are read and
+    /// not finished. Returns the consumer's error when it fails; `nil` when cancelled.
+    private func read(_ consumer: KafkaConsumer) async -> KafkaError? {
         do {
             for try await message in consumer {
-                state.withLockedValue { $0.received(topic: message.topic, partition: message.partition, offset: message.offset) }
                 counters.consumed.increment()
-                await limit.acquire()
-                lanes[Self.lane(for: message.key, count: lanes.count)].yield(message)
-                if Task.isCancelled { break }
+                if let (slot, next) = state.withLockedValue({ $0.received(message) }) { slot.resume(returning: next) }
+                guard await waitForRoom() else { break }
             }
             return nil
         } catch {
             logger.error("consumer failed", metadata: ["error": "\(error)"])
             return error
         }
+    }
+
+    /// Waits until the reader may read again; `false` when the task was cancelled.
+    private func waitForRoom() async -> Bool {
+        if state.withLockedValue({ $0.hasRoom }) { return true }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (reader: CheckedContinuation<Void, Never>) in
+                if !state.withLockedValue({ $0.parkReader(reader, cancelled: Task.isCancelled) }) { reader.resume() }
+            }
+        } onCancel: {
+            state.withLockedValue { $0.readerCancelled() }?.resume()
+        }
+        return !Task.isCancelled
+    }
+
+    /// A rebalance took partitions away: forget them, drop their messages not started.
+    func revoked(_ partitions: [TopicPartition]) {
+        let keys = Set(partitions.map { OffsetTracker.Key(topic: $0.topic, partition: $0.partition) })
+        state.withLockedValue { $0.revoked(keys) }?.resume()
     }
 
     /// The committer: one commit at a time, each covering every offset finished before it

@@ -9,16 +9,18 @@ import NIOConcurrencyHelpers
 /// with backoff, dead-lettering, and commits only of offsets whose work (and every earlier
 /// offset's) is done.
 ///
-/// Messages are spread over `maxInFlight` lanes by partition key, so one key's events are
-/// delivered in offset order while different keys proceed concurrently.
+/// `concurrency` delivery slots take messages by partition key (``KeyOrderedQueue``): one key's
+/// events are delivered in offset order while different keys proceed concurrently.
 public final class SinkRunner: Sendable {
     public let config: SinkConfig
     let sink: any Sink
     let consumerConfiguration: KafkaConsumerConfiguration
     let producer: KafkaProducer
     let logger: Logger
-    /// Offsets read and finished, commits in flight, the phase: one state machine, one lock.
-    let state = NIOLockedValueBox(SinkRunnerStateMachine())
+    typealias StateMachine = SinkRunnerStateMachine<CheckedContinuation<KafkaMessage?, Never>, CheckedContinuation<Void, Never>>
+    /// Messages read and waiting, parked slots and reader, offsets finished, commits in flight,
+    /// the phase: one state machine, one lock.
+    let state: NIOLockedValueBox<StateMachine>
     let stopSignal = AsyncStream<Void>.makeStream()
     /// How long in-flight work may take after a stop before it is abandoned (uncommitted, so redelivered).
     let drainTimeout: Duration
@@ -69,6 +71,7 @@ public final class SinkRunner: Sendable {
         // (bounded: about 1 KB per event) keeps that rare.
         consumer.maxBufferedMessages = max(2000, config.maxInFlight * 64)
         self.consumerConfiguration = consumer
+        self.state = NIOLockedValueBox(StateMachine(capacity: max(1, config.maxInFlight) * 64))
         self.producer = producer
         var logger = logger
         logger[metadataKey: "sink"] = "\(config.name)"
@@ -119,7 +122,9 @@ public final class SinkRunner: Sendable {
                 replicationFactor: topicReplication,
                 timeout: .seconds(10)
             )
-        let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+        var configuration = consumerConfiguration
+        configuration.onRevoke = { [weak self] partitions in self?.revoked(partitions) }
+        let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
         currentConsumer.withLockedValue { $0 = consumer }
         logger.info("sink started", metadata: ["topics": "\(config.topics.joined(separator: ","))", "group": "\(config.group)"])
         let commits = AsyncStream<CommitRequest>.makeStream()
@@ -156,15 +161,5 @@ public final class SinkRunner: Sendable {
         for (topic, lag) in lagByTopic {
             Gauge(label: "hookway_sink_consumer_lag", dimensions: [("sink", config.name), ("topic", topic)]).record(lag)
         }
-    }
-
-    static func lane(for key: [UInt8]?, count: Int) -> Int {
-        guard let key, count > 1 else { return 0 }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in key {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
-        }
-        return Int(h % UInt64(count))
     }
 }

@@ -87,9 +87,19 @@ struct SinkGuardStateMachineTests {
         var machine = SinkGuardStateMachine(rateLimit: nil, breaker: breaker)
         _ = machine.record(.failed(retryAfter: nil), now: at(0))
         #expect(machine.admit(now: at(100)) == .proceed)
-        machine.probeAbandoned(now: at(110))
+        machine.finishedWithoutVerdict(now: at(110))
         #expect(machine.admit(now: at(110)) == .proceed)
         #expect(machine.circuitName == "half_open")
+    }
+
+    @Test func admittedDeliveriesCountInFlightUntilTheyFinish() {
+        var machine = SinkGuardStateMachine(rateLimit: nil, breaker: nil)
+        for _ in 0..<3 { _ = machine.admit(now: at(0)) }
+        #expect(machine.inFlight == 3)
+        _ = machine.record(.answered, now: at(1))
+        _ = machine.record(.failed(retryAfter: nil), now: at(1))
+        machine.finishedWithoutVerdict(now: at(1))
+        #expect(machine.inFlight == 0)
     }
 
     @Test func retryAfterPausesTheWholeSink() {
