@@ -148,9 +148,13 @@ public struct LedgerSink: Sink {
         }
     }
 
-    /// The store's background work (PostgreSQL's client), in the runner's scope.
+    /// The sink's background work in the runner's scope: the batches' transactions and the
+    /// store's client (PostgreSQL's).
     public func run() async {
-        await store.run()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await batcher.run() }
+            group.addTask { await store.run() }
+        }
     }
 
     public func shutdown() async {

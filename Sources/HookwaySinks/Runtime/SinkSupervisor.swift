@@ -19,10 +19,9 @@ public final class SinkSupervisor: Service, Sendable {
     let producer: KafkaProducer
     let logger: Logger
     let factory: SinkFactory
-    /// Which sinks run, their runners and health: one state machine, one lock.
-    let state = NIOLockedValueBox(SinkSupervisorStateMachine())
-    /// The routes file in force (new runs take its Kafka settings).
-    let config: NIOLockedValueBox<RoutesConfig>
+    /// The routes file in force, which sinks run, their runners and health: one state
+    /// machine, one lock.
+    let state: NIOLockedValueBox<SinkSupervisorStateMachine>
     /// Slots to start (id and settings), from ``apply(_:)`` to the task group of ``run()``.
     let starts = AsyncStream<(id: Int, config: SinkConfig)>.makeStream()
     let initial: RoutesConfig
@@ -41,7 +40,7 @@ public final class SinkSupervisor: Service, Sendable {
         factory: @escaping SinkFactory
     ) {
         self.initial = config
-        self.config = NIOLockedValueBox(config)
+        self.state = NIOLockedValueBox(SinkSupervisorStateMachine(routes: config))
         self.brokers = brokers
         self.only = Set(only)
         self.producer = producer
@@ -84,7 +83,6 @@ public final class SinkSupervisor: Service, Sendable {
 
     /// Brings the running sinks in line with `config`.
     public func apply(_ config: RoutesConfig) {
-        self.config.withLockedValue { $0 = config }
         let changes = state.withLockedValue { $0.apply(config, only: only) }
         for name in changes.stopped { logger.info("stopping sink", metadata: ["sink": "\(name)"]) }
         for runner in changes.stop { runner.stop() }
@@ -100,7 +98,7 @@ public final class SinkSupervisor: Service, Sendable {
         while !state.withLockedValue({ $0.isStopped(id) }), !Task.isCancelled {
             let failure: String
             do {
-                let settings = config.withLockedValue { $0 }
+                let settings = state.withLockedValue { $0.routes }
                 let sink = try factory(sinkConfig, SinkContext(logger: logger, producer: producer, routes: settings, brokers: brokers))
                 let runner = SinkRunner(
                     config: sinkConfig,

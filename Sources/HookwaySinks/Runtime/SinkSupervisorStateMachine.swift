@@ -15,6 +15,8 @@ struct SinkSupervisorStateMachine {
         var restarts = 0
     }
 
+    /// The routes file in force: a new run takes its Kafka settings.
+    private(set) var routes: RoutesConfig
     private var slots: [Int: Slot] = [:]
     /// The slot of each running sink name.
     private var byName: [String: Int] = [:]
@@ -30,9 +32,14 @@ struct SinkSupervisorStateMachine {
         var stopped: [String] = []
     }
 
+    init(routes: RoutesConfig) {
+        self.routes = routes
+    }
+
     /// A routes file is in force: sinks no longer wanted, or whose settings changed, stop; new
     /// ones start.
     mutating func apply(_ config: RoutesConfig, only: Set<String>) -> Changes {
+        routes = config
         let wanted = Set(config.sinkNames.filter { only.isEmpty || only.contains($0) })
         var changes = Changes()
         for (name, id) in byName {

@@ -43,7 +43,8 @@ struct Ledger: AsyncParsableCommand {
                 ledger = try LedgerSink.make(
                     sinkConfig,
                     logger: Logger(label: "hookway.ledger", factory: { _ in SwiftLogNoOpLogHandler() }),
-                    readOnly: true
+                    readOnly: true,
+                    clientRunner: .owner
                 )
             } catch {
                 let failure = describe(error)
@@ -51,16 +52,26 @@ struct Ledger: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             let glob = account.map(Glob.init)
+            // The store's client runs in this command's scope, ended once the balances are read.
+            let read = await withTaskGroup(of: Void.self) { group -> Result<[LedgerBalance], any Error> in
+                group.addTask { await ledger.store.run() }
+                defer { group.cancelAll() }
+                do {
+                    return .success(try await ledger.store.balances())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            await ledger.store.close()
             let all: [LedgerBalance]
-            do {
-                all = try await ledger.store.balances()
-            } catch {
-                await ledger.store.close()
+            switch read {
+            case .success(let balances):
+                all = balances
+            case .failure(let error):
                 let failure = describe(error)
                 printError("hookway ledger: cannot read the ledger of sink \"\(name)\": \(failure.message) [\(failure.code)]")
                 throw ExitCode(1)
             }
-            await ledger.store.close()
             let rows = all.filter { glob?.matches($0.account) ?? true }
             if json {
                 let items = rows.map { row in

@@ -28,6 +28,9 @@ struct LedgerBatcherTests {
     @Test func concurrentBookingsShareTransactionsAndAPoisonFailsAlone() async throws {
         let store = BatchRecordingStore(poison: "e7")
         let batcher = LedgerBatcher(store: store, maxBatch: 16)
+        let flusher = Task { await batcher.run() }
+        // Bookings queue for the flusher once it runs; before, each is booked on its own.
+        while !batcher.state.withLockedValue({ $0.running }) { await Task.yield() }
         let results = await withTaskGroup(of: (String, Bool).self) { group in
             for i in 0..<64 {
                 group.addTask {
@@ -45,5 +48,37 @@ struct LedgerBatcherTests {
         // Far fewer transactions than bookings, none larger than maxBatch.
         #expect(batches.allSatisfy { $0.count <= 16 })
         #expect(batches.filter { $0.count > 1 }.count >= 2, "\(batches.map(\.count))")
+        flusher.cancel()
+        await flusher.value
+    }
+
+    @Test func withoutTheFlusherEachBookingIsItsOwnTransaction() async throws {
+        let store = BatchRecordingStore(poison: "none")
+        let batcher = LedgerBatcher(store: store, maxBatch: 16)
+        await withTaskGroup(of: Void.self) { group in
+            for i in 0..<8 { group.addTask { _ = try? await batcher.book(BookingRequest(eventID: "e\(i)", type: "t", subject: nil, entries: [])) } }
+        }
+        #expect(store.batches.withLockedValue { $0.map(\.count) } == Array(repeating: 1, count: 8))
+    }
+
+    /// At the runner's shutdown the slots have ended before the flusher is cancelled, so its
+    /// queue is empty; still, a booking queued as it stops is answered (booked, or an error the
+    /// delivery retries), never left waiting.
+    @Test func bookingsQueuedWhenTheFlusherStopsAreAnswered() async throws {
+        let store = BatchRecordingStore(poison: "none")
+        let batcher = LedgerBatcher(store: store, maxBatch: 4)
+        let flusher = Task { await batcher.run() }
+        while !batcher.state.withLockedValue({ $0.running }) { await Task.yield() }
+        let answered = await withTaskGroup(of: Void.self) { group in
+            for i in 0..<12 {
+                group.addTask { _ = try? await batcher.book(BookingRequest(eventID: "e\(i)", type: "t", subject: nil, entries: [])) }
+            }
+            flusher.cancel()
+            var count = 0
+            for await _ in group { count += 1 }
+            return count
+        }
+        await flusher.value
+        #expect(answered == 12)
     }
 }

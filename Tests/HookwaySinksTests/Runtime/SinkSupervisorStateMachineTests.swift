@@ -16,7 +16,7 @@ struct SinkSupervisorStateMachineTests {
     }
 
     @Test func applyStartsNewSinksRestartsChangedOnesAndStopsRemovedOnes() throws {
-        var machine = SinkSupervisorStateMachine()
+        var machine = SinkSupervisorStateMachine(routes: try Self.routes([:]))
         let first = machine.apply(try Self.routes(["crm": "http://a", "mail": "http://m"]), only: [])
         #expect(first.start.map(\.config.name).sorted() == ["crm", "mail"])
         #expect(machine.runningSinks == ["crm", "mail"])
@@ -33,16 +33,17 @@ struct SinkSupervisorStateMachineTests {
         #expect(next.start.first?.id != crmSlot, "a changed sink runs in a new slot")
         #expect(machine.isStopped(crmSlot))
         #expect(machine.runningSinks == ["crm"])
+        #expect(machine.routes.sinks["crm"]?.options == next.start.first?.config.options, "new runs take the file in force")
     }
 
     @Test func onlyRunsTheNamedSinks() throws {
-        var machine = SinkSupervisorStateMachine()
+        var machine = SinkSupervisorStateMachine(routes: try Self.routes([:]))
         let changes = machine.apply(try Self.routes(["crm": "http://a", "mail": "http://m"]), only: ["mail"])
         #expect(changes.start.map(\.config.name) == ["mail"])
     }
 
     @Test func aFailedRunIsDownSinceItsFirstFailureUntilARunnerIsInstalled() throws {
-        var machine = SinkSupervisorStateMachine()
+        var machine = SinkSupervisorStateMachine(routes: try Self.routes([:]))
         let id = try #require(machine.apply(try Self.routes(["crm": "http://a"]), only: []).start.first).id
         let t0 = ContinuousClock.now
         machine.runFailed(id, error: "consumer failed", now: t0)
