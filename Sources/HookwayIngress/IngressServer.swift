@@ -96,7 +96,8 @@ public struct IngressServer: Sendable {
                 topics: .init(
                     autoCreate: config.kafka.autoCreate,
                     partitions: config.kafka.partitions,
-                    replicationFactor: config.kafka.replicationFactor
+                    replicationFactor: config.kafka.replicationFactor,
+                    outcomeTopic: config.kafka.outcomeTopic
                 ),
                 spool: spool,
                 messageMaxBytes: messageMaxBytes,
@@ -141,7 +142,8 @@ extension IngressServer {
             .init(
                 autoCreate: config.kafka.autoCreate,
                 partitions: config.kafka.partitions,
-                replicationFactor: config.kafka.replicationFactor
+                replicationFactor: config.kafka.replicationFactor,
+                outcomeTopic: config.kafka.outcomeTopic
             )
         )
     }

@@ -6,6 +6,9 @@ struct Hookway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hookway",
         abstract: "Verified webhooks from payment and crypto providers, as CloudEvents on Kafka.",
-        subcommands: [Serve.self, Consume.self, Routes.self, Simulate.self, Tail.self, DLQ.self, Ledger.self, Reconcile.self, Probe.self]
+        subcommands: [
+            Serve.self, Consume.self, Routes.self, Simulate.self, Tail.self, DLQ.self, Ledger.self, Reconcile.self, Probe.self, Trace.self,
+            Events.self,
+        ]
     )
 }

@@ -2,7 +2,7 @@ extension ConfigReader {
     mutating func kafka(_ value: JSONValue, at path: String) -> KafkaSettings {
         var k = KafkaSettings()
         let allowed: Set<String> = [
-            "brokers", "topics", "producer", "consumer", "unroutedTopic", "mismatchTopic", "ackTimeoutMs", "cloudEvents",
+            "brokers", "topics", "producer", "consumer", "unroutedTopic", "mismatchTopic", "outcomeTopic", "ackTimeoutMs", "cloudEvents",
         ]
         guard let members = object(value, at: path, allowed: allowed) else { return k }
         for m in members {
@@ -30,6 +30,12 @@ extension ConfigReader {
             case "mismatchTopic":
                 if let s = nonEmptyString(m.value, at: p) {
                     if TopicTemplate.isValidTopicName(s) { k.mismatchTopic = s } else { error(p, "\"\(s)\" is not a valid Kafka topic name") }
+                }
+            case "outcomeTopic":
+                if case .null = m.value {
+                    k.outcomeTopic = nil
+                } else if let s = nonEmptyString(m.value, at: p) {
+                    if TopicTemplate.isValidTopicName(s) { k.outcomeTopic = s } else { error(p, "\"\(s)\" is not a valid Kafka topic name") }
                 }
             case "ackTimeoutMs": if let n = integer(m.value, at: p, min: 100, max: 300_000) { k.ackTimeoutMs = n }
             case "cloudEvents":

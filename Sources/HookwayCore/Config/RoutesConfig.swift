@@ -41,6 +41,9 @@ public struct KafkaSettings: Sendable, Hashable {
     public var unroutedTopic = "webhooks.unrouted"
     /// Where `confirm` sinks also publish their mismatches and not-founds (`kafka.mismatchTopic`).
     public var mismatchTopic = "webhooks.mismatch"
+    /// Where the ingress and the sinks report each event's outcomes (`kafka.outcomeTopic`,
+    /// ``Outcome``); `null` in the file turns them off.
+    public var outcomeTopic: String? = "hookway.outcomes"
     /// Most topics the ingress creates from templates (`kafka.topics.maxAutoCreated`): an
     /// authenticated sender's new event names cannot grow the cluster's topics and the metric
     /// series without bound. Past it, events for a new templated topic go to ``unroutedTopic``.

@@ -58,3 +58,20 @@ public struct Condition: Sendable, Hashable {
         return false
     }
 }
+
+extension Condition {
+    /// Parses a `--where` argument in the routes language: one condition object
+    /// (`{"field":"data.amount","gte":100}`) or a list of them; the problems say what is wrong.
+    public static func parse(_ text: String) -> (conditions: [Condition], problems: [String]) {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(Array(text.utf8))
+        } catch {
+            return ([], ["not JSON: \(error)"])
+        }
+        var reader = ConfigReader(environment: [:], baseDirectory: "/")
+        let list: JSONValue = if case .array = value { value } else { .array([value]) }
+        let conditions = reader.conditions(list, at: "where")
+        return (conditions, reader.problems.map(\.description))
+    }
+}

@@ -7,7 +7,7 @@ public struct Glob: Sendable, Hashable, CustomStringConvertible {
     private let anchoredEnd: Bool
 
     /// Characters a pattern may not contain: glob syntax we do not support, white space, controls.
-    static func problem(in pattern: String) -> String? {
+    public static func problem(in pattern: String) -> String? {
         if pattern.isEmpty { return "empty pattern" }
         for scalar in pattern.unicodeScalars {
             if scalar.value < 0x21 || scalar.value == 0x7F { return "white space or control character in pattern" }

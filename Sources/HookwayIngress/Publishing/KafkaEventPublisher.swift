@@ -17,10 +17,13 @@ public final class KafkaEventPublisher: EventPublisher {
         public var autoCreate: Bool
         public var partitions: Int32
         public var replicationFactor: Int16
-        public init(autoCreate: Bool, partitions: Int32, replicationFactor: Int16) {
+        /// Where `received` and `spooled` outcomes go (`kafka.outcomeTopic`); `nil`: nowhere.
+        public var outcomeTopic: String?
+        public init(autoCreate: Bool, partitions: Int32, replicationFactor: Int16, outcomeTopic: String? = nil) {
             self.autoCreate = autoCreate
             self.partitions = partitions
             self.replicationFactor = replicationFactor
+            self.outcomeTopic = outcomeTopic
         }
     }
 
@@ -50,7 +53,8 @@ public final class KafkaEventPublisher: EventPublisher {
         let settings = PublisherStateMachine<KafkaProducer>.TopicSettings(
             autoCreate: topics.autoCreate,
             partitions: topics.partitions,
-            replicationFactor: topics.replicationFactor
+            replicationFactor: topics.replicationFactor,
+            outcomeTopic: topics.outcomeTopic
         )
         state = NIOLockedValueBox(PublisherStateMachine(producer: try makeProducer(), topicSettings: settings))
     }
@@ -64,7 +68,12 @@ public final class KafkaEventPublisher: EventPublisher {
     /// Applies the topic settings of a reloaded config.
     public func updateTopicSettings(_ settings: TopicSettings) {
         state.withLockedValue {
-            $0.topicSettings = .init(autoCreate: settings.autoCreate, partitions: settings.partitions, replicationFactor: settings.replicationFactor)
+            $0.topicSettings = .init(
+                autoCreate: settings.autoCreate,
+                partitions: settings.partitions,
+                replicationFactor: settings.replicationFactor,
+                outcomeTopic: settings.outcomeTopic
+            )
         }
     }
 
@@ -95,9 +104,11 @@ public final class KafkaEventPublisher: EventPublisher {
         } catch {
             return completion(.failure(error))
         }
-        let publication = Publication(eventID: event.id, topics: topics, message: message, size: size, timeout: timeout)
+        let (missing, outcomeTopic) = state.withLockedValue { ($0.topicsToCreate(topics, now: .now), $0.topicSettings.outcomeTopic) }
+        // The event's attributes for its `received` outcome (only when outcomes are reported).
+        let summary = outcomeTopic.map { _ in Outcome.Summary(event) }
+        let publication = Publication(eventID: event.id, topics: topics, message: message, size: size, timeout: timeout, summary: summary)
         let started = ContinuousClock.now
-        let missing = state.withLockedValue { $0.topicsToCreate(topics, now: .now) }
         guard missing.isEmpty else {
             Task {
                 await self.create(missing, timeout: timeout)
@@ -109,11 +120,12 @@ public final class KafkaEventPublisher: EventPublisher {
         let (producer, generation) = state.withLockedValue { ($0.producer, $0.generation) }
         producer.sendToAll(topics: topics, key: message.key, value: message.value, headers: message.headers, timeout: timeout) { result in
             let outcome = self.classify(result, topics: topics, generation: generation, started: started)
-            guard case .delivered = outcome else {
+            guard case .delivered(let reports) = outcome else {
                 Task { completion(await self.concluded(outcome, publication)) }
                 return
             }
             completion(.success(PublishReceipt(spooled: false)))
+            self.reportOutcome(.received, eventID: publication.eventID, summary: summary, reports: reports)
         }
     }
 
@@ -135,6 +147,8 @@ public final class KafkaEventPublisher: EventPublisher {
         var message: (key: [UInt8], value: [UInt8], headers: [KafkaHeader])
         var size: Int
         var timeout: Duration
+        /// For the `received`/`spooled` outcome; `nil` when outcomes are not reported.
+        var summary: Outcome.Summary?
     }
 
     /// ``conclude(_:_:)`` as a `Result`.
@@ -153,7 +167,8 @@ public final class KafkaEventPublisher: EventPublisher {
         )
         let reason: String
         switch outcome {
-        case .delivered:
+        case .delivered(let reports):
+            reportOutcome(.received, eventID: eventID, summary: publication.summary, reports: reports)
             return PublishReceipt(spooled: false)
         case .timedOut:
             reason = "Kafka did not acknowledge the event within \(timeout)"
@@ -171,8 +186,10 @@ public final class KafkaEventPublisher: EventPublisher {
             if tooLarge { throw WebhookError.eventTooLarge(bytes: size, limit: messageMaxBytes) }
             throw WebhookError.publishRejected("\(error.code.name): \(error.message)")
         }
-        return try await SpoolFallback(spool: spool, publisher: self, logger: logger)
+        let receipt = try await SpoolFallback(spool: spool, publisher: self, logger: logger)
             .take(eventID: eventID, topics: topics, message: message, reason: reason)
+        if receipt.spooled { reportOutcome(.spooled, eventID: eventID, summary: publication.summary, reports: []) }
+        return receipt
     }
 
     /// `hookway_publish_rejected_total`: events Kafka can never take (413/500, never spooled).
@@ -192,7 +209,8 @@ public final class KafkaEventPublisher: EventPublisher {
 
     /// How a send ended.
     enum SendOutcome: Sendable {
-        case delivered
+        /// Every topic acknowledged: where each copy went.
+        case delivered([DeliveryReport])
         /// The deadline passed first (the sends are not taken back).
         case timedOut
         /// Kafka is unavailable or the producer broke: spool or 503.
@@ -238,7 +256,7 @@ public final class KafkaEventPublisher: EventPublisher {
             state.withLockedValue { $0.delivered(now: .now) }
             for report in reports { Self.producedCounters[report.topic].increment() }
             Self.publishDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
-            return .delivered
+            return .delivered(reports)
         case .some(.failure(let error)):
             let failure = PublishFailure.classify(error)
             switch state.withLockedValue({ $0.failed(failure, topics: topics) }) {

@@ -6,6 +6,8 @@ struct PublisherStateMachine<Producer: AnyObject & Sendable>: Sendable {
         var autoCreate: Bool
         var partitions: Int32
         var replicationFactor: Int16
+        /// Where `received`/`spooled` outcomes go; `nil`: not reported.
+        var outcomeTopic: String? = nil
     }
 
     /// Tuning; the defaults are the product's.

@@ -72,7 +72,12 @@ public struct SpoolDrainer: Service {
                 if await admin.isReachable(timeout: .seconds(2)) {
                     publisher.replaceProducer(reason: "spool drain made no progress for \(stuckAfter) while the broker answers")
                 }
-            case .delivered:
+            case .delivered(let reports):
+                // The event reached Kafka at last: its `received` outcome, with where it went.
+                // A record the spool cannot decode as an event still drains; only its outcome is skipped.
+                if let event = try? Event.decode(value: r.value, headers: r.headers) {
+                    publisher.reportOutcome(.received, eventID: event.id, summary: Outcome.Summary(event), reports: reports)
+                }
                 index += 1
                 wait = .milliseconds(100)
                 topicRetries = 0

@@ -45,9 +45,11 @@ public struct CRMSink: Sink {
     /// The `{env:…}`/`{file:…}` values the URL and headers use.
     public var secrets: [Secret] { Array(options.secrets.values) }
 
-    public func deliver(_ event: Event) async throws(SinkError) {
+    @discardableResult
+    public func deliver(_ event: Event) async throws(SinkError) -> SinkOutcome {
         do {
             try await deliverUnscrubbed(event)
+            return .delivered
         } catch {
             // A secret in the URL's path or userinfo (or echoed by the server) must not reach
             // the log or the dead-letter header.

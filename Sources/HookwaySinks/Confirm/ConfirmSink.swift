@@ -80,8 +80,9 @@ public final class ConfirmSink: Sink {
         )
     }
 
-    public func deliver(_ event: Event) async throws(SinkError) {
-        guard options.checks(event) else { return }
+    @discardableResult
+    public func deliver(_ event: Event) async throws(SinkError) -> SinkOutcome {
+        guard options.checks(event) else { return .skipped("not an event this sink checks") }
         let sourceName = options.source ?? event.data.source
         guard let api = apis[sourceName] else {
             throw .permanent(.eventUnusable, "source \"\(sourceName)\" has no \"api\" entry: the event cannot be confirmed")
@@ -89,7 +90,7 @@ public final class ConfirmSink: Sink {
         await topics.ensure(logger: logger)
         var confirmed = event
         confirmed.confirmation = try await confirmation(of: event, api: api)
-        guard let result = confirmed.confirmation?.result else { return }
+        guard let result = confirmed.confirmation?.result else { return .skipped("no confirmation") }
         try await publish(confirmed, to: options.outputTopic)
         if result != .matched { try await publish(confirmed, to: mismatchTopic) }
         Counter(label: "hookway_confirm_total", dimensions: [("sink", name), ("result", result.rawValue)]).increment()
@@ -99,6 +100,7 @@ public final class ConfirmSink: Sink {
                 metadata: ["event.id": "\(event.id)", "result": "\(result)", "reason": "\(confirmed.confirmation?.reason ?? "")"]
             )
         }
+        return .confirmed(result.rawValue)
     }
 
     /// Asks the API, waiting out 404s within the window.

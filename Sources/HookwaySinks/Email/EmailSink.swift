@@ -50,10 +50,11 @@ public struct EmailSink: Sink {
         sentLog = try EmailSentLog(path: options.sentLog)
     }
 
-    public func deliver(_ event: Event) async throws(SinkError) {
+    @discardableResult
+    public func deliver(_ event: Event) async throws(SinkError) -> SinkOutcome {
         if let previous = try await sentLog.sentMessageID(eventID: event.id) {
             logger.info("already mailed; skipping", metadata: ["event.id": "\(event.id)", "message.id": "\(previous)"])
-            return
+            return .skipped("already sent")
         }
         let message = try EmailMessage(event: event, rendered: try templates.render(event))
         switch transport {
@@ -80,6 +81,7 @@ public struct EmailSink: Sink {
             // event could duplicate it, and its Message-ID makes that recognizable.
             logger.error("email sent-log write failed", metadata: ["event.id": "\(event.id)", "error": "\(error.message)"])
         }
+        return .sent
     }
 
     public func shutdown() async {

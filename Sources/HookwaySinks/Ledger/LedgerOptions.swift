@@ -1,3 +1,4 @@
+import Foundation
 public import HookwayCore
 
 /// Options of an `accounting` sink: where the ledger lives and how events become postings.
@@ -27,6 +28,29 @@ public struct LedgerOptions: Sendable {
             if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") { return .postgres(url: text) }
             return nil
         }
+
+        /// A `sqlite:` or `postgres://` location, reading an `env:`/`file:` reference now;
+        /// throws what is wrong with the reference (unset, or holding neither).
+        public func resolved(baseDirectory: String) throws(DatabaseReferenceError) -> Database {
+            guard case .reference(let reference) = self else { return self }
+            let text: String?
+            switch reference {
+            case .environment(let name):
+                text = ProcessInfo.processInfo.environment[name]
+            case .file(let path):
+                text = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            guard let text, !text.isEmpty else { throw DatabaseReferenceError(message: "\(reference.text) is not set") }
+            guard let resolved = Database.parse(text, baseDirectory: baseDirectory) else {
+                throw DatabaseReferenceError(message: "\(reference.text) holds neither sqlite:PATH nor a postgres:// URL")
+            }
+            return resolved
+        }
+    }
+
+    /// A database `env:`/`file:` reference that does not hold a usable location.
+    public struct DatabaseReferenceError: Error {
+        public var message: String
     }
 
     /// One rule: events it matches book `amount` from `debit` to `credit`.
@@ -70,6 +94,18 @@ public struct LedgerOptions: Sendable {
 }
 
 extension ConfigReader {
+    /// A sink's `database`: `sqlite:PATH`, `postgres://…`, or `env:NAME` / `file:PATH` holding one.
+    mutating func database(_ value: JSONValue, at path: String, baseDirectory: String) -> LedgerOptions.Database? {
+        guard let s = nonEmptyString(value, at: path) else { return nil }
+        if let database = LedgerOptions.Database.parse(s, baseDirectory: baseDirectory) { return database }
+        if let reference = SecretReference(s) { return .reference(reference) }
+        error(
+            path,
+            "expected \"sqlite:PATH\", \"postgres://…\" or an env:NAME / file:PATH holding one, found \"\(s.hasPrefix("postgres") ? "postgres…" : s)\""
+        )
+        return nil
+    }
+
     mutating func ledgerOptions(_ value: JSONValue, at path: String, baseDirectory: String) -> LedgerOptions {
         var options = LedgerOptions(database: .sqlite(path: baseDirectory + "/var/ledger.sqlite"), postings: [], reversals: [], defaultCurrency: nil)
         var defaultAmountField = "data.amount"
@@ -77,17 +113,8 @@ extension ConfigReader {
         if let v = value["amountField"], let s = nonEmptyString(v, at: "\(path).amountField") { defaultAmountField = s }
         if let v = value["currencyField"], let s = nonEmptyString(v, at: "\(path).currencyField") { defaultCurrencyField = s }
         if let v = value["defaultCurrency"] { options.defaultCurrency = nonEmptyString(v, at: "\(path).defaultCurrency") }
-        if let v = value["database"], let s = nonEmptyString(v, at: "\(path).database") {
-            if let database = LedgerOptions.Database.parse(s, baseDirectory: baseDirectory) {
-                options.database = database
-            } else if let reference = SecretReference(s) {
-                options.database = .reference(reference)
-            } else {
-                error(
-                    "\(path).database",
-                    "expected \"sqlite:PATH\", \"postgres://…\" or an env:NAME / file:PATH holding one, found \"\(s.hasPrefix("postgres") ? "postgres…" : s)\""
-                )
-            }
+        if let v = value["database"], let database = database(v, at: "\(path).database", baseDirectory: baseDirectory) {
+            options.database = database
         }
         if let v = value["requireConfirmation"], let b = bool(v, at: "\(path).requireConfirmation") { options.requireConfirmation = b }
         if let v = value["batchSize"], let n = integer(v, at: "\(path).batchSize", min: 1, max: 10_000) { options.batchSize = n }

@@ -5,16 +5,16 @@ public import Logging
 
 /// The `accounting` sink: each event becomes one balanced journal transaction keyed by its
 /// CloudEvent id (a redelivery books nothing), per the sink's posting and reversal rules.
-/// Concurrent deliveries are committed together (``LedgerBatcher``).
+/// Concurrent deliveries are committed together (``GroupCommit``).
 public struct LedgerSink: Sink {
     let options: LedgerOptions
     public let store: any LedgerStore
-    let batcher: LedgerBatcher
+    let batcher: GroupCommit<BookingRequest, BookingOutcome>
 
     public init(options: LedgerOptions, store: any LedgerStore) {
         self.options = options
         self.store = store
-        self.batcher = LedgerBatcher(store: store, maxBatch: options.batchSize)
+        self.batcher = GroupCommit(maxBatch: options.batchSize) { try await store.book($0) }
     }
 
     /// Opens the store named by the options (an `env:`/`file:` database is read now).
@@ -55,20 +55,12 @@ public struct LedgerSink: Sink {
             return try SQLiteLedgerStore(path: path, readOnly: readOnly)
         case .postgres(let url):
             return try PostgresLedgerStore(url: url, logger: logger, migrate: !readOnly, clientRunner: clientRunner)
-        case .reference(let reference):
-            let text: String?
-            switch reference {
-            case .environment(let name):
-                text = ProcessInfo.processInfo.environment[name]
-            case .file(let path):
-                text = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            guard let text, !text.isEmpty else { throw LedgerStoreError("the ledger database \(reference.text) is not set", code: .ledgerURLInvalid) }
-            guard let resolved = LedgerOptions.Database.parse(text, baseDirectory: baseDirectory) else {
-                throw LedgerStoreError(
-                    "the ledger database \(reference.text) holds neither sqlite:PATH nor a postgres:// URL",
-                    code: .ledgerURLInvalid
-                )
+        case .reference:
+            let resolved: LedgerOptions.Database
+            do {
+                resolved = try database.resolved(baseDirectory: baseDirectory)
+            } catch {
+                throw LedgerStoreError("the ledger database \(error.message)", code: .ledgerURLInvalid)
             }
             return try openStore(resolved, baseDirectory: baseDirectory, logger: logger, readOnly: readOnly, clientRunner: clientRunner)
         }
@@ -134,15 +126,21 @@ public struct LedgerSink: Sink {
         ]
     }
 
-    public func deliver(_ event: Event) async throws(SinkError) {
+    @discardableResult
+    public func deliver(_ event: Event) async throws(SinkError) -> SinkOutcome {
         let request = try request(for: event)
         do {
-            _ = try await batcher.book(request)
+            switch try await batcher.submit(request) {
+            case .booked: return .booked
+            case .alreadyBooked: return .skipped("already booked")
+            case .skipped: return .skipped("no posting rule matched")
+            case .nothingToReverse: return .skipped("nothing to reverse")
+            }
         } catch let error as DatabaseError where error.isBusy {
             throw .transient(.storageBusy, "ledger database busy: \(error)")
         } catch {
             // A database that is down, a lost connection, a serialization failure: all clear up
-            // on a later attempt; a poison booking fails alone (see LedgerBatcher) and reaches
+            // on a later attempt; a poison booking fails alone (see GroupCommit) and reaches
             // the dead-letter topic after the retries.
             throw .transient(.storageFailed, "ledger write failed: \(String(reflecting: error))")
         }

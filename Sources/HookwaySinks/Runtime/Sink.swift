@@ -1,12 +1,15 @@
 public import HookwayCore
+public import HookwayKafka
 
 /// A destination for events: email, CRM, the ledger, or your own. The runtime calls `deliver`
 /// for each event in partition-key order, retries what fails transiently, and dead-letters what
 /// fails permanently or too often. Implementations must be idempotent on `event.id`: delivery
 /// is at-least-once.
 public protocol Sink: Sendable {
-    /// Delivers one event; throws ``SinkError`` saying whether a retry could help.
-    func deliver(_ event: Event) async throws(SinkError)
+    /// Delivers one event and says what it did (reported to `kafka.outcomeTopic`); throws
+    /// ``SinkError`` saying whether a retry could help.
+    @discardableResult
+    func deliver(_ event: Event) async throws(SinkError) -> SinkOutcome
     /// Background work the sink needs while it delivers (a connection pool): the runner runs it
     /// as a child task beside the deliveries and cancels it when they are over.
     func run() async
@@ -21,6 +24,38 @@ extension Sink {
     public func run() async {}
     public func shutdown() async {}
     public var secrets: [Secret] { [] }
+}
+
+/// A sink that takes Kafka messages as they are (the `index` sink reads outcomes, which are
+/// not CloudEvents). The runner gives it each message with the same retries, limits and
+/// dead-lettering, and reports no outcome of it (the index would index its own reports).
+public protocol RawMessageSink: Sink {
+    func deliver(message: KafkaMessage) async throws(SinkError)
+}
+
+/// What a sink did with an event it did not fail: the outcome the runner reports.
+public enum SinkOutcome: Sendable, Equatable {
+    /// Delivered to the destination (the CRM, a custom sink).
+    case delivered
+    /// Booked in the ledger.
+    case booked
+    /// Sent by email.
+    case sent
+    /// Checked with the provider's API: `matched`, `mismatch` or `not_found`.
+    case confirmed(String)
+    /// Nothing to do, or done before (why, in a few words).
+    case skipped(String)
+
+    /// The outcome as reported: its kind and its `result`.
+    public var report: (kind: Outcome.Kind, result: String?) {
+        switch self {
+        case .delivered: (.delivered, nil)
+        case .booked: (.booked, nil)
+        case .sent: (.sent, nil)
+        case .confirmed(let result): (.confirmed, result)
+        case .skipped(let why): (.skipped, why)
+        }
+    }
 }
 
 /// Why a delivery failed, and whether trying again could help.

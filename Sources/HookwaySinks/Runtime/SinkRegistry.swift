@@ -27,7 +27,7 @@ public protocol SinkModule: SinkDescriptor {
 
 /// The sink kinds Hookway ships; adding one is one folder and one entry here.
 public enum SinkRegistry {
-    public static let all: [any SinkModule] = [EmailSinkModule(), CRMSinkModule(), LedgerSinkModule(), ConfirmSinkModule()]
+    public static let all: [any SinkModule] = [EmailSinkModule(), CRMSinkModule(), LedgerSinkModule(), ConfirmSinkModule(), IndexSinkModule()]
 
     /// The module of `kind`, or `nil` when Hookway has none.
     public static func module(for kind: SinkKind) -> (any SinkModule)? {

@@ -7,6 +7,12 @@ extension SinkRunner {
     /// the message is done (delivered or acknowledged by the dead-letter topic), false when the
     /// task was cancelled first (the message must not be committed).
     func process(_ message: KafkaMessage) async -> Bool {
+        if let raw = sink as? any RawMessageSink {
+            return await attempts(message, eventID: nil) { () async throws(SinkError) -> SinkOutcome? in
+                try await raw.deliver(message: message)
+                return nil
+            }
+        }
         let event: Event
         do throws(EventDecodingError) {
             guard let value = message.value else { throw EventDecodingError(message: "the message has no value") }
@@ -14,16 +20,32 @@ extension SinkRunner {
         } catch {
             return await deadLetter(message, error: SinkError.permanent(error.code, "malformed: \(error.message)"), attempts: 0)
         }
+        return await attempts(message, eventID: event.id) { () async throws(SinkError) -> SinkOutcome? in
+            try await self.sink.deliver(event)
+        }
+    }
+
+    /// The attempts of one delivery, with the guard's admission, retries and dead-lettering.
+    /// `eventID`: whose outcomes to report (`nil`: none, for a raw-message sink).
+    private func attempts(
+        _ message: KafkaMessage,
+        eventID: String?,
+        _ deliver: () async throws(SinkError) -> SinkOutcome?
+    ) async -> Bool {
+        let name = eventID ?? "\(message.topic)/\(message.partition)@\(message.offset)"
         var attempt = 0
         while true {
             if Task.isCancelled { return false }
             guard await destinationGuard.admit() else { return false }
             attempt += 1
             do {
-                try await sink.deliver(event)
+                let done = try await deliver()
                 destinationGuard.record(.answered)
                 counters.delivered.increment()
-                if attempt > 1 { logger.info("delivered after retries", metadata: ["event.id": "\(event.id)", "attempts": "\(attempt)"]) }
+                if let eventID, let done {
+                    report(outcome(done.report.kind, of: eventID, message: message, attempt: attempt, result: done.report.result))
+                }
+                if attempt > 1 { logger.info("delivered after retries", metadata: ["event.id": "\(name)", "attempts": "\(attempt)"]) }
                 return true
             } catch let unscrubbed {
                 // The scrubber holds every secret the sink resolved; nothing below may echo one.
@@ -35,11 +57,12 @@ extension SinkRunner {
                 } else if destinationGuard.record(.failed(retryAfter: error.retryAfter)) {
                     // The destination is down: this attempt is not held against the event, which
                     // waits in admit() with every other delivery until a probe gets through.
+                    if let eventID { report(outcome(.retried, of: eventID, message: message, attempt: attempt, error: error)) }
                     attempt -= 1
                     counters.retried.increment()
                     logger.warning(
                         "delivery failed; circuit open, waiting for the destination",
-                        metadata: ["event.id": "\(event.id)", "code": "\(error.code)", "error": "\(error.message)"]
+                        metadata: ["event.id": "\(name)", "code": "\(error.code)", "error": "\(error.message)"]
                     )
                     continue
                 }
@@ -47,19 +70,20 @@ extension SinkRunner {
                     logger.error(
                         "delivery failed; dead-lettering",
                         metadata: [
-                            "event.id": "\(event.id)", "attempts": "\(attempt)", "code": "\(error.code)", "error": "\(error.message)",
+                            "event.id": "\(name)", "attempts": "\(attempt)", "code": "\(error.code)", "error": "\(error.message)",
                             "permanent": "\(error.isPermanent)",
                         ]
                     )
-                    return await deadLetter(message, error: error, attempts: attempt)
+                    return await deadLetter(message, error: error, attempts: attempt, eventID: eventID, reports: eventID != nil)
                 }
+                if let eventID { report(outcome(.retried, of: eventID, message: message, attempt: attempt, error: error)) }
                 counters.retried.increment()
                 var delay = config.retry.delay(afterAttempt: attempt)
                 if let asked = error.retryAfter, asked > delay { delay = min(asked, .milliseconds(config.retry.maxBackoffMs)) }
                 logger.warning(
                     "delivery failed; retrying",
                     metadata: [
-                        "event.id": "\(event.id)", "attempt": "\(attempt)", "code": "\(error.code)", "error": "\(error.message)", "delay": "\(delay)",
+                        "event.id": "\(name)", "attempt": "\(attempt)", "code": "\(error.code)", "error": "\(error.message)", "delay": "\(delay)",
                     ]
                 )
                 do {
@@ -75,7 +99,7 @@ extension SinkRunner {
     /// waits for the acknowledgement (retrying until it comes: the offset must not be committed
     /// before the dead letter is durable).
     /// Returns false when cancelled before the dead letter was acknowledged.
-    func deadLetter(_ message: KafkaMessage, error: SinkError, attempts: Int) async -> Bool {
+    func deadLetter(_ message: KafkaMessage, error: SinkError, attempts: Int, eventID: String? = nil, reports: Bool = true) async -> Bool {
         var headers = message.headers.filter { !$0.key.hasPrefix("hookway_") }
         headers += [
             KafkaHeader(key: "hookway_error", value: Array(error.message.utf8)),
@@ -90,8 +114,12 @@ extension SinkRunner {
         var wait = Duration.milliseconds(200)
         while true {
             do {
-                _ = try await producer.send(topic: config.deadLetterTopic, key: message.key, value: message.value, headers: headers)
+                let stored = try await producer.send(topic: config.deadLetterTopic, key: message.key, value: message.value, headers: headers)
                 counters.deadLettered.increment()
+                if reports, let eventID = eventID ?? Self.eventID(of: message) {
+                    let at = Outcome.Position(topic: stored.topic, partition: stored.partition, offset: stored.offset)
+                    report(outcome(.deadLettered, of: eventID, message: message, attempt: attempts, error: error, deadLetter: at))
+                }
                 return true
             } catch {
                 logger.error("dead-letter write failed; retrying", metadata: ["topic": "\(config.deadLetterTopic)", "error": "\(error)"])

@@ -31,6 +31,10 @@ public final class SinkRunner: Sendable {
     let scrubber: SecretScrubber
     /// The rate limit, the destination's pauses and the circuit breaker.
     let destinationGuard: SinkGuard
+    /// Where outcomes are reported (`kafka.outcomeTopic`); `nil`: not reported.
+    let outcomeTopic: String?
+    /// Whether this run re-delivers a time range (`hookway replay`): its outcomes say so.
+    let isReplay: Bool
 
     /// This sink's metric handles, made once (not per message).
     struct Counters: Sendable {
@@ -56,8 +60,12 @@ public final class SinkRunner: Sendable {
         logger: Logger,
         drainTimeout: Duration = .seconds(10),
         topicPartitions: Int32 = 6,
-        topicReplication: Int16 = 1
+        topicReplication: Int16 = 1,
+        outcomeTopic: String? = nil,
+        isReplay: Bool = false
     ) {
+        self.outcomeTopic = outcomeTopic
+        self.isReplay = isReplay
         self.topicPartitions = topicPartitions
         self.topicReplication = topicReplication
         self.config = config
@@ -117,7 +125,7 @@ public final class SinkRunner: Sendable {
         // the dead-letter topic must exist before the first failure.
         try? await KafkaAdmin(bootstrapServers: consumerConfiguration.bootstrapServers)
             .createTopics(
-                config.topics + [config.deadLetterTopic],
+                config.topics + [config.deadLetterTopic] + (outcomeTopic.map { [$0] } ?? []),
                 partitions: topicPartitions,
                 replicationFactor: topicReplication,
                 timeout: .seconds(10)

@@ -109,7 +109,8 @@ public final class SinkSupervisor: Service, Sendable {
                     logger: logger,
                     drainTimeout: drainTimeout,
                     topicPartitions: settings.kafka.partitions,
-                    topicReplication: settings.kafka.replicationFactor
+                    topicReplication: settings.kafka.replicationFactor,
+                    outcomeTopic: settings.kafka.outcomeTopic
                 )
                 guard state.withLockedValue({ $0.install(runner, in: id) }) else {
                     runner.stop()

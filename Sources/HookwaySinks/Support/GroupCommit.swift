@@ -1,21 +1,21 @@
 import NIOConcurrencyHelpers
 
-/// Group commit for the ledger: bookings that arrive while a database transaction runs wait and
-/// are booked together in the next one (at most `maxBatch`). Each caller still gets its own
-/// outcome or error, and returns only after its booking is committed.
+/// Group commit for a sink's database (the ledger, the index): writes that arrive while a
+/// transaction runs wait and are written together in the next one (at most `maxBatch`). Each
+/// caller still gets its own result or error, and returns only after its write is committed.
 ///
 /// The transactions are run by ``run()``, the sink's background work in the runner's structured
 /// scope (not a caller's task: a caller that kept flushing other slots' batches under sustained
 /// load would never return to its own key). While ``run()`` is not running — a command or a
-/// test calling the sink directly — each booking is a transaction of its own.
+/// test calling the sink directly — each write is a transaction of its own.
 ///
 /// The sink runtime delivers up to `concurrency` events at once (one key at a time), so under
-/// load a batch holds about that many bookings; alone, an event is booked at once.
-final class LedgerBatcher: Sendable {
+/// load a batch holds about that many writes; alone, a write is committed at once.
+final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable {
     struct Waiting: Sendable {
-        let request: BookingRequest
-        /// Resumed with the outcome once its batch commits.
-        let continuation: CheckedContinuation<BookingOutcome?, any Error>
+        let request: Request
+        /// Resumed with the response once its batch commits.
+        let continuation: CheckedContinuation<Response?, any Error>
     }
 
     struct State {
@@ -26,18 +26,19 @@ final class LedgerBatcher: Sendable {
         var parked: CheckedContinuation<Void, Never>?
     }
 
-    let store: any LedgerStore
+    /// Writes a batch in one transaction: one response per request, in order.
+    let commitBatch: @Sendable ([Request]) async throws -> [Response]
     let maxBatch: Int
     let state = NIOLockedValueBox(State())
 
-    init(store: any LedgerStore, maxBatch: Int) {
-        self.store = store
+    init(maxBatch: Int, commit: @escaping @Sendable ([Request]) async throws -> [Response]) {
+        self.commitBatch = commit
         self.maxBatch = max(1, maxBatch)
     }
 
-    /// Books `request` in the next batch; returns when that batch is committed.
-    func book(_ request: BookingRequest) async throws -> BookingOutcome {
-        let batched: BookingOutcome? = try await withCheckedThrowingContinuation { continuation in
+    /// Writes `request` in the next batch; returns when that batch is committed.
+    func submit(_ request: Request) async throws -> Response {
+        let batched: Response? = try await withCheckedThrowingContinuation { continuation in
             let (queued, flusher) = state.withLockedValue { state -> (Bool, CheckedContinuation<Void, Never>?) in
                 guard state.running else { return (false, nil) }
                 state.queue.append(Waiting(request: request, continuation: continuation))
@@ -47,7 +48,7 @@ final class LedgerBatcher: Sendable {
             if queued { flusher?.resume() } else { continuation.resume(returning: nil) }
         }
         if let batched { return batched }
-        return try await store.book(request)
+        return try await commitOne(request)
     }
 
     /// Runs the transactions until cancelled, then commits what was queued before it stopped.
@@ -93,9 +94,9 @@ final class LedgerBatcher: Sendable {
 
     private func commit(_ batch: [Waiting]) async {
         do {
-            let outcomes = try await store.book(batch.map(\.request))
+            let outcomes = try await commitBatch(batch.map(\.request))
             guard outcomes.count == batch.count else {
-                throw LedgerStoreError("the ledger returned \(outcomes.count) outcomes for \(batch.count) bookings")
+                throw GroupCommitError(message: "the database returned \(outcomes.count) results for \(batch.count) writes")
             }
             for (waiting, outcome) in zip(batch, outcomes) { waiting.continuation.resume(returning: outcome) }
         } catch {
@@ -103,15 +104,29 @@ final class LedgerBatcher: Sendable {
                 batch[0].continuation.resume(throwing: error)
                 return
             }
-            // The whole transaction rolled back. Book one by one so a single bad booking fails
+            // The whole transaction rolled back. Write one by one so a single bad write fails
             // alone instead of taking its neighbours with it on every retry.
             for waiting in batch {
                 do {
-                    waiting.continuation.resume(returning: try await store.book(waiting.request))
+                    waiting.continuation.resume(returning: try await commitOne(waiting.request))
                 } catch {
                     waiting.continuation.resume(throwing: error)
                 }
             }
         }
     }
+
+    private func commitOne(_ request: Request) async throws -> Response {
+        let responses = try await commitBatch([request])
+        guard let response = responses.first, responses.count == 1 else {
+            throw GroupCommitError(message: "the database returned \(responses.count) results for 1 write")
+        }
+        return response
+    }
+}
+
+/// The database answered a batch with the wrong number of results.
+struct GroupCommitError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

@@ -85,7 +85,6 @@ struct Ledger: AsyncParsableCommand {
             }
             let accountWidth = max(7, rows.map(\.account.count).max() ?? 0)
             let currencyWidth = max(8, rows.map(\.currency.count).max() ?? 0)
-            func pad(_ s: String, _ w: Int) -> String { s + String(repeating: " ", count: max(0, w - s.count)) }
             print("\(pad("ACCOUNT", accountWidth))  \(pad("CURRENCY", currencyWidth))  BALANCE")
             for row in rows { print("\(pad(row.account, accountWidth))  \(pad(row.currency, currencyWidth))  \(row.balance.plainText)") }
         }

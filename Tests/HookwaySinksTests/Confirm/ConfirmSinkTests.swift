@@ -133,10 +133,10 @@ struct ConfirmSinkTests {
             let sink = try setup.makeSink()
             // The entity appears only after the sink has been told 404 (not after a fixed time,
             // which a loaded machine can outrun before the first request).
-            async let delivered: Void = sink.deliver(Self.funding("f4"))
+            async let delivered = sink.deliver(Self.funding("f4"))
             try await eventually("the stand-in to answer 404") { try await setup.standIn.requests().contains { $0.status == 404 } }
             try await setup.standIn.seed("bitso", kind: "funding", record: Self.record("f4"))
-            try await delivered
+            #expect(try await delivered == .confirmed("matched"))
             #expect(try await setup.events(on: setup.output).first?.confirmation?.result == .matched)
             let statuses = try await setup.standIn.requests().map(\.status)
             #expect(statuses.first == 404)

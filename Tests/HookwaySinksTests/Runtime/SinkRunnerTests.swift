@@ -21,7 +21,7 @@ final class RecordingSink: Sink {
         self.jitter = jitter
     }
 
-    func deliver(_ event: Event) async throws(SinkError) {
+    func deliver(_ event: Event) async throws(SinkError) -> SinkOutcome {
         let n = attempts.withLockedValue { a -> Int in
             a[event.id, default: 0] += 1
             return a[event.id, default: 0]
@@ -30,6 +30,7 @@ final class RecordingSink: Sink {
         if failPermanently { throw .permanent(.destinationRejected, "rejected by test") }
         if n <= failTransiently { throw .transient(.destinationUnavailable, "try again (\(n))") }
         delivered.withLockedValue { $0.append(event) }
+        return .delivered
     }
 }
 
@@ -108,7 +109,13 @@ enum SinkFixtures {
         return c
     }
 
-    static func run(_ config: SinkConfig, sink: any Sink, broker: TansuBroker, until done: @escaping @Sendable () async throws -> Bool) async throws {
+    static func run(
+        _ config: SinkConfig,
+        sink: any Sink,
+        broker: TansuBroker,
+        outcomeTopic: String? = nil,
+        until done: @escaping @Sendable () async throws -> Bool
+    ) async throws {
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers), logger: logger)
         let runner = SinkRunner(
             config: config,
@@ -117,7 +124,8 @@ enum SinkFixtures {
             consumerProperties: ["session.timeout.ms": "6000", "fetch.wait.max.ms": "10"],
             producer: producer,
             logger: logger,
-            topicPartitions: 3
+            topicPartitions: 3,
+            outcomeTopic: outcomeTopic
         )
         let task = Task { try await runner.run() }
         let deadline = ContinuousClock.now + .seconds(90)
@@ -219,7 +227,7 @@ final class SlowSink: Sink {
 
     init(delay: Duration) { self.delay = delay }
 
-    func deliver(_ event: Event) async throws(SinkError) {
+    func deliver(_ event: Event) async throws(SinkError) -> SinkOutcome {
         running.withLockedValue {
             $0.now += 1
             $0.peak = max($0.peak, $0.now)
@@ -229,6 +237,7 @@ final class SlowSink: Sink {
             $0.now -= 1
             $0.delivered += 1
         }
+        return .delivered
     }
 }
 

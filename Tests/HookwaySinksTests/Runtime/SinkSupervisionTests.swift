@@ -88,7 +88,8 @@ final class RecordingSinks: Sendable {
 
 struct SharedRecordingSink: Sink {
     let delivered: NIOLockedValueBox<Set<String>>
-    func deliver(_ event: Event) async throws(SinkError) {
+    func deliver(_ event: Event) async throws(SinkError) -> SinkOutcome {
         _ = delivered.withLockedValue { $0.insert(event.id) }
+        return .delivered
     }
 }

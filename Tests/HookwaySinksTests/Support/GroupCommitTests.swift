@@ -24,17 +24,17 @@ final class BatchRecordingStore: LedgerStore {
     func close() async {}
 }
 
-struct LedgerBatcherTests {
+struct GroupCommitTests {
     @Test func concurrentBookingsShareTransactionsAndAPoisonFailsAlone() async throws {
         let store = BatchRecordingStore(poison: "e7")
-        let batcher = LedgerBatcher(store: store, maxBatch: 16)
+        let batcher = GroupCommit<BookingRequest, BookingOutcome>(maxBatch: 16) { try await store.book($0) }
         let flusher = Task { await batcher.run() }
         // Bookings queue for the flusher once it runs; before, each is booked on its own.
         while !batcher.state.withLockedValue({ $0.running }) { await Task.yield() }
         let results = await withTaskGroup(of: (String, Bool).self) { group in
             for i in 0..<64 {
                 group.addTask {
-                    let ok = (try? await batcher.book(BookingRequest(eventID: "e\(i)", type: "t", subject: nil, entries: []))) != nil
+                    let ok = (try? await batcher.submit(BookingRequest(eventID: "e\(i)", type: "t", subject: nil, entries: []))) != nil
                     return ("e\(i)", ok)
                 }
             }
@@ -54,9 +54,9 @@ struct LedgerBatcherTests {
 
     @Test func withoutTheFlusherEachBookingIsItsOwnTransaction() async throws {
         let store = BatchRecordingStore(poison: "none")
-        let batcher = LedgerBatcher(store: store, maxBatch: 16)
+        let batcher = GroupCommit<BookingRequest, BookingOutcome>(maxBatch: 16) { try await store.book($0) }
         await withTaskGroup(of: Void.self) { group in
-            for i in 0..<8 { group.addTask { _ = try? await batcher.book(BookingRequest(eventID: "e\(i)", type: "t", subject: nil, entries: [])) } }
+            for i in 0..<8 { group.addTask { _ = try? await batcher.submit(BookingRequest(eventID: "e\(i)", type: "t", subject: nil, entries: [])) } }
         }
         #expect(store.batches.withLockedValue { $0.map(\.count) } == Array(repeating: 1, count: 8))
     }
@@ -66,12 +66,12 @@ struct LedgerBatcherTests {
     /// delivery retries), never left waiting.
     @Test func bookingsQueuedWhenTheFlusherStopsAreAnswered() async throws {
         let store = BatchRecordingStore(poison: "none")
-        let batcher = LedgerBatcher(store: store, maxBatch: 4)
+        let batcher = GroupCommit<BookingRequest, BookingOutcome>(maxBatch: 4) { try await store.book($0) }
         let flusher = Task { await batcher.run() }
         while !batcher.state.withLockedValue({ $0.running }) { await Task.yield() }
         let answered = await withTaskGroup(of: Void.self) { group in
             for i in 0..<12 {
-                group.addTask { _ = try? await batcher.book(BookingRequest(eventID: "e\(i)", type: "t", subject: nil, entries: [])) }
+                group.addTask { _ = try? await batcher.submit(BookingRequest(eventID: "e\(i)", type: "t", subject: nil, entries: [])) }
             }
             flusher.cancel()
             var count = 0

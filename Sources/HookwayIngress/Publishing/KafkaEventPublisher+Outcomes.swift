@@ -1,0 +1,41 @@
+import HookwayCore
+import HookwayKafka
+
+extension KafkaEventPublisher {
+    /// Reports that the ingress received (published) or spooled an event, with where each
+    /// copy went, to `kafka.outcomeTopic` keyed by the event id.
+    ///
+    /// After the answer and fire-and-forget: an outcome never delays or fails a webhook. The
+    /// producer retries it like any message; one lost in an outage leaves a gap in
+    /// `hookway trace`, never a lost event.
+    func reportOutcome(_ kind: Outcome.Kind, eventID: String, summary: Outcome.Summary?, reports: [DeliveryReport]) {
+        let (producer, topic, missing) = state.withLockedValue { state -> (KafkaProducer, String?, [String]) in
+            guard let topic = state.topicSettings.outcomeTopic else { return (state.producer, nil, []) }
+            return (state.producer, topic, state.topicsToCreate([topic], now: .now))
+        }
+        guard let topic else { return }
+        let outcome = Outcome(
+            eventID: eventID,
+            kind: kind,
+            topics: reports.map { Outcome.Position(topic: $0.topic, partition: $0.partition, offset: $0.offset) },
+            summary: summary
+        )
+        let send: @Sendable () -> Void = {
+            producer.send(topic: topic, key: Array(eventID.utf8), value: outcome.jsonBytes, headers: []) { result in
+                if case .failure(let error) = result {
+                    self.logger.warning("outcome not reported", metadata: ["event.id": "\(LogSafe.text(eventID))", "error": "\(error)"])
+                }
+            }
+        }
+        guard missing.isEmpty else {
+            // The outcome topic's first use, as an event topic's: created (with the file's
+            // partitions) off the answer's path.
+            Task {
+                await self.create(missing, timeout: .seconds(10))
+                send()
+            }
+            return
+        }
+        send()
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import HookwayCore
+import HookwaySinks
+import Logging
+
+/// `--index NAME`: which `index` sink `trace` and `events` read (default: the only one).
+struct IndexOption: ParsableArguments {
+    @Option(name: .customLong("index"), help: "The index sink to read (default: the only one).") var name: String?
+
+    /// Opens the chosen index sink's store read-only, runs `body` with it (the store's client
+    /// in this command's scope), and closes it. Exits 1 with one line when there is no index
+    /// or it cannot be read.
+    func withStore<T: Sendable>(
+        _ routes: RoutesConfig,
+        path: String,
+        command: String,
+        _ body: @Sendable (any IndexStore) async throws -> T
+    ) async throws -> T {
+        let indexes = routes.sinkNames.filter { routes.sinks[$0]?.kind == .index }
+        let chosen: String
+        if let name {
+            guard indexes.contains(name) else {
+                printError(
+                    "hookway \(command): no index sink named \"\(name)\" in \(path); index sinks: \(indexes.isEmpty ? "none" : indexes.joined(separator: ", "))"
+                )
+                throw ExitCode(1)
+            }
+            chosen = name
+        } else {
+            guard indexes.count == 1, let only = indexes.first else {
+                printError(
+                    indexes.isEmpty
+                        ? "hookway \(command): no index sink in \(path); add one (\"kind\": \"index\") to record events and outcomes"
+                        : "hookway \(command): several index sinks; choose one with --index (\(indexes.joined(separator: ", ")))"
+                )
+                throw ExitCode(1)
+            }
+            chosen = only
+        }
+        guard let config = routes.sinks[chosen] else { throw ExitCode(1) }
+        let sink: IndexSink
+        do {
+            sink = try IndexSink.make(
+                config,
+                outcomeTopic: routes.kafka.outcomeTopic,
+                logger: Logger(label: "hookway.index", factory: { _ in SwiftLogNoOpLogHandler() }),
+                readOnly: true,
+                clientRunner: .owner
+            )
+        } catch {
+            let failure = describe(error)
+            printError("hookway \(command): cannot open the index of sink \"\(chosen)\": \(failure.message) [\(failure.code)]")
+            throw ExitCode(1)
+        }
+        let store = sink.store
+        let result = await withTaskGroup(of: Void.self) { group -> Result<T, any Error> in
+            group.addTask { await store.run() }
+            defer { group.cancelAll() }
+            do {
+                return .success(try await body(store))
+            } catch {
+                return .failure(error)
+            }
+        }
+        await store.close()
+        switch result {
+        case .success(let value):
+            return value
+        case .failure(let error as ExitCode):
+            throw error
+        case .failure(let error):
+            let failure = describe(error)
+            printError("hookway \(command): cannot read the index of sink \"\(chosen)\": \(failure.message) [\(failure.code)]")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `--since` / `--until`: an RFC 3339 time, or a duration back from now (`30m`, `6h`, `7d`).
+func parseTime(_ text: String, option: String, command: String) throws -> Timestamp {
+    guard let time = Reconcile.parseSince(text, now: .now()) else {
+        printError("hookway \(command): --\(option) \"\(text)\" is neither an RFC 3339 time nor a duration like 30m, 6h or 7d")
+        throw ExitCode(1)
+    }
+    return time
+}
