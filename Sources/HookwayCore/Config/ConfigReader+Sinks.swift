@@ -153,7 +153,9 @@ extension ConfigReader {
         for name in config.sinkNames {
             guard let sink = config.sinks[name] else { continue }
             for (i, topic) in sink.topics.enumerated() {
-                if topic == config.kafka.unroutedTopic || producible.contains(where: { $0.matches(topic) }) { continue }
+                // Hookway writes these itself: unrouted events, confirmations' mismatches, outcomes.
+                let own = [config.kafka.unroutedTopic, config.kafka.mismatchTopic] + (config.kafka.outcomeTopic.map { [$0] } ?? [])
+                if own.contains(topic) || producible.contains(where: { $0.matches(topic) }) { continue }
                 warning(
                     "\(Self.child(Self.child("$.sinks", name), "topics"))[\(i)]",
                     "no route can ever produce \"\(topic)\"; this sink will receive nothing from Hookway"

@@ -26,7 +26,18 @@ struct Trace: AsyncParsableCommand {
         if json {
             var members: [JSONMember] = [JSONMember("id", .string(eventID))]
             members.append(JSONMember("event", event.map(EventLine.json) ?? .null))
-            members.append(JSONMember("outcomes", .array(outcomes.map(\.json))))
+            members.append(
+                JSONMember(
+                    "outcomes",
+                    .array(
+                        outcomes.map { outcome in
+                            var outcome = outcome
+                            if outcome.kind == .received, outcome.topics.isEmpty, let event { outcome.topics = event.topics }
+                            return outcome.json
+                        }
+                    )
+                )
+            )
             print(JSONValue.object(members).jsonText)
             return
         }
@@ -35,7 +46,11 @@ struct Trace: AsyncParsableCommand {
         } else {
             print("\(eventID)  (its received outcome is not indexed: only sink outcomes are known)")
         }
-        for outcome in outcomes { print(Self.line(outcome)) }
+        for var outcome in outcomes {
+            // The index keeps where the event went with the event, not with its `received`.
+            if outcome.kind == .received, outcome.topics.isEmpty, let event { outcome.topics = event.topics }
+            print(Self.line(outcome))
+        }
     }
 
     /// One outcome, as a line: time, who, what, and the details that matter.

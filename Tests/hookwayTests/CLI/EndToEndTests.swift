@@ -1,4 +1,5 @@
 import Foundation
+import HookwayCore
 import HookwayTesting
 import Testing
 
@@ -18,13 +19,15 @@ struct EndToEndTests {
         let crmPort: Int
         let serve: Process
         let crm: Process
+        /// The provider API stand-in (`make run`'s), for the confirm sink.
+        let api: Process
         var env: [String: String]
         var config: String { dir + "/routes.json" }
         var url: String { "http://127.0.0.1:\(port)" }
 
         func stop() {
             // SIGKILL: a signal the test process ignores is ignored by its children too.
-            for p in [serve, crm] where p.isRunning {
+            for p in [serve, crm, api] where p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
                 p.waitUntilExit()
             }
@@ -45,6 +48,8 @@ struct EndToEndTests {
         var text = try String(contentsOf: CLI.root.appendingPathComponent("routes.json"), encoding: .utf8)
         text = text.replacingOccurrences(of: "\"file:config/", with: "\"file:\(CLI.root.path)/config/")
         text = text.replacingOccurrences(of: "http://127.0.0.1:8090/crm/contacts", with: "http://127.0.0.1:\(crmPort)/crm/contacts")
+        let apiPort = try TansuBroker.unusedPort()
+        text = text.replacingOccurrences(of: "http://127.0.0.1:8091/", with: "http://127.0.0.1:\(apiPort)/")
         text = text.replacingOccurrences(
             of: #""attempts": 8, "backoffMs": 1000, "maxBackoffMs": 60000"#,
             with: #""attempts": 3, "backoffMs": 100, "maxBackoffMs": 500"#
@@ -62,13 +67,24 @@ struct EndToEndTests {
         crm.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         crm.arguments = ["python3", CLI.root.appendingPathComponent("scripts/crm-echo.py").path, dir + "/crm-requests.log", "\(crmPort)"]
         try crm.run()
+        let api = Process()
+        api.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        api.arguments = [
+            "python3", CLI.root.appendingPathComponent("scripts/standin/provider_api.py").path, "--port", "\(apiPort)",
+            "--credentials", CLI.root.appendingPathComponent("config/dev/standin-api.json").path,
+            "--seed", CLI.root.appendingPathComponent("config/dev/standin-entities.json").path,
+        ]
+        api.environment = env
+        api.standardOutput = FileHandle.nullDevice
+        api.standardError = FileHandle.nullDevice
+        try api.run()
         let serve = try CLI.start(
             ["serve", "--config", dir + "/routes.json", "--host", "127.0.0.1", "--port", "\(port)"],
             environment: env,
             log: dir + "/serve.log"
         )
         for _ in 0..<100 where !Self.accepts(port) { try await Task.sleep(for: .milliseconds(100)) }
-        return Stack(broker: broker, dir: dir, port: port, crmPort: crmPort, serve: serve, crm: crm, env: env)
+        return Stack(broker: broker, dir: dir, port: port, crmPort: crmPort, serve: serve, crm: crm, api: api, env: env)
     }
 
     static func accepts(_ port: Int) -> Bool {
@@ -156,6 +172,35 @@ struct EndToEndTests {
         #expect(crmLines.contains { $0.contains("\"idempotencyKey\": \"bitcapital:user:") }, "\(crmLines)")
         #expect(balances.contains("assets:bitnob:BTC"), "\(balances)")
         #expect(balances.contains("assets:bitso:mxn"), "\(balances)")
+
+        // The journey of a Bitso funding the provider API stand-in knows: found by `events`,
+        // traced received → ledger booked → confirm matched (issue 32's "where is this deposit?").
+        let known = try CLI.run(
+            ["simulate", "bitso", "funding.complete", "--entity-id", "demo-funding-1", "--config", stack.config, "--url", stack.url],
+            environment: stack.env
+        )
+        #expect(known.stdout.hasPrefix("200 "), "\(known.stdout)\(known.stderr)")
+        var trace = ""
+        var found = ""
+        let traceDeadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < traceDeadline {
+            found = (try? CLI.run(["events", "--config", stack.config, "--subject", "demo-funding-1"], environment: stack.env).stdout) ?? ""
+            trace = (try? CLI.run(["trace", "bitso:funding:demo-funding-1:complete", "--config", stack.config], environment: stack.env).stdout) ?? ""
+            if trace.contains("booked"), trace.contains("matched") { break }
+            try await Task.sleep(for: .seconds(1))
+        }
+        let journey = trace.split(separator: "\n").map(String.init)
+        #expect(found.contains("bitso:funding:demo-funding-1:complete"), "\(found)")
+        #expect(journey.first?.contains("bitso.funding.complete") == true, "\(trace)")
+        #expect(journey.contains { $0.contains("ingress") && $0.contains("received") && $0.contains("payments.deposits[") }, "\(trace)")
+        #expect(journey.contains { $0.contains("ledger") && $0.contains("booked") }, "\(trace)")
+        #expect(journey.contains { $0.contains("confirm-deposits") && $0.contains("confirmed") && $0.contains("matched") }, "\(trace)")
+        let unknown = try CLI.run(["trace", "bitso:funding:nope", "--config", stack.config], environment: stack.env)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("the index has no event"), "\(unknown.stderr)")
+        let badWhere = try CLI.run(["events", "--config", stack.config, "--where", "amount > 5"], environment: stack.env)
+        #expect(badWhere.status == 1)
+        #expect(badWhere.stderr.contains("--where does not parse"), "\(badWhere.stderr)")
 
         // The sinks' metrics: deliveries counted per sink, consumer lag reported (within ~5 s).
         var exposition = ""
