@@ -75,3 +75,76 @@ enum AdminOperations {
         return ClusterMetadata(brokers: brokers, topics: topics.sorted { $0.name < $1.name })
     }
 }
+
+extension AdminOperations {
+    /// Per partition of `topics`: the first offset whose timestamp is at or after `since` (ms
+    /// since the epoch), and the end: the first at or after `until`, or the log end now.
+    static func offsetRange(
+        _ rk: OpaquePointer,
+        topics: [String],
+        since: Int64,
+        until: Int64?,
+        timeout: Duration
+    ) throws(KafkaError) -> [TopicPartition: OffsetRange] {
+        let metadata = try metadata(rk, timeout: timeout)
+        var partitions: [TopicPartition] = []
+        for topic in topics {
+            guard let found = metadata.topics.first(where: { $0.name == topic }), found.error == nil else {
+                throw KafkaError(code: .unknownTopic, message: "topic \(topic) does not exist")
+            }
+            partitions += (0..<Int32(found.partitionCount)).map { TopicPartition(topic: topic, partition: $0) }
+        }
+        var high: [TopicPartition: Int64] = [:]
+        for tp in partitions {
+            var lowOffset: Int64 = -1
+            var highOffset: Int64 = -1
+            let err = rd_kafka_query_watermark_offsets(rk, tp.topic, tp.partition, &lowOffset, &highOffset, timeout.wholeMilliseconds)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, detail: "watermarks of \(tp)") }
+            high[tp] = highOffset
+        }
+        let starts = try offsetsForTime(rk, partitions, time: since, timeout: timeout)
+        var ends: [TopicPartition: Int64]?
+        if let until { ends = try offsetsForTime(rk, partitions, time: until, timeout: timeout) }
+        var out: [TopicPartition: OffsetRange] = [:]
+        for tp in partitions {
+            let logEnd = high[tp] ?? 0
+            // -1: no message at or after the time, so the range starts (or ends) at the log end.
+            let start = starts[tp].flatMap { $0 >= 0 ? $0 : nil } ?? logEnd
+            let end = min(ends.flatMap { $0[tp].flatMap { $0 >= 0 ? $0 : nil } } ?? logEnd, logEnd)
+            out[tp] = OffsetRange(start: min(start, end), end: end)
+        }
+        return out
+    }
+
+    private static func offsetsForTime(
+        _ rk: OpaquePointer,
+        _ partitions: [TopicPartition],
+        time: Int64,
+        timeout: Duration
+    ) throws(KafkaError) -> [TopicPartition: Int64] {
+        guard let list = rd_kafka_topic_partition_list_new(Int32(partitions.count)) else { return [:] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for tp in partitions { rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)?.pointee.offset = time }
+        let err = rd_kafka_offsets_for_times(rk, list, timeout.wholeMilliseconds)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, detail: "offsets for time \(time)") }
+        var out: [TopicPartition: Int64] = [:]
+        for element in UnsafeBufferPointer(start: list.pointee.elems, count: Int(list.pointee.cnt)) {
+            out[TopicPartition(topic: String(cString: element.topic), partition: element.partition)] = element.offset
+        }
+        return out
+    }
+}
+
+/// A range of offsets of one partition: `start` up to (not including) `end`.
+public struct OffsetRange: Sendable, Hashable {
+    public var start: Int64
+    public var end: Int64
+
+    public init(start: Int64, end: Int64) {
+        self.start = start
+        self.end = end
+    }
+
+    /// How many messages (offsets) it spans.
+    public var count: Int64 { max(0, end - start) }
+}

@@ -79,6 +79,20 @@ public final class KafkaAdmin: Sendable {
         }
     }
 
+    /// Per partition of `topics`: the offsets from the first message at or after `since` (ms
+    /// since the epoch) up to the first at or after `until` — or the log end as it is now.
+    /// Throws ``KafkaError/Code/unknownTopic`` for a topic that does not exist.
+    public func offsetRange(
+        topics: [String],
+        since: Int64,
+        until: Int64?,
+        timeout: Duration
+    ) async throws(KafkaError) -> [TopicPartition: OffsetRange] {
+        try await run { rk throws(KafkaError) in
+            try AdminOperations.offsetRange(rk, topics: topics, since: since, until: until, timeout: timeout)
+        }
+    }
+
     /// Whether a broker answers a metadata request within `timeout`. Callers that ask while a
     /// probe is running wait for that probe's answer instead of starting another.
     public func isReachable(timeout: Duration) async -> Bool {

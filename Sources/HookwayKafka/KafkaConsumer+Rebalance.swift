@@ -24,6 +24,13 @@ extension ConsumerCore {
         switch err {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
             state.withLockedValue { $0.assign(partitions) }
+            if !startOffsets.isEmpty, let list {
+                for i in 0..<Int(list.pointee.cnt) {
+                    let element = list.pointee.elems[i]
+                    let key = TopicPartition(topic: String(cString: element.topic), partition: element.partition)
+                    if let offset = startOffsets[key] { list.pointee.elems[i].offset = offset }
+                }
+            }
             if cooperative {
                 if let error = rd_kafka_incremental_assign(rk, list) {
                     logger.error("incremental assign failed", metadata: ["error": "\(KafkaError(consuming: error))"])

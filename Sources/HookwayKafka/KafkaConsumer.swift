@@ -32,7 +32,12 @@ public final class KafkaConsumer: Sendable {
         guard !configuration.topics.isEmpty else {
             throw KafkaError(code: .config, message: "a consumer needs at least one topic")
         }
-        let core = ConsumerCore(logger: logger, highWaterMark: configuration.maxBufferedMessages, onRevoke: configuration.onRevoke)
+        let core = ConsumerCore(
+            logger: logger,
+            highWaterMark: configuration.maxBufferedMessages,
+            onRevoke: configuration.onRevoke,
+            startOffsets: configuration.startOffsets
+        )
         let conf = try RdKafkaConfiguration.make(configuration.rdKafkaProperties)
         // Released by the poll thread right after rd_kafka_destroy (or below if setup fails).
         let opaque = Unmanaged.passRetained(core)
@@ -121,10 +126,17 @@ final class ConsumerCore: Sendable {
     let state: NIOLockedValueBox<ConsumerStateMachine>
     let logger: Logger
     let onRevoke: (@Sendable ([TopicPartition]) -> Void)?
+    let startOffsets: [TopicPartition: Int64]
 
-    init(logger: Logger, highWaterMark: Int, onRevoke: (@Sendable ([TopicPartition]) -> Void)? = nil) {
+    init(
+        logger: Logger,
+        highWaterMark: Int,
+        onRevoke: (@Sendable ([TopicPartition]) -> Void)? = nil,
+        startOffsets: [TopicPartition: Int64] = [:]
+    ) {
         self.logger = logger
         self.onRevoke = onRevoke
+        self.startOffsets = startOffsets
         self.state = NIOLockedValueBox(ConsumerStateMachine(highWaterMark: highWaterMark))
     }
 }

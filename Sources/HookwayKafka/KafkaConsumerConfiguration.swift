@@ -30,6 +30,9 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// after they are forgotten: no more of their messages are handed out and their offsets are
     /// not committed. Called on the consumer's poll thread: it must return quickly.
     public var onRevoke: (@Sendable ([TopicPartition]) -> Void)?
+    /// Where to start reading partitions when they are assigned, instead of the group's
+    /// committed offsets (a replay of a time range); partitions not named start as usual.
+    public var startOffsets: [TopicPartition: Int64] = [:]
 
     /// Creates a configuration with Hookway's defaults.
     public init(bootstrapServers: String, groupID: String, topics: [String]) {

@@ -45,6 +45,8 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
         public static let purgedInFlight = Code(name: "_PURGE_INFLIGHT")
         /// librdkafka raised a fatal error; the client must be recreated.
         public static let fatal = Code(name: "_FATAL")
+        /// The topic does not exist.
+        public static let unknownTopic = Code(name: "UNKNOWN_TOPIC_OR_PART")
     }
 
     /// What went wrong, as a stable code.

@@ -8,7 +8,7 @@ struct Hookway: AsyncParsableCommand {
         abstract: "Verified webhooks from payment and crypto providers, as CloudEvents on Kafka.",
         subcommands: [
             Serve.self, Consume.self, Routes.self, Simulate.self, Tail.self, DLQ.self, Ledger.self, Reconcile.self, Probe.self, Trace.self,
-            Events.self,
+            Events.self, ReplayCommand.self,
         ]
     )
 }

@@ -8,6 +8,7 @@ extension SinkRunner {
     /// task was cancelled first (the message must not be committed).
     func process(_ message: KafkaMessage) async -> Bool {
         if let raw = sink as? any RawMessageSink {
+            if let replay, !replay.select(message, nil) { return true }
             return await attempts(message, eventID: nil) { () async throws(SinkError) -> SinkOutcome? in
                 try await raw.deliver(message: message)
                 return nil
@@ -20,6 +21,8 @@ extension SinkRunner {
         } catch {
             return await deadLetter(message, error: SinkError.permanent(error.code, "malformed: \(error.message)"), attempts: 0)
         }
+        // A replay passes over what it was not asked for: finished, not delivered, no outcome.
+        if let replay, !replay.select(message, event) { return true }
         return await attempts(message, eventID: event.id) { () async throws(SinkError) -> SinkOutcome? in
             try await self.sink.deliver(event)
         }

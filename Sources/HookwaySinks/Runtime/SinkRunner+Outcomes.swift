@@ -9,6 +9,7 @@ extension SinkRunner {
     /// it like any message and flushes it at shutdown; one lost in a broker outage longer than
     /// `message.timeout.ms` leaves a gap in `hookway trace`, never a lost event.
     func report(_ outcome: Outcome) {
+        replay?.observe(outcome)
         guard let topic = outcomeTopic else { return }
         producer.send(topic: topic, key: Array(outcome.eventID.utf8), value: outcome.jsonBytes, headers: []) { result in
             if case .failure(let error) = result {

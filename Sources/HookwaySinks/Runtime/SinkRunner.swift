@@ -33,8 +33,30 @@ public final class SinkRunner: Sendable {
     let destinationGuard: SinkGuard
     /// Where outcomes are reported (`kafka.outcomeTopic`); `nil`: not reported.
     let outcomeTopic: String?
-    /// Whether this run re-delivers a time range (`hookway replay`): its outcomes say so.
-    let isReplay: Bool
+    /// Set when this run re-delivers a time range (`hookway replay`): its outcomes say so.
+    let replay: Replay?
+    var isReplay: Bool { replay != nil }
+
+    /// A re-delivery of a time range (`hookway replay`), in a consumer group of its own.
+    public struct Replay: Sendable {
+        /// Where each partition starts (the first offset of the range).
+        public var startOffsets: [TopicPartition: Int64]
+        /// Whether a message (with its event, when it decodes) is re-delivered; the others are
+        /// passed over (finished with no delivery and no outcome).
+        public var select: @Sendable (KafkaMessage, Event?) -> Bool
+        /// Sees every outcome the run reports (the command's counts).
+        public var observe: @Sendable (Outcome) -> Void
+
+        public init(
+            startOffsets: [TopicPartition: Int64],
+            select: @escaping @Sendable (KafkaMessage, Event?) -> Bool,
+            observe: @escaping @Sendable (Outcome) -> Void
+        ) {
+            self.startOffsets = startOffsets
+            self.select = select
+            self.observe = observe
+        }
+    }
 
     /// This sink's metric handles, made once (not per message).
     struct Counters: Sendable {
@@ -62,10 +84,10 @@ public final class SinkRunner: Sendable {
         topicPartitions: Int32 = 6,
         topicReplication: Int16 = 1,
         outcomeTopic: String? = nil,
-        isReplay: Bool = false
+        replay: Replay? = nil
     ) {
         self.outcomeTopic = outcomeTopic
-        self.isReplay = isReplay
+        self.replay = replay
         self.topicPartitions = topicPartitions
         self.topicReplication = topicReplication
         self.config = config
@@ -78,6 +100,7 @@ public final class SinkRunner: Sendable {
         // Pausing fetches on a full buffer makes librdkafka re-fetch on resume; a roomy buffer
         // (bounded: about 1 KB per event) keeps that rare.
         consumer.maxBufferedMessages = max(2000, config.maxInFlight * 64)
+        if let replay { consumer.startOffsets = replay.startOffsets }
         self.consumerConfiguration = consumer
         self.state = NIOLockedValueBox(StateMachine(capacity: max(1, config.maxInFlight) * 64))
         self.producer = producer
@@ -96,6 +119,13 @@ public final class SinkRunner: Sendable {
     public func stop() {
         stopRequested.withLockedValue { $0 = true }
         stopSignal.continuation.finish()
+    }
+
+    /// Per partition, the next offset after everything finished so far (where a replay stands).
+    public var positions: [TopicPartition: Int64] {
+        var out: [TopicPartition: Int64] = [:]
+        for (key, next) in state.withLockedValue({ $0.positions }) { out[TopicPartition(topic: key.topic, partition: key.partition)] = next }
+        return out
     }
 
     /// Whether ``stop()`` was called (a run that ends without it died).

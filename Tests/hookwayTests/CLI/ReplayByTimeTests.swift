@@ -1,0 +1,128 @@
+import Foundation
+import HookwayCore
+import HookwayKafka
+import HookwayTesting
+import Testing
+
+/// `hookway replay SINK --since T` against a real Tansu and a SQLite ledger: a replay books what
+/// is missing, a second books nothing twice, bad input books nothing, Ctrl-C stops cleanly.
+@Suite(.timeLimit(.minutes(3)))
+struct ReplayByTimeTests {
+    struct Setup {
+        let routes: String
+        let directory: String
+        let topic: String
+        let broker: TansuBroker
+        let environment: [String: String]
+    }
+
+    static func setUp(events: Int) async throws -> Setup {
+        let broker = try await TansuBroker.shared()
+        let topic = try await broker.createTestTopic(partitions: 3)
+        let directory = NSTemporaryDirectory() + "replay-time-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let routes = directory + "/routes.json"
+        try """
+        {"version": 1, "kafka": {"brokers": "\(broker.bootstrapServers)", "topics": {"partitions": 3},
+                                 "outcomeTopic": "\(topic).outcomes", "consumer": {"fetch.wait.max.ms": "10", "session.timeout.ms": "6000"}},
+         "sources": {}, "routes": [],
+         "sinks": {"ledger": {"kind": "accounting", "topics": ["\(topic)"], "database": "sqlite:var/ledger.sqlite",
+                              "postings": [{"match": {"type": "bitso.funding.complete"}, "debit": "assets:bitso:{data.currency}", "credit": "liabilities:customers:bitso"}]}}}
+        """.write(toFile: routes, atomically: true, encoding: .utf8)
+        let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers), logger: .init(label: "test"))
+        for i in 0..<events {
+            let payload: JSONValue = .object([JSONMember("fid", .string("f\(i)"))])
+            let event = Event(
+                id: "bitso:funding:f\(i):complete",
+                data: EventData(
+                    provider: "bitso",
+                    source: "bitso",
+                    event: i % 2 == 0 ? "funding.complete" : "funding.pending",
+                    entity: EntityRef(kind: "funding", id: "f\(i)"),
+                    amount: "\(i).50",
+                    currency: "mxn",
+                    payload: payload
+                ),
+                authMethod: .signature,
+                receivedAt: .now()
+            )
+            let message = event.kafkaMessage(.structured)
+            _ = try await producer.send(topic: topic, key: message.key, value: message.value, headers: [])
+        }
+        await producer.shutdown(timeout: .seconds(5))
+        var environment = CLI.devEnvironment
+        environment.removeValue(forKey: "HOOKWAY_BROKERS")
+        return Setup(routes: routes, directory: directory, topic: topic, broker: broker, environment: environment)
+    }
+
+    static func booked(_ setup: Setup) throws -> String {
+        try CLI.run(["ledger", "balances", "--config", setup.routes], environment: setup.environment).stdout
+    }
+
+    @Test func aReplayBooksWhatIsMissingAndASecondBooksNothingTwice() async throws {
+        let setup = try await Self.setUp(events: 20)
+        let dry = try CLI.run(["replay", "ledger", "--since", "1h", "--dry-run", "--config", setup.routes], environment: setup.environment)
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("replay ledger: 20 message(s)"), "\(dry.stdout)")
+        #expect(dry.stdout.contains("dry run: nothing delivered"))
+        #expect(!FileManager.default.fileExists(atPath: setup.directory + "/var/ledger.sqlite"), "a dry run opens no ledger")
+
+        // Only the completed fundings (10 of 20), the ledger booking each once.
+        let first = try CLI.run(
+            ["replay", "ledger", "--since", "1h", "--type", "bitso.funding.complete", "--config", setup.routes],
+            environment: setup.environment
+        )
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("booked 10"), "\(first.stdout)")
+        #expect(first.stdout.contains("passed over 10"), "\(first.stdout)")
+        #expect(first.stdout.contains("replayed 20 of 20"), "\(first.stdout)")
+        // 0.50 + 2.50 + … + 18.50 = 95.00
+        let balances = try Self.booked(setup)
+        #expect(balances.contains("95.00"), "\(balances)")
+
+        let again = try CLI.run(["replay", "ledger", "--since", "1h", "--config", setup.routes], environment: setup.environment)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("skipped 20"), "10 already booked, 10 matching no posting: \(again.stdout)")
+        #expect(!again.stdout.contains("booked"), "\(again.stdout)")
+        let after = try Self.booked(setup)
+        #expect(after.contains("95.00"), "\(after)")
+    }
+
+    @Test func badInputSaysOneLineAndReplaysNothing() async throws {
+        let setup = try await Self.setUp(events: 2)
+        let cases: [([String], String)] = [
+            (["replay", "nope", "--since", "1h"], "no sink named \"nope\""),
+            (["replay", "ledger", "--since", "yesterday"], "--since \"yesterday\" is neither"),
+            (["replay", "ledger", "--since", "2099-01-01T00:00:00Z"], "nothing to replay"),
+            (["replay", "ledger", "--since", "1h", "--type", "bitso.[funding"], "--type"),
+            (["replay", "ledger", "--since", "1h", "--where", "amount > 1"], "--where does not parse"),
+            (["replay", "ledger", "--since", "1h", "--until", "2h"], "is not after --since"),
+        ]
+        for (arguments, expected) in cases {
+            let result = try CLI.run(arguments + ["--config", setup.routes], environment: setup.environment)
+            #expect(result.status == 1, "\(arguments)")
+            #expect(result.stderr.contains(expected), "\(arguments): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: setup.directory + "/var/ledger.sqlite"), "nothing replayed")
+    }
+
+    @Test func ctrlCStopsCleanlyAndARunAgainFinishes() async throws {
+        let setup = try await Self.setUp(events: 4)
+        let log = setup.directory + "/replay.log"
+        let process = try CLI.start(["replay", "ledger", "--since", "1h", "--config", setup.routes], environment: setup.environment, log: log)
+        // Interrupted while it joins its consumer group (Tansu takes seconds to assign).
+        try await eventually("the plan to be printed") {
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("replay ledger:")
+        }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(process.terminationStatus == 130, "\(output)")
+        #expect(output.contains("interrupted after"), "\(output)")
+        #expect(output.contains("running it again is safe"), "\(output)")
+
+        let again = try CLI.run(["replay", "ledger", "--since", "1h", "--config", setup.routes], environment: setup.environment)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("replayed 4 of 4"), "\(again.stdout)")
+    }
+}
