@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 SWIFT ?= swift
 
-.PHONY: run test build release bootstrap bench-kafka bench bench-percore bench-sinks fuzz clean image test-deploy format
+.PHONY: run test build release bootstrap bench-kafka bench bench-percore bench-sinks bench-index fuzz clean image test-deploy format
 
 bootstrap:
 	@scripts/bootstrap
@@ -41,6 +41,10 @@ bench: bootstrap
 # Sink limits (issue 29): concurrency, rateLimit and a CRM outage behind a circuit breaker.
 bench-sinks: bootstrap
 	@bench/sinks
+
+# The event index (issue 32): outcomes into PostgreSQL (events/s), trace and search over 1,000,000 events.
+bench-index: bootstrap
+	@bench/index
 
 # Per-core mode (issue 31): each server pinned to one core, broker and load on the other.
 bench-percore: bootstrap

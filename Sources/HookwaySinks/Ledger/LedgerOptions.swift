@@ -49,8 +49,12 @@ public struct LedgerOptions: Sendable {
     }
 
     /// A database `env:`/`file:` reference that does not hold a usable location.
-    public struct DatabaseReferenceError: Error {
+    public struct DatabaseReferenceError: HookwayError {
         public var message: String
+        public var code: ErrorCode { "database_reference_invalid" }
+        /// Setting the variable or writing the file fixes it; retrying alone does not.
+        public var isRetriable: Bool { false }
+        public var description: String { message }
     }
 
     /// One rule: events it matches book `amount` from `debit` to `credit`.

@@ -1,3 +1,4 @@
+import HookwayCore
 import NIOConcurrencyHelpers
 
 /// Group commit for a sink's database (the ledger, the index): writes that arrive while a
@@ -126,7 +127,10 @@ final class GroupCommit<Request: Sendable, Response: Sendable>: Sendable {
 }
 
 /// The database answered a batch with the wrong number of results.
-struct GroupCommitError: Error, CustomStringConvertible {
+struct GroupCommitError: HookwayError {
     var message: String
+    var code: ErrorCode { .storageFailed }
+    /// A transaction that rolled back: the deliveries retry.
+    var isRetriable: Bool { true }
     var description: String { message }
 }

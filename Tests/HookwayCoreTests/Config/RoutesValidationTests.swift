@@ -259,7 +259,7 @@ struct RoutesValidationTests {
         #expect(result.warnings.isEmpty, "\(result.warnings)")
         let config = try #require(result.config)
         #expect(config.sourceNames == ["bitcapital", "bitpowr", "bitso", "koywe", "bitnob", "acme"])
-        #expect(config.summary == "6 sources, 4 routes, 4 sinks")
+        #expect(config.summary == "6 sources, 4 routes, 5 sinks")
         #expect(config.sources["bitnob"]?.secrets.first?.stringValue == "dummy-bitnob_webhook_secret")
     }
 
