@@ -40,14 +40,15 @@ def routes(url, topic, path):
         json.dump({"version": 1, "kafka": {"brokers": BROKERS, "outcomeTopic": topic,
                                            "consumer": {"fetch.wait.max.ms": "10"}},
                    "sources": {}, "routes": [],
-                   "sinks": {"index": {"kind": "index", "topics": [topic], "database": url, "concurrency": 64,
+                   "sinks": {"index": {"kind": "index", "topics": [topic], "database": url, "concurrency": 512,
                                        "batchSize": 2000}}}, f)
 
 
 def throughput():
     url = database("idx_tp")
     topic = f"bench.outcomes.{uuid.uuid4().hex[:6]}"
-    for f in AdminClient({"bootstrap.servers": BROKERS}).create_topics([NewTopic(topic, num_partitions=6, replication_factor=1)]).values():
+    admin = AdminClient({"bootstrap.servers": BROKERS})
+    for f in admin.create_topics([NewTopic(topic, num_partitions=6, replication_factor=1)]).values():
         f.result(15)
     p = Producer({"bootstrap.servers": BROKERS, "linger.ms": 20, "batch.num.messages": 10000, "queue.buffering.max.messages": 1000000})
     now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())

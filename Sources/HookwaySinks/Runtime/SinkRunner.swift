@@ -117,7 +117,7 @@ public final class SinkRunner: Sendable {
     /// Asks the runner to stop: no new messages, in-flight work finishes (or is abandoned after
     /// the drain timeout), done offsets are committed, the group is left.
     public func stop() {
-        stopRequested.withLockedValue { $0 = true }
+        state.withLockedValue { $0.stopRequested = true }
         stopSignal.continuation.finish()
     }
 
@@ -129,12 +129,10 @@ public final class SinkRunner: Sendable {
     }
 
     /// Whether ``stop()`` was called (a run that ends without it died).
-    public var wasStopped: Bool { stopRequested.withLockedValue { $0 } }
-    let stopRequested = NIOLockedValueBox(false)
+    public var wasStopped: Bool { state.withLockedValue { $0.stopRequested } }
 
     /// The consumer of the run in progress (for the package's fault-injection tests).
-    package var consumer: KafkaConsumer? { currentConsumer.withLockedValue { $0 } }
-    let currentConsumer = NIOLockedValueBox<KafkaConsumer?>(nil)
+    package var consumer: KafkaConsumer? { state.withLockedValue { $0.consumer } }
 
     /// Why a run ended without ``stop()``: its consumer failed (a fatal error), so the sink
     /// must be restarted.
@@ -163,7 +161,7 @@ public final class SinkRunner: Sendable {
         var configuration = consumerConfiguration
         configuration.onRevoke = { [weak self] partitions in self?.revoked(partitions) }
         let consumer = try KafkaConsumer(configuration: configuration, logger: logger)
-        currentConsumer.withLockedValue { $0 = consumer }
+        state.withLockedValue { $0.consumer = consumer }
         logger.info("sink started", metadata: ["topics": "\(config.topics.joined(separator: ","))", "group": "\(config.group)"])
         let commits = AsyncStream<CommitRequest>.makeStream()
         // Every task below is a child of this scope: the committer and its timer, the sink's own
@@ -179,7 +177,7 @@ public final class SinkRunner: Sendable {
         // The children have ended: commit what the last deliveries finished.
         await commit(state.withLockedValue { $0.finalCommit() }, to: consumer)
         await consumer.close()
-        currentConsumer.withLockedValue { $0 = nil }
+        state.withLockedValue { $0.consumer = nil }
         await sink.shutdown()
         if let error = failure, !wasStopped {
             throw ConsumerFailure(sink: config.name, error: error)

@@ -32,6 +32,10 @@ struct SinkRunnerStateMachine<Slot, Reader> {
     private var commitInFlight = false
     private var parkedSlots: [(id: Int, slot: Slot)] = []
     private var parkedReader: Reader?
+    /// Whether ``SinkRunner/stop()`` was called (a run that ends without it died).
+    var stopRequested = false
+    /// The consumer of the run in progress (for the package's fault-injection tests).
+    var consumer: KafkaConsumer?
 
     init(capacity: Int) {
         self.capacity = max(1, capacity)
