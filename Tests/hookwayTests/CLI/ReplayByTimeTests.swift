@@ -16,7 +16,7 @@ struct ReplayByTimeTests {
         let environment: [String: String]
     }
 
-    static func setUp(events: Int) async throws -> Setup {
+    static func setUp(events: Int, extraSinks: (_ topic: String) -> String = { _ in "" }) async throws -> Setup {
         let broker = try await TansuBroker.shared()
         let topic = try await broker.createTestTopic(partitions: 3)
         let directory = NSTemporaryDirectory() + "replay-time-\(UUID().uuidString)"
@@ -27,7 +27,7 @@ struct ReplayByTimeTests {
                                  "outcomeTopic": "\(topic).outcomes", "consumer": {"fetch.wait.max.ms": "10", "session.timeout.ms": "6000"}},
          "sources": {}, "routes": [],
          "sinks": {"ledger": {"kind": "accounting", "topics": ["\(topic)"], "database": "sqlite:var/ledger.sqlite",
-                              "postings": [{"match": {"type": "bitso.funding.complete"}, "debit": "assets:bitso:{data.currency}", "credit": "liabilities:customers:bitso"}]}}}
+                              "postings": [{"match": {"type": "bitso.funding.complete"}, "debit": "assets:bitso:{data.currency}", "credit": "liabilities:customers:bitso"}]}\(extraSinks(topic))}}
         """.write(toFile: routes, atomically: true, encoding: .utf8)
         let producer = try KafkaProducer(configuration: .init(bootstrapServers: broker.bootstrapServers), logger: .init(label: "test"))
         for i in 0..<events {
@@ -124,5 +124,49 @@ struct ReplayByTimeTests {
         let again = try CLI.run(["replay", "ledger", "--since", "1h", "--config", setup.routes], environment: setup.environment)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("replayed 4 of 4"), "\(again.stdout)")
+    }
+
+    /// The email sink sends nothing twice and the CRM gets the same Idempotency-Key on a replay.
+    @Test func replayingTheEmailAndCRMSinksRepeatsNoEffect() async throws {
+        let crmPort = try TansuBroker.unusedPort()
+        let setup = try await Self.setUp(events: 6) { topic in
+            """
+            ,
+            "mail": {"kind": "email", "topics": ["\(topic)"], "outbox": "var/outbox", "from": "hookway@example.com", "to": ["ops@example.com"],
+                     "subject": "Funding {{subject}}", "body": "{{data.amount}} {{data.currency}}"},
+            "crm": {"kind": "crm", "topics": ["\(topic)"], "url": "http://127.0.0.1:\(crmPort)/contacts", "body": {"externalId": "{subject}", "eventId": "{id}"}}
+            """
+        }
+        let crm = Process()
+        crm.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        crm.arguments = ["python3", CLI.root.appendingPathComponent("scripts/crm-echo.py").path, setup.directory + "/crm.log", "\(crmPort)"]
+        try crm.run()
+        defer { CLI.kill(crm) }
+        try await eventually("the CRM stand-in to listen") { EndToEndTests.accepts(crmPort) }
+
+        let outbox = setup.directory + "/var/outbox"
+        func mails() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: outbox)) ?? []).filter { $0.hasSuffix(".eml") }.sorted() }
+        func keys() -> [String] {
+            let text = (try? String(contentsOfFile: setup.directory + "/crm.log", encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").compactMap { line in
+                (try? JSONParser.parse(Array(line.utf8)))?["idempotencyKey"]?.stringValue
+            }
+        }
+
+        let first = try CLI.run(["replay", "mail", "--since", "1h", "--config", setup.routes], environment: setup.environment)
+        #expect(first.stdout.contains("sent 6"), "\(first.stdout)\(first.stderr)")
+        let sent = mails()
+        #expect(sent.count == 6)
+        let again = try CLI.run(["replay", "mail", "--since", "1h", "--config", setup.routes], environment: setup.environment)
+        #expect(again.stdout.contains("skipped 6"), "\(again.stdout)\(again.stderr)")
+        #expect(mails() == sent, "nothing sent twice")
+
+        for run in 1...2 {
+            let result = try CLI.run(["replay", "crm", "--since", "1h", "--config", setup.routes], environment: setup.environment)
+            #expect(result.stdout.contains("delivered 6"), "run \(run): \(result.stdout)\(result.stderr)")
+        }
+        let sentKeys = keys()
+        #expect(sentKeys.count == 12, "\(sentKeys)")
+        #expect(Set(sentKeys).count == 6, "each event's second delivery carries its first's Idempotency-Key")
     }
 }
