@@ -29,6 +29,10 @@ Replay APIs (auth as above):
         — the paths are Hookway's guesses (Bitso's pages do not show them)
   GET  /koywe/api/v1/organizations/{org}/webhook-events?from&to&merchantId&page&limit,
        .../webhook-events/{id}/deliveries, POST .../webhook-events/{id}/replay {endpointId?}
+  GET  /bitnob/api/webhooks/{webhookId}/events?webhook_id&page&limit   Bitnob's delivery events
+       ({object: event, id, webhook_id, type, delivery_status, delivery_attempts, max_attempts,
+       http_status_code, error_message, created_at}); POST .../events/{id}/retry re-sends one
+       — the paths are Hookway's defaults (Bitnob's pages do not show them)
   GET  /_standin/requests  what was asked and answered: [{"provider","method","path","status","reason"}]
   POST /_standin/reset
 
@@ -237,7 +241,8 @@ class Handler(BaseHTTPRequestHandler):
                 STATE["webhooks"].append({
                     "provider": entry["provider"], "id": str(entry["id"]), "event": entry["event"],
                     "createdAt": now_ms() - int(entry.get("createdAgoMs", 0)), "delivered": bool(entry.get("delivered", False)),
-                    "merchantId": entry.get("merchantId"), "request": entry["request"], "attempts": []})
+                    "merchantId": entry.get("merchantId"), "webhookId": entry.get("webhookId", "wh_standin"),
+                    "request": entry["request"], "attempts": []})
             return self.answer(200, {"ok": True})
         if what == "webhooks":
             return self.answer(200, [hook_view(h) for h in STATE["webhooks"]])
@@ -339,6 +344,8 @@ class Handler(BaseHTTPRequestHandler):
             raise Refusal(401, {"success": False, "message": "nonce reused"}, "bitnob: reused nonce")
         STATE["bitnob_nonces"].add(nonce)
         segs = [s for s in path.split("/") if s]          # api, transactions, [id]
+        if segs[:2] == ["api", "webhooks"] and len(segs) >= 4 and segs[3] == "events":
+            return self.bitnob_events(method, segs[2], segs[4:], parts)
         if segs[:2] != ["api", "transactions"]:
             return 404, {"success": False, "message": "not found"}
         if len(segs) == 3:
@@ -348,6 +355,31 @@ class Handler(BaseHTTPRequestHandler):
             return 200, {"success": True, "message": "Transaction retrieved successfully", "data": record}
         items = listing("bitnob", "transaction")
         return 200, {"success": True, "data": {"transactions": items, "has_more": False, "next_cursor": None}}
+
+    def bitnob_events(self, method, webhook, rest, parts):
+        if parse_qs(parts.query).get("webhook_id", [webhook])[0] != webhook:
+            return 400, {"success": False, "message": "webhook_id does not match the path"}
+        hooks = [h for h in STATE["webhooks"] if h["provider"] == "bitnob" and h["webhookId"] == webhook]
+
+        def view(h):
+            failed = not h["delivered"]
+            last = h["attempts"][-1]["status"] if h["attempts"] else (200 if h["delivered"] else 0)
+            return {"object": "event", "id": h["id"], "webhook_id": webhook, "type": h["event"],
+                    "delivery_status": "failed" if failed else "success", "delivery_attempts": max(1, len(h["attempts"])),
+                    "max_attempts": 4, "http_status_code": last, "error_message": None if not failed else "no 2xx",
+                    "created_at": iso(h["createdAt"])}
+        if not rest and method == "GET":
+            query = parse_qs(parts.query)
+            page, limit = int(query.get("page", ["1"])[0]), int(query.get("limit", ["20"])[0])
+            items = sorted(hooks, key=lambda h: h["createdAt"], reverse=True)[(page - 1) * limit:page * limit]
+            return 200, {"success": True, "data": [view(h) for h in items]}
+        hook = next((h for h in hooks if rest and h["id"] == rest[0]), None)
+        if hook is None:
+            return 404, {"success": False, "message": "Event not found"}
+        if rest[1:] == ["retry"] and method == "POST":
+            deliver_later(hook)
+            return 200, {"success": True, "message": "Event delivery retry queued", "data": view(hook)}
+        return 404, {"success": False, "message": "not found"}
 
     # --- Bitpowr -----------------------------------------------------------------------------
     def api_bitpowr(self, method, path, parts, raw):

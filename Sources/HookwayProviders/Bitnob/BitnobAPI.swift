@@ -1,5 +1,6 @@
 import Crypto
 public import HookwayCore
+import NIOHTTP1
 
 /// Bitnob's current REST API (PROVIDER-APIS.md §2, the generation its official CLI uses):
 /// `GET /api/transactions/{id-or-reference}`, HMAC headers `X-Auth-Client`,
@@ -10,7 +11,15 @@ public struct BitnobAPI: ProviderAPI {
         defaultBaseURL: "https://api.bitnob.com",
         requiredCredentials: ["clientId", "clientSecret"],
         defaultRateLimitPerMinute: 60,
-        paths: ["transaction": "/api/transactions/{id}", "transactions": "/api/transactions"]
+        paths: [
+            "transaction": "/api/transactions/{id}", "transactions": "/api/transactions",
+            // The delivery Events API of Bitnob's newer docs (PROVIDER-APIS.md §2.4), whose HTTP
+            // paths the stored pages do not give: these are the defaults, `api.paths` overrides.
+            "webhookEvents": "/api/webhooks/{webhookId}/events",
+            "webhookEventRetry": "/api/webhooks/{webhookId}/events/{id}/retry",
+        ],
+        // The webhook whose delivery events `reconcile --replay` reads (optional otherwise).
+        settings: ["webhookId": false]
     )
     /// Minor-unit exponents of Bitnob's `amount` strings where `amount_formatted` is absent:
     /// BTC in satoshis, USDT/USDC in 10⁻⁶ (the CLI's fixture: `-10000000` is `-10.0 USDT`).
@@ -61,24 +70,29 @@ public struct BitnobAPI: ProviderAPI {
     /// A refused signature is retried once with a new timestamp and nonce (Bitnob allows ±5
     /// minutes and refuses a nonce it has seen).
     func get(_ path: String, what: String) async throws(APIError) -> APIResponse {
-        var response = try await connection.send(signed(path), what: what)
-        if response.isAuthFailure { response = try await connection.send(signed(path), what: what) }
+        try await send(path, method: .GET, what: what)
+    }
+
+    func send(_ path: String, method: HTTPMethod, body: [UInt8] = [], what: String) async throws(APIError) -> APIResponse {
+        var response = try await connection.send(signed(path, method: method, body: body), what: what)
+        if response.isAuthFailure { response = try await connection.send(signed(path, method: method, body: body), what: what) }
         return response
     }
 
-    func signed(_ path: String, body: [UInt8] = []) -> APIRequest {
+    func signed(_ path: String, method: HTTPMethod = .GET, body: [UInt8] = []) -> APIRequest {
         let client = connection.credential("clientId")
         let timestamp = String(Timestamp.now().seconds)
         let nonce = randomHex(bytes: 16)
         let message = Array("\(client):\(timestamp):\(nonce):".utf8) + body
         let signature = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Array(connection.credential("clientSecret").utf8)))
         return APIRequest(
-            method: .GET,
+            method: method,
             pathAndQuery: path,
             headers: [
                 ("X-Auth-Client", client), ("X-Auth-Timestamp", timestamp), ("X-Auth-Nonce", nonce),
                 ("X-Auth-Signature", DigestCoding.hexString(signature)),
-            ]
+            ],
+            body: body.isEmpty && method == .GET ? nil : body
         )
     }
 

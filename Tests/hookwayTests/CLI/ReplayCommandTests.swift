@@ -19,7 +19,8 @@ struct ReplayCommandTests {
          "sources": {
            "bitso": {"provider": "bitso", "token": "env:W", "api": \(standIn.apiJSON("bitso"))},
            "koywe": {"provider": "koywe", "secrets": ["env:K"], "api": \(standIn.apiJSON("koywe"))},
-           "bitnob": {"provider": "bitnob", "secrets": ["env:K"], "api": \(standIn.apiJSON("bitnob"))}},
+           "bitnob": {"provider": "bitnob", "secrets": ["env:K"], "api": \(standIn.apiJSON("bitnob"))},
+           "bitnob-events": {"provider": "bitnob", "secrets": ["env:K"], "api": \(standIn.apiJSON("bitnob", extra: #""settings": {"webhookId": "wh_standin"}"#))}},
          "routes": [{"name": "all", "match": {}, "to": ["\(prefix).{source}.{event}"]}]}
         """.write(toFile: routesPath, atomically: true, encoding: .utf8)
         var environment = CLI.devEnvironment.merging(standIn.environment) { _, new in new }
@@ -94,9 +95,47 @@ struct ReplayCommandTests {
             let again = try CLI.run(["reconcile", "bitso", "--replay", "--since", "6d", "--config", routesPath], environment: environment)
             #expect(again.stdout.contains("asked to resend 0, provider scheduled 0"), "\(again.stdout)")
 
-            let unsupported = try CLI.run(["reconcile", "bitnob", "--replay", "--config", routesPath], environment: environment)
-            #expect(unsupported.status == 1)
-            #expect(unsupported.stderr.contains("documents no webhook replay API"), "\(unsupported.stderr)")
+            // Bitnob: the delivery Events API needs the webhook's id.
+            let unset = try CLI.run(["reconcile", "bitnob", "--replay", "--config", routesPath], environment: environment)
+            #expect(unset.status == 1)
+            #expect(unset.stderr.contains("api.settings.webhookId"), "\(unset.stderr)")
+            // A failed delivery and a successful one in the window, an old failed one outside it.
+            for (id, delivered, ago) in [
+                ("evt-bitnob-failed", false, 600_000), ("evt-bitnob-ok", true, 600_000), ("evt-bitnob-old", false, 3 * 86_400_000),
+            ] {
+                let body =
+                    #"{"event": "btc.lightning.received.success", "data": {"id": "\#(id)", "amount": "0.00010000", "currency": "BTC", "status": "success", "reference": "\#(id)"}}"#
+                try await standIn.webhook(
+                    "bitnob",
+                    id: id,
+                    event: "btc.lightning.received.success",
+                    delivered: delivered,
+                    createdAgoMs: ago,
+                    url: "http://127.0.0.1:\(port)/webhooks/bitnob-events",
+                    headers: [
+                        "Content-Type": "application/json", "x-bitnob-signature": Sign.bitnob(Array(body.utf8), secret: "koywe-replay-secret"),
+                    ],
+                    body: body
+                )
+            }
+            let bitnobDry = try CLI.run(
+                ["reconcile", "bitnob-events", "--replay", "--since", "2h", "--dry-run", "--config", routesPath],
+                environment: environment
+            )
+            #expect(bitnobDry.status == 0, "\(bitnobDry.stderr)")
+            #expect(
+                bitnobDry.stdout.contains("delivery event evt-bitnob-ok (btc.lightning.received.success): skipped (success)"),
+                "\(bitnobDry.stdout)"
+            )
+            #expect(!bitnobDry.stdout.contains("evt-bitnob-old"), "outside the window: \(bitnobDry.stdout)")
+            let bitnob = try CLI.run(["reconcile", "bitnob-events", "--replay", "--since", "2h", "--config", routesPath], environment: environment)
+            #expect(bitnob.status == 0, "\(bitnob.stderr)")
+            #expect(bitnob.stdout.contains("asked to resend 1, provider scheduled 1"), "\(bitnob.stdout)")
+            try await eventually("Bitnob's retried delivery to reach Kafka") {
+                try await ReconcileCommandTests.ids(on: "\(prefix).bitnob-events.btc.lightning.received.success", broker: broker).map(\.id).contains {
+                    $0.contains("evt-bitnob-failed")
+                }
+            }
         }
     }
 }
