@@ -8,7 +8,7 @@ extension KafkaEventPublisher {
     /// After the answer and fire-and-forget: an outcome never delays or fails a webhook. The
     /// producer retries it like any message; one lost in an outage leaves a gap in
     /// `hookway trace`, never a lost event.
-    func reportOutcome(_ kind: Outcome.Kind, eventID: String, summary: Outcome.Summary?, reports: [DeliveryReport]) {
+    func reportOutcome(_ kind: Outcome.Kind, eventID: String, summary: Outcome.Summary?, reports: [DeliveryReport], at: Timestamp = .now()) {
         let (producer, topic, missing) = state.withLockedValue { state -> (KafkaProducer, String?, [String]) in
             guard let topic = state.topicSettings.outcomeTopic else { return (state.producer, nil, []) }
             return (state.producer, topic, state.topicsToCreate([topic], now: .now))
@@ -17,6 +17,7 @@ extension KafkaEventPublisher {
         let outcome = Outcome(
             eventID: eventID,
             kind: kind,
+            at: at,
             topics: reports.map { Outcome.Position(topic: $0.topic, partition: $0.partition, offset: $0.offset) },
             summary: summary
         )

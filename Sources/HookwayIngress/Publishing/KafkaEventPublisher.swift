@@ -186,10 +186,10 @@ public final class KafkaEventPublisher: EventPublisher {
             if tooLarge { throw WebhookError.eventTooLarge(bytes: size, limit: messageMaxBytes) }
             throw WebhookError.publishRejected("\(error.code.name): \(error.message)")
         }
-        let receipt = try await SpoolFallback(spool: spool, publisher: self, logger: logger)
+        // Its `spooled` outcome is reported when the spool drains it: sent now, while Kafka is
+        // away, it would die with the producer an outage replaces.
+        return try await SpoolFallback(spool: spool, publisher: self, logger: logger)
             .take(eventID: eventID, topics: topics, message: message, reason: reason)
-        if receipt.spooled { reportOutcome(.spooled, eventID: eventID, summary: publication.summary, reports: []) }
-        return receipt
     }
 
     /// `hookway_publish_rejected_total`: events Kafka can never take (413/500, never spooled).

@@ -76,7 +76,10 @@ public struct SpoolDrainer: Service {
                 // The event reached Kafka at last: its `received` outcome, with where it went.
                 // A record the spool cannot decode as an event still drains; only its outcome is skipped.
                 if let event = try? Event.decode(value: r.value, headers: r.headers) {
-                    publisher.reportOutcome(.received, eventID: event.id, summary: Outcome.Summary(event), reports: reports)
+                    let summary = Outcome.Summary(event)
+                    let spooledAt = Timestamp(rfc3339: event.receivedAt) ?? .now()
+                    publisher.reportOutcome(.spooled, eventID: event.id, summary: summary, reports: [], at: spooledAt)
+                    publisher.reportOutcome(.received, eventID: event.id, summary: summary, reports: reports)
                 }
                 index += 1
                 wait = .milliseconds(100)

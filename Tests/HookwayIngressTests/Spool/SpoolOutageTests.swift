@@ -47,6 +47,15 @@ struct SpoolOutageTests {
             let messages = try await ingress.consume([topic], count: 20, timeout: .seconds(90))
             let found = Set(messages.compactMap { try? Event.decode($0.value ?? []).id })
             #expect(Set(ids).isSubset(of: found), "missing: \(Set(ids).subtracting(found))")
+            // Each event's journey says so: `spooled` while Kafka was away, `received` (with where it
+            // went) once the spool drained it.
+            let outcomes = try await ingress.consume(["hookway.outcomes"], count: 40, timeout: .seconds(60))
+                .compactMap { try? Outcome(bytes: $0.value ?? []) }
+            for id in ids {
+                let kinds = outcomes.filter { $0.eventID == id }.map(\.kind)
+                #expect(kinds.contains(.spooled) && kinds.contains(.received), "\(id): \(kinds)")
+                #expect(outcomes.first { $0.eventID == id && $0.kind == .received }?.topics.contains { $0.topic == topic } == true)
+            }
             // Drained segments are deleted.
             var left = 1
             for _ in 0..<40 where left > 0 {
