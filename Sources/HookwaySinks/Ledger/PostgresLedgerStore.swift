@@ -118,10 +118,15 @@ public final class PostgresLedgerStore: LedgerStore {
     func ensureMigrated() async throws {
         guard applyMigrations, !migrated.withLockedValue({ $0 }) else { return }
         try await client.withConnection { connection in
-            try await connection.query(
-                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-                logger: logger
-            )
+            // Under the lock too: two sessions racing `CREATE TABLE IF NOT EXISTS` can both pass
+            // the check and one fails on pg_type's unique index.
+            try await connection.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+                try await connection.query(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                    logger: logger
+                )
+            }
             for (index, statements) in Self.migrations.enumerated() {
                 let version = index + 1
                 try await connection.withTransaction(logger: logger) { connection in

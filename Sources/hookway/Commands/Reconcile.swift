@@ -33,16 +33,19 @@ struct Reconcile: AsyncParsableCommand {
             printError("hookway reconcile: source \"\(source)\" has no \"api\" entry (see docs/reconciliation.md)")
             throw ExitCode(1)
         }
+        // One "now" for the window's both ends: a replay's windows (Bitso's are at most 3 days)
+        // must not gain a millisecond-long remainder between two readings of the clock.
+        let now = Timestamp.now()
         var sinceTime: Timestamp?
         if let since {
-            guard let parsed = Self.parseSince(since, now: .now()) else {
+            guard let parsed = Self.parseSince(since, now: now) else {
                 printError("hookway reconcile: --since \"\(since)\" is neither an RFC 3339 time nor a duration like 30m, 6h or 7d")
                 throw ExitCode(1)
             }
             sinceTime = parsed
         }
         if replay {
-            try await runReplay(api: api, since: sinceTime)
+            try await runReplay(api: api, since: sinceTime, now: now)
             return
         }
         let brokerList = brokers.resolve(routes)
@@ -62,8 +65,7 @@ struct Reconcile: AsyncParsableCommand {
     }
 
     /// `--replay`: the provider resends; Hookway's ingress receives the webhooks as usual.
-    func runReplay(api: any ProviderAPI, since: Timestamp?) async throws {
-        let now = Timestamp.now()
+    func runReplay(api: any ProviderAPI, since: Timestamp?, now: Timestamp) async throws {
         let from = since ?? Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch - Reconciler.firstLookback)
         let requests: [ReplayRequest]
         do {

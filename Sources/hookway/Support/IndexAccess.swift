@@ -7,6 +7,9 @@ import Logging
 struct IndexOption: ParsableArguments {
     @Option(name: .customLong("index"), help: "The index sink to read (default: the only one).") var name: String?
 
+    /// How long a command waits for the index's database.
+    static var timeout: Duration { .seconds(10) }
+
     /// Opens the chosen index sink's store read-only, runs `body` with it (the store's client
     /// in this command's scope), and closes it. Exits 1 with one line when there is no index
     /// or it cannot be read.
@@ -14,7 +17,7 @@ struct IndexOption: ParsableArguments {
         _ routes: RoutesConfig,
         path: String,
         command: String,
-        _ body: @Sendable (any IndexStore) async throws -> T
+        _ body: @escaping @Sendable (any IndexStore) async throws -> T
     ) async throws -> T {
         let indexes = routes.sinkNames.filter { routes.sinks[$0]?.kind == .index }
         let chosen: String
@@ -53,14 +56,28 @@ struct IndexOption: ParsableArguments {
             throw ExitCode(1)
         }
         let store = sink.store
-        let result = await withTaskGroup(of: Void.self) { group -> Result<T, any Error> in
-            group.addTask { await store.run() }
-            defer { group.cancelAll() }
-            do {
-                return .success(try await body(store))
-            } catch {
-                return .failure(error)
+        let result = await withTaskGroup(of: Result<T, any Error>?.self) { group -> Result<T, any Error> in
+            group.addTask {
+                await store.run()
+                return nil
             }
+            group.addTask {
+                do {
+                    return .success(try await body(store))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                // A database that does not answer (PostgreSQL's client retries its connection for good).
+                try? await Task.sleep(for: Self.timeout)
+                return .failure(IndexStoreError("no answer within \(Self.timeout)"))
+            }
+            defer { group.cancelAll() }
+            while let next = await group.next() {
+                if let next { return next }
+            }
+            return .failure(IndexStoreError("the index's client ended"))
         }
         await store.close()
         switch result {

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import HookwayCore
 import HookwayKafka
 import HookwayTesting
@@ -39,6 +40,7 @@ struct ReplayByTimeTests {
                     source: "bitso",
                     event: i % 2 == 0 ? "funding.complete" : "funding.pending",
                     entity: EntityRef(kind: "funding", id: "f\(i)"),
+                    status: i % 2 == 0 ? "complete" : "pending",
                     amount: "\(i).50",
                     currency: "mxn",
                     payload: payload
@@ -107,23 +109,55 @@ struct ReplayByTimeTests {
     }
 
     @Test func ctrlCStopsCleanlyAndARunAgainFinishes() async throws {
-        let setup = try await Self.setUp(events: 4)
+        // A CRM that takes the connection and never answers: the replay cannot finish on its own.
+        let crmPort = try TansuBroker.unusedPort()
+        let silent = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(crmPort).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var one: Int32 = 1
+        setsockopt(silent, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(silent, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(bound == 0)
+        listen(silent, 16)
+        let setup = try await Self.setUp(events: 4) { topic in
+            #", "crm": {"kind": "crm", "topics": ["\#(topic)"], "url": "http://127.0.0.1:\#(crmPort)/contacts", "body": {"eventId": "{id}"}}"#
+        }
         let log = setup.directory + "/replay.log"
-        let process = try CLI.start(["replay", "ledger", "--since", "1h", "--config", setup.routes], environment: setup.environment, log: log)
-        // Interrupted while it joins its consumer group (Tansu takes seconds to assign).
+        let process = try CLI.start(["replay", "crm", "--since", "1h", "--config", setup.routes], environment: setup.environment, log: log)
         try await eventually("the plan to be printed") {
-            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("replay ledger:")
+            ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("replay crm:")
         }
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
+        close(silent)
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(process.terminationStatus == 130, "\(output)")
-        #expect(output.contains("interrupted after"), "\(output)")
+        #expect(output.contains("interrupted after 0 of 4"), "\(output)")
         #expect(output.contains("running it again is safe"), "\(output)")
 
-        let again = try CLI.run(["replay", "ledger", "--since", "1h", "--config", setup.routes], environment: setup.environment)
+        // The CRM is fixed (it answers, at a new address): the same replay again finishes, each
+        // event delivered once.
+        let fixedPort = try TansuBroker.unusedPort()
+        let text = try String(contentsOfFile: setup.routes, encoding: .utf8)
+        try text.replacingOccurrences(of: "127.0.0.1:\(crmPort)/", with: "127.0.0.1:\(fixedPort)/").write(
+            toFile: setup.routes,
+            atomically: true,
+            encoding: .utf8
+        )
+        let crm = Process()
+        crm.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        crm.arguments = ["python3", CLI.root.appendingPathComponent("scripts/crm-echo.py").path, setup.directory + "/crm.log", "\(fixedPort)"]
+        try crm.run()
+        defer { CLI.kill(crm) }
+        try await eventually("the CRM stand-in to listen") { EndToEndTests.accepts(fixedPort) }
+        let again = try CLI.run(["replay", "crm", "--since", "1h", "--config", setup.routes], environment: setup.environment)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("replayed 4 of 4"), "\(again.stdout)")
+        #expect(again.stdout.contains("delivered 4"), "\(again.stdout)")
     }
 
     /// The email sink sends nothing twice and the CRM gets the same Idempotency-Key on a replay.
@@ -168,5 +202,79 @@ struct ReplayByTimeTests {
         let sentKeys = keys()
         #expect(sentKeys.count == 12, "\(sentKeys)")
         #expect(Set(sentKeys).count == 6, "each event's second delivery carries its first's Idempotency-Key")
+    }
+
+    /// The confirm sink asks the provider's API again and re-publishes the same CloudEvent ids
+    /// (consumers keep one per id); the index writes nothing new.
+    @Test func replayingTheConfirmAndIndexSinksRepeatsNoEffect() async throws {
+        let standIn = try await ProviderAPIStandIn.start()
+        try await withTeardown({ await standIn.stop() }) {
+            for i in stride(from: 0, to: 6, by: 2) {
+                try await standIn.seed(
+                    "bitso",
+                    kind: "funding",
+                    record: #"{"fid": "f\#(i)", "status": "complete", "currency": "mxn", "amount": "\#(i).50"}"#
+                )
+            }
+            let setup = try await Self.setUp(events: 6) { topic in
+                """
+                ,
+                "confirm": {"kind": "confirm", "topics": ["\(topic)"], "source": "bitso", "match": {"type": "bitso.funding.complete"},
+                            "outputTopic": "\(topic).confirmed"},
+                "index": {"kind": "index", "topics": ["\(topic)"], "database": "sqlite:var/index.sqlite"}
+                """
+            }
+            // The confirm sink reads the source's API settings.
+            var text = try String(contentsOfFile: setup.routes, encoding: .utf8)
+            text = text.replacingOccurrences(
+                of: #""sources": {}"#,
+                with: #""sources": {"bitso": {"provider": "bitso", "token": "env:W", "api": \#(standIn.apiJSON("bitso"))}}"#
+            )
+            try text.write(toFile: setup.routes, atomically: true, encoding: .utf8)
+            var environment = setup.environment.merging(standIn.environment) { _, new in new }
+            environment["W"] = "t"
+
+            var published: [[String]] = []
+            for run in 1...2 {
+                let result = try CLI.run(["replay", "confirm", "--since", "1h", "--config", setup.routes], environment: environment)
+                #expect(result.status == 0, "run \(run): \(result.stderr)")
+                #expect(result.stdout.contains("confirmed 3"), "run \(run): \(result.stdout)")
+                let messages = try await ReconcileCommandTests.ids(on: "\(setup.topic).confirmed", broker: setup.broker)
+                #expect(messages.count == 3 * run, "run \(run): \(messages.map(\.id))")
+                published.append(messages.map(\.id).sorted())
+            }
+            let ids = Set(published[0])
+            #expect(ids.count == 3)
+            #expect(Set(published[1]) == ids, "the second run re-publishes the same ids, nothing new")
+
+            for run in 1...2 {
+                let result = try CLI.run(["replay", "index", "--since", "1h", "--config", setup.routes], environment: environment)
+                #expect(result.status == 0, "run \(run): \(result.stderr)")
+                #expect(result.stdout.contains("replayed 6 of 6"), "run \(run): \(result.stdout)")
+            }
+            let found = try CLI.run(["events", "--config", setup.routes, "--json"], environment: environment)
+            let value = try JSONParser.parse(Array(found.stdout.utf8))
+            guard case .array(let items) = value else {
+                Issue.record("events --json: \(found.stdout)")
+                return
+            }
+            #expect(items.count == 6, "each event indexed once: \(found.stdout)")
+            let trace = try CLI.run(["trace", "bitso:funding:f0:complete", "--config", setup.routes, "--json"], environment: environment)
+            #expect(trace.status == 0, "\(trace.stderr)")
+            let journey = try JSONParser.parse(Array(trace.stdout.utf8))
+            #expect(journey["event"]?["subject"]?.stringValue == "f0", "\(trace.stdout)")
+        }
+    }
+
+    @Test func anUnreachableIndexIsOneLineAndExitOne() async throws {
+        let setup = try await Self.setUp(events: 0) { _ in
+            #", "index": {"kind": "index", "topics": ["hookway.outcomes"], "database": "postgres://nobody@127.0.0.1:9/none?sslmode=disable"}"#
+        }
+        for arguments in [["trace", "x"], ["events"]] {
+            let result = try CLI.run(arguments + ["--config", setup.routes], environment: setup.environment)
+            #expect(result.status == 1, "\(arguments)")
+            let lines = result.stderr.split(separator: "\n").filter { !$0.contains("warning:") }
+            #expect(lines.count == 1 && lines[0].contains("cannot read the index"), "\(arguments): \(result.stderr)")
+        }
     }
 }
