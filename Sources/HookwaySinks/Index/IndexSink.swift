@@ -26,13 +26,13 @@ public struct IndexSink: RawMessageSink {
         }
     }
 
-    /// Opens the store named by the options; `readOnly` for the commands.
+    /// Opens the store named by the options; `readOnly` for the commands. Its background work
+    /// (PostgreSQL's client) runs in ``run()``, or in the caller's scope via `store.run()`.
     public static func make(
         _ config: SinkConfig,
         outcomeTopic: String?,
         logger: Logger = Logger(label: "hookway.index"),
-        readOnly: Bool = false,
-        clientRunner: PostgresLedgerStore.ClientRunner = .store
+        readOnly: Bool = false
     ) throws -> IndexSink {
         let (options, problems) = IndexOptions.parse(config)
         guard let options else { throw SinkError.permanent(.sinkConfigInvalid, problems.map(\.description).joined(separator: "; ")) }
@@ -45,7 +45,7 @@ public struct IndexSink: RawMessageSink {
         let store: any IndexStore
         switch database {
         case .sqlite(let path): store = try SQLiteIndexStore(path: path, readOnly: readOnly)
-        case .postgres(let url): store = try PostgresIndexStore(url: url, logger: logger, migrate: !readOnly, clientRunner: clientRunner)
+        case .postgres(let url): store = try PostgresIndexStore(url: url, logger: logger, migrate: !readOnly)
         case .reference: throw IndexStoreError("the index database is a reference to a reference")
         }
         return IndexSink(options: options, store: store, outcomeTopic: outcomeTopic, logger: logger)

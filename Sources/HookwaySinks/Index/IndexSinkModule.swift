@@ -18,6 +18,6 @@ public struct IndexSinkModule: SinkModule {
     }
 
     public func make(_ config: SinkConfig, context: SinkContext) throws -> any Sink {
-        try IndexSink.make(config, outcomeTopic: context.routes?.kafka.outcomeTopic, logger: context.logger, clientRunner: .owner)
+        try IndexSink.make(config, outcomeTopic: context.routes?.kafka.outcomeTopic, logger: context.logger)
     }
 }

@@ -5,35 +5,29 @@ import PostgresNIO
 
 /// The index in PostgreSQL (postgres-nio), for production: a batch is three statements
 /// whatever its size (events, positions, outcomes travel as arrays through `unnest`).
+///
+/// Its client leases connections only while ``run()`` runs, which the owner awaits in its own
+/// structured scope: the sink runner (as the sink's background work) or the command.
 public final class PostgresIndexStore: IndexStore {
     let client: PostgresClient
     let logger: Logger
-    /// The task running the client when the store runs it itself (commands, tests).
-    let ownRunner: Task<Void, Never>?
     let migrated = NIOLockedValueBox(false)
     let applyMigrations: Bool
 
-    public init(url: String, logger: Logger, migrate: Bool = true, clientRunner: PostgresLedgerStore.ClientRunner = .store) throws {
+    public init(url: String, logger: Logger, migrate: Bool = true) throws {
         let parsed = try PostgresURL(url)
         let client = PostgresClient(configuration: parsed.configuration, backgroundLogger: logger)
         self.client = client
         self.logger = logger
         self.applyMigrations = migrate
-        switch clientRunner {
-        case .store: ownRunner = Task { await client.run() }
-        case .owner: ownRunner = nil
-        }
     }
 
+    /// Runs the client until cancelled.
     public func run() async {
-        guard ownRunner == nil else { return }
         await client.run()
     }
 
-    public func close() async {
-        ownRunner?.cancel()
-        await ownRunner?.value
-    }
+    public func close() async {}
 
     static let migrationLock: Int64 = 0x686f_6f6b_7761_7902  // "hookway" + 2
 

@@ -28,28 +28,14 @@ struct Events: AsyncParsableCommand {
         query.subject = subject
         query.source = source
         query.status = status
-        if let type {
-            if let problem = Glob.problem(in: type) {
-                printError("hookway events: --type \"\(type)\": \(problem)")
-                throw ExitCode(1)
-            }
-            query.type = Glob(type)
-        }
+        query.type = try type.map { try parseGlob($0, command: "events") }
         if let since { query.since = try parseTime(since, option: "since", command: "events").millisecondsSinceEpoch }
         if let until { query.until = try parseTime(until, option: "until", command: "events").millisecondsSinceEpoch }
         guard limit > 0, limit <= 100_000 else {
             printError("hookway events: --limit must be between 1 and 100000")
             throw ExitCode(1)
         }
-        var conditions: [Condition] = []
-        if let condition {
-            let parsed = Condition.parse(condition)
-            guard parsed.problems.isEmpty else {
-                printError("hookway events: --where does not parse: \(parsed.problems.joined(separator: "; "))")
-                throw ExitCode(1)
-            }
-            conditions = parsed.conditions
-        }
+        let conditions = try condition.map { try parseConditions($0, command: "events") } ?? []
         // A condition is checked on the indexed attributes (no payload): fetch more, keep the matches.
         query.limit = conditions.isEmpty ? limit : min(limit * 20, 100_000)
         let frozen = query

@@ -18,26 +18,14 @@ struct Ledger: AsyncParsableCommand {
 
         func run() async throws {
             let routes = try config.load()
-            let ledgers = routes.sinkNames.filter { routes.sinks[$0]?.kind == .accounting }
-            let name: String
-            if let sink {
-                guard ledgers.contains(sink) else {
-                    printError("no accounting sink named \"\(sink)\"; accounting sinks: \(ledgers.joined(separator: ", "))")
-                    throw ExitCode(1)
+            let sinkConfig = try chooseSink(.accounting, named: sink, in: routes) { problem in
+                switch problem {
+                case .unknown(let name, let ledgers): "no accounting sink named \"\(name)\"; accounting sinks: \(ledgers.joined(separator: ", "))"
+                case .none: "no accounting sink in \(config.path)"
+                case .several(let ledgers): "several accounting sinks; choose one with --sink (\(ledgers.joined(separator: ", ")))"
                 }
-                name = sink
-            } else {
-                guard ledgers.count == 1, let only = ledgers.first else {
-                    printError(
-                        ledgers.isEmpty
-                            ? "no accounting sink in \(config.path)"
-                            : "several accounting sinks; choose one with --sink (\(ledgers.joined(separator: ", ")))"
-                    )
-                    throw ExitCode(1)
-                }
-                name = only
             }
-            guard let sinkConfig = routes.sinks[name] else { throw ExitCode(1) }
+            let name = sinkConfig.name
             let ledger: LedgerSink
             do {
                 ledger = try LedgerSink.make(

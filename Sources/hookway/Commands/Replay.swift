@@ -54,32 +54,15 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         let sinceTime = try parseTime(since, option: "since", command: "replay")
         let now = Timestamp.now()
+        let askedUntil = try until.map { try parseTime($0, option: "until", command: "replay") }
+        if let askedUntil, askedUntil <= sinceTime {
+            printError("hookway replay: --until \(askedUntil.rfc3339) is not after --since \(sinceTime.rfc3339)")
+            throw ExitCode(1)
+        }
         // A time still to come is the log's end (some brokers answer a future time with offset 0).
-        let untilTime = try until.map { try parseTime($0, option: "until", command: "replay") }.flatMap { $0 < now ? $0 : nil }
-        if let until, let end = try? parseTime(until, option: "until", command: "replay"), end <= sinceTime {
-            printError("hookway replay: --until \(end.rfc3339) is not after --since \(sinceTime.rfc3339)")
-            throw ExitCode(1)
-        }
-        if let untilTime, untilTime <= sinceTime {
-            printError("hookway replay: --until \(untilTime.rfc3339) is not after --since \(sinceTime.rfc3339)")
-            throw ExitCode(1)
-        }
-        let glob = try type.map { text -> Glob in
-            if let problem = Glob.problem(in: text) {
-                printError("hookway replay: --type \"\(text)\": \(problem)")
-                throw ExitCode(1)
-            }
-            return Glob(text)
-        }
-        var conditions: [Condition] = []
-        if let condition {
-            let parsed = Condition.parse(condition)
-            guard parsed.problems.isEmpty else {
-                printError("hookway replay: --where does not parse: \(parsed.problems.joined(separator: "; "))")
-                throw ExitCode(1)
-            }
-            conditions = parsed.conditions
-        }
+        let untilTime = askedUntil.flatMap { $0 < now ? $0 : nil }
+        let glob = try type.map { try parseGlob($0, command: "replay") }
+        let conditions = try condition.map { try parseConditions($0, command: "replay") } ?? []
         let brokerList = brokers.resolve(routes)
         let ranges: [TopicPartition: OffsetRange]
         do {
@@ -117,7 +100,6 @@ struct ReplayCommand: AsyncParsableCommand {
 
         sinkConfig.group = "hookway.replay.\(sink).\(Timestamp.now().millisecondsSinceEpoch)"
         let tally = NIOLockedValueBox(ReplayTally())
-        let selected = conditions
         let bounds = (since: sinceTime.millisecondsSinceEpoch, until: untilTime?.millisecondsSinceEpoch ?? Int64.max)
         let ends = ranges.mapValues(\.end)
         let replay = SinkRunner.Replay(
@@ -127,7 +109,7 @@ struct ReplayCommand: AsyncParsableCommand {
                 // The broker chose the offsets by time; the message's own timestamp decides.
                 if let at = message.timestamp, at < bounds.since || at >= bounds.until { return Self.passOver(tally) }
                 if let glob, let event, !glob.matches(event.type) { return Self.passOver(tally) }
-                if let event, !selected.allSatisfy({ $0.isSatisfied(by: event) }) { return Self.passOver(tally) }
+                if let event, !conditions.allSatisfy({ $0.isSatisfied(by: event) }) { return Self.passOver(tally) }
                 return true
             },
             observe: { outcome in tally.withLockedValue { $0.counts[outcome.kind.rawValue, default: 0] += 1 } }

@@ -35,3 +35,27 @@ struct BrokersOption: ParsableArguments {
 func printError(_ line: String) {
     FileHandle.standardError.write(Data((line + "\n").utf8))
 }
+
+/// Why a command could not pick the sink it works on.
+enum SinkChoiceProblem {
+    /// `--sink`/`--index` names no sink of the kind; the ones there are.
+    case unknown(String, existing: [String])
+    case none
+    case several([String])
+}
+
+/// The sink of `kind` a command works on: the one `named`, else the only one of that kind. On
+/// a problem, prints the command's own line for it (`describe`) and exits 1.
+func chooseSink(_ kind: SinkKind, named: String?, in routes: RoutesConfig, describe: (SinkChoiceProblem) -> String) throws -> SinkConfig {
+    let candidates = routes.sinkNames.filter { routes.sinks[$0]?.kind == kind }
+    let problem: SinkChoiceProblem
+    if let named {
+        if candidates.contains(named), let config = routes.sinks[named] { return config }
+        problem = .unknown(named, existing: candidates)
+    } else {
+        if candidates.count == 1, let only = candidates.first, let config = routes.sinks[only] { return config }
+        problem = candidates.isEmpty ? .none : .several(candidates)
+    }
+    printError(describe(problem))
+    throw ExitCode(1)
+}

@@ -19,36 +19,24 @@ struct IndexOption: ParsableArguments {
         command: String,
         _ body: @escaping @Sendable (any IndexStore) async throws -> T
     ) async throws -> T {
-        let indexes = routes.sinkNames.filter { routes.sinks[$0]?.kind == .index }
-        let chosen: String
-        if let name {
-            guard indexes.contains(name) else {
-                printError(
-                    "hookway \(command): no index sink named \"\(name)\" in \(path); index sinks: \(indexes.isEmpty ? "none" : indexes.joined(separator: ", "))"
-                )
-                throw ExitCode(1)
+        let config = try chooseSink(.index, named: name, in: routes) { problem in
+            switch problem {
+            case .unknown(let name, let indexes):
+                "hookway \(command): no index sink named \"\(name)\" in \(path); index sinks: \(indexes.isEmpty ? "none" : indexes.joined(separator: ", "))"
+            case .none:
+                "hookway \(command): no index sink in \(path); add one (\"kind\": \"index\") to record events and outcomes"
+            case .several(let indexes):
+                "hookway \(command): several index sinks; choose one with --index (\(indexes.joined(separator: ", ")))"
             }
-            chosen = name
-        } else {
-            guard indexes.count == 1, let only = indexes.first else {
-                printError(
-                    indexes.isEmpty
-                        ? "hookway \(command): no index sink in \(path); add one (\"kind\": \"index\") to record events and outcomes"
-                        : "hookway \(command): several index sinks; choose one with --index (\(indexes.joined(separator: ", ")))"
-                )
-                throw ExitCode(1)
-            }
-            chosen = only
         }
-        guard let config = routes.sinks[chosen] else { throw ExitCode(1) }
+        let chosen = config.name
         let sink: IndexSink
         do {
             sink = try IndexSink.make(
                 config,
                 outcomeTopic: routes.kafka.outcomeTopic,
                 logger: Logger(label: "hookway.index", factory: { _ in SwiftLogNoOpLogHandler() }),
-                readOnly: true,
-                clientRunner: .owner
+                readOnly: true
             )
         } catch {
             let failure = describe(error)
@@ -91,6 +79,25 @@ struct IndexOption: ParsableArguments {
             throw ExitCode(1)
         }
     }
+}
+
+/// `--type GLOB`, or one line and exit 1 naming what is wrong with the pattern.
+func parseGlob(_ text: String, command: String) throws -> Glob {
+    if let problem = Glob.problem(in: text) {
+        printError("hookway \(command): --type \"\(text)\": \(problem)")
+        throw ExitCode(1)
+    }
+    return Glob(text)
+}
+
+/// `--where COND` in the routes language, or one line and exit 1 when it does not parse.
+func parseConditions(_ text: String, command: String) throws -> [Condition] {
+    let parsed = Condition.parse(text)
+    guard parsed.problems.isEmpty else {
+        printError("hookway \(command): --where does not parse: \(parsed.problems.joined(separator: "; "))")
+        throw ExitCode(1)
+    }
+    return parsed.conditions
 }
 
 /// `--since` / `--until`: an RFC 3339 time, or a duration back from now (`30m`, `6h`, `7d`).

@@ -15,6 +15,17 @@ struct IndexStoreTests {
         }
     }
 
+    /// Runs `body` with a fresh store of `backend` whose client runs beside it.
+    static func withStore(_ backend: LedgerBackend, _ body: (any IndexStore) async throws -> Void) async throws {
+        let store = try Self.store(backend)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.run() }
+            defer { group.cancelAll() }
+            try await body(store)
+        }
+        await store.close()
+    }
+
     static func summary(type: String = "bitso.funding.complete", subject: String?, receivedAt: String, amount: String = "100.00") -> Outcome.Summary {
         Outcome.Summary(
             source: "/webhooks/bitso",
@@ -33,8 +44,7 @@ struct IndexStoreTests {
 
     @Test(arguments: LedgerBackend.available)
     func aTraceIsTheEventAndItsOutcomesOldestFirstAndRedeliveriesChangeNothing(_ backend: LedgerBackend) async throws {
-        let store = try Self.store(backend)
-        try await withTeardown({ await store.close() }) {
+        try await Self.withStore(backend) { store in
             let received = Outcome(
                 eventID: "bitso:funding:f1",
                 kind: .received,
@@ -84,8 +94,7 @@ struct IndexStoreTests {
 
     @Test(arguments: LedgerBackend.available)
     func searchFiltersBySubjectSourceTypeTimeAndStatusNewestFirst(_ backend: LedgerBackend) async throws {
-        let store = try Self.store(backend)
-        try await withTeardown({ await store.close() }) {
+        try await Self.withStore(backend) { store in
             var records: [IndexRecord] = []
             for i in 0..<10 {
                 let type = i % 2 == 0 ? "bitso.funding.complete" : "bitso.withdrawal.complete"
@@ -116,8 +125,7 @@ struct IndexStoreTests {
 
     @Test(arguments: LedgerBackend.available)
     func retentionPurgesOldEventsWithTheirOutcomes(_ backend: LedgerBackend) async throws {
-        let store = try Self.store(backend)
-        try await withTeardown({ await store.close() }) {
+        try await Self.withStore(backend) { store in
             for (id, ms) in [("old", Int64(0)), ("new", Int64(100_000))] {
                 try await store.write([
                     .outcome(

@@ -182,12 +182,19 @@ struct EndToEndTests {
         #expect(known.stdout.hasPrefix("200 "), "\(known.stdout)\(known.stderr)")
         var trace = ""
         var found = ""
-        let traceDeadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < traceDeadline {
-            found = (try? CLI.run(["events", "--config", stack.config, "--subject", "demo-funding-1"], environment: stack.env).stdout) ?? ""
-            trace = (try? CLI.run(["trace", "bitso:funding:demo-funding-1:complete", "--config", stack.config], environment: stack.env).stdout) ?? ""
-            if trace.contains("booked"), trace.contains("matched") { break }
-            try await Task.sleep(for: .seconds(1))
+        do {
+            try await eventually(
+                "the funding's journey to reach the ledger and the confirm sink",
+                timeout: .seconds(60),
+                interval: .milliseconds(500)
+            ) {
+                found = (try? CLI.run(["events", "--config", stack.config, "--subject", "demo-funding-1"], environment: stack.env).stdout) ?? ""
+                trace =
+                    (try? CLI.run(["trace", "bitso:funding:demo-funding-1:complete", "--config", stack.config], environment: stack.env).stdout) ?? ""
+                return trace.contains("booked") && trace.contains("matched")
+            }
+        } catch {
+            Issue.record("\(error)\n\(found)\n\(trace)")
         }
         let journey = trace.split(separator: "\n").map(String.init)
         #expect(found.contains("bitso:funding:demo-funding-1:complete"), "\(found)")
