@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -32,6 +32,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.3.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        // Traces (issue 30): the API every target writes spans with, and its OTLP exporter. Only
+        // the HTTP/protobuf exporter is built: the gRPC one would add grpc-swift to every build.
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.1.0"),
+        .package(url: "https://github.com/swift-otel/swift-otel", from: "1.0.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // librdkafka's C API (>= 2.2, see scripts/bootstrap).
@@ -47,23 +51,38 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "HookwayCore", swiftSettings: swiftSettings),
+        // W3C Trace Context for every module that starts or continues a span (issue 30): the
+        // header carriers, an event's context as a ServiceContext, traced HTTP calls, log ids.
+        .target(
+            name: "HookwayTracing",
+            dependencies: [
+                "HookwayCore",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HookwayProviders",
             dependencies: [
-                "HookwayCore",
+                "HookwayCore", "HookwayTracing",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "HookwayIngress",
             dependencies: [
-                "HookwayCore", "HookwayProviders", "HookwayKafka",
+                "HookwayCore", "HookwayProviders", "HookwayKafka", "HookwayTracing",
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -72,13 +91,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "HookwaySinks",
             dependencies: [
-                "HookwayCore", "HookwayProviders", "HookwayKafka",
+                "HookwayCore", "HookwayProviders", "HookwayKafka", "HookwayTracing",
                 // SQLite for the ledger and the email sent-log: connections, migrations, queues.
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The sink runner's per-key queues.
@@ -95,6 +115,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -103,7 +124,7 @@ let package = Package(
         .target(
             name: "HookwayRuntime",
             dependencies: [
-                "HookwayCore", "HookwayProviders", "HookwaySinks", "HookwayKafka",
+                "HookwayCore", "HookwayProviders", "HookwaySinks", "HookwayKafka", "HookwayTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -112,6 +133,8 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "OTel", package: "swift-otel"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -4,6 +4,7 @@ import HummingbirdCore
 public import Logging
 import NIOPosix
 public import ServiceLifecycle
+public import Tracing
 
 /// `hookway serve`: the HTTP ingress plus the services it needs (producer, broker health,
 /// spool drainer), assembled for one `ServiceGroup`. The caller watches the routes file and
@@ -14,11 +15,14 @@ public struct IngressServer: Sendable {
         public var host: String
         public var port: Int
         public var brokers: String
-        public init(configPath: String, host: String, port: Int, brokers: String) {
+        /// Where webhook spans go (`nil`: tracing off, no span work on the request path).
+        public var tracer: (any Tracer)?
+        public init(configPath: String, host: String, port: Int, brokers: String, tracer: (any Tracer)? = nil) {
             self.configPath = configPath
             self.host = host
             self.port = port
             self.brokers = brokers
+            self.tracer = tracer
         }
     }
 
@@ -112,7 +116,13 @@ public struct IngressServer: Sendable {
     public func makeServices(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> [any Service] {
         let publisher = self.publisher
         let store = self.store
-        let responder = WebhookResponder(store: store, publisher: publisher, metrics: metrics, readiness: { publisher.readiness })
+        let responder = WebhookResponder(
+            store: store,
+            publisher: publisher,
+            metrics: metrics,
+            tracer: options.tracer,
+            readiness: { publisher.readiness }
+        )
         let logger = self.logger
         let server = Server(
             childChannelSetup: IngressChannel(responder: responder, limits: { store.current.config.limits }),

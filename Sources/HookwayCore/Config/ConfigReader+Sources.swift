@@ -59,6 +59,7 @@ extension ConfigReader {
             case "toleranceSeconds": source.toleranceSeconds = integer(m.value, at: p, min: 0, max: 86_400 * 7)
             case "ackTimeoutMs": source.ackTimeoutMs = integer(m.value, at: p, min: 100, max: 300_000)
             case "api": source.api = apiSettings(m.value, at: p, provider: descriptor)
+            case "trustTraceContext": source.trustTraceContext = bool(m.value, at: p) ?? false
             default: break
             }
         }

@@ -23,6 +23,10 @@ public struct SourceConfig: Sendable {
     public var options: any ProviderOptions
     /// How the provider treats our answers (from its descriptor).
     public var traits: ProviderTraits
+    /// Whether a caller's W3C `traceparent` becomes the webhook span's parent (`trustTraceContext`).
+    /// Off by default: a caller on the public internet must not choose the trace ids, so its
+    /// context is only recorded as a span link.
+    public var trustTraceContext = false
 
     public init(
         name: String,

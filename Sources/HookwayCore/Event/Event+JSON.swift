@@ -33,6 +33,14 @@ extension Event {
         w.appendString(authMethod.rawValue)
         w.appendRaw(Array(#","receivedat":"#.utf8))
         w.appendString(receivedAt)
+        if let traceContext {
+            w.appendRaw(Array(#","traceparent":"#.utf8))
+            w.appendString(traceContext.traceparent)
+            if let tracestate = traceContext.tracestate {
+                w.appendRaw(Array(#","tracestate":"#.utf8))
+                w.appendString(tracestate)
+            }
+        }
         for (name, value) in confirmation?.attributes ?? [] {
             w.appendRaw(CollectionOfOne(UInt8(ascii: ",")))
             w.appendString(name)
@@ -60,6 +68,10 @@ extension Event {
             JSONMember("authmethod", .string(authMethod.rawValue)),
             JSONMember("receivedat", .string(receivedAt)),
         ]
+        if let traceContext {
+            members.append(JSONMember("traceparent", .string(traceContext.traceparent)))
+            if let tracestate = traceContext.tracestate { members.append(JSONMember("tracestate", .string(tracestate))) }
+        }
         members += (confirmation?.attributes ?? []).map { JSONMember($0.0, .string($0.1)) }
         members.append(JSONMember("data", data.jsonValue))
         return .object(members)
@@ -149,6 +161,7 @@ extension Event {
             data: data
         )
         event.confirmation = Confirmation(cloudEvent: root)
+        event.traceContext = TraceContext(traceparent: root["traceparent"]?.stringValue, tracestate: root["tracestate"]?.stringValue)
         return event
     }
 }

@@ -28,6 +28,7 @@ extension Event {
                 ("ce_source", Array(source.utf8)),
             ]
             if let subject { headers.append(("ce_subject", Array(subject.utf8))) }
+            appendTraceHeaders(to: &headers)
             return EventMessage(key: kafkaKey, value: jsonBytes(), headers: headers)
         case .binary:
             var headers: [(key: String, value: [UInt8])] = [
@@ -42,10 +43,23 @@ extension Event {
             headers.append(("ce_authmethod", Array(authMethod.rawValue.utf8)))
             headers.append(("ce_receivedat", Array(receivedAt.utf8)))
             for (name, value) in confirmation?.attributes ?? [] { headers.append(("ce_" + name, Array(value.utf8))) }
+            if let traceContext {
+                headers.append(("ce_traceparent", Array(traceContext.traceparent.utf8)))
+                if let tracestate = traceContext.tracestate { headers.append(("ce_tracestate", Array(tracestate.utf8))) }
+            }
+            appendTraceHeaders(to: &headers)
             var w = JSONWriter(reservingCapacity: 512)
             data.write(to: &w)
             return EventMessage(key: kafkaKey, value: w.bytes, headers: headers)
         }
+    }
+
+    /// The W3C `traceparent` / `tracestate` headers, in both modes: what tracing-aware Kafka
+    /// consumers read, whether or not they know CloudEvents.
+    private func appendTraceHeaders(to headers: inout [(key: String, value: [UInt8])]) {
+        guard let traceContext else { return }
+        headers.append(("traceparent", Array(traceContext.traceparent.utf8)))
+        if let tracestate = traceContext.tracestate { headers.append(("tracestate", Array(tracestate.utf8))) }
     }
 
     /// The Kafka message key: ``partitionKey``'s bytes.
@@ -54,6 +68,15 @@ extension Event {
     /// Reads a Kafka message in either mode: binary when it carries `ce_specversion` and its
     /// content type is not a CloudEvent's own, else structured.
     public static func decode(value: [UInt8], headers: [(key: String, value: [UInt8])]) throws(EventDecodingError) -> Event {
+        var event = try decodeAttributes(value: value, headers: headers)
+        // A message whose CloudEvent has no trace context may still carry the plain headers.
+        if event.traceContext == nil {
+            event.traceContext = TraceContext { name in headers.last { $0.key == name }?.value }
+        }
+        return event
+    }
+
+    private static func decodeAttributes(value: [UInt8], headers: [(key: String, value: [UInt8])]) throws(EventDecodingError) -> Event {
         let isStructured = headers.contains { $0.key.lowercased() == "content-type" && $0.value.starts(with: Array("application/cloudevents".utf8)) }
         guard !isStructured, headers.contains(where: { $0.key == "ce_specversion" }) else { return try decode(value) }
         var members: [JSONMember] = []

@@ -125,6 +125,8 @@ public struct Event: Sendable, Hashable {
     public var receivedAt: String
     /// What a `confirm` sink found when it asked the provider's API (absent until then).
     public var confirmation: Confirmation?
+    /// The trace this event belongs to (the distributed-tracing extension), when tracing is on.
+    public var traceContext: TraceContext?
     public var data: EventData
 
     /// Builds the event for a normalized delivery, deriving `source`, `type` and `subject`.

@@ -30,6 +30,8 @@ struct WebhookExchange: Sendable {
     var warnings: [IntakeWarning] = []
     var refusedTopics: [String] = []
     var accepted: (event: Event, topics: [String])?
+    /// The webhook's spans (`nil` when tracing is off).
+    var trace: WebhookTrace?
 
     /// The source, when the method and the name allow the request at all (405 before 404).
     func admit(_ call: WebhookCall) throws(WebhookError) -> SourceConfig {

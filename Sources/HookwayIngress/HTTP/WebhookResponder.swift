@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import NIOCore
 import NIOHTTP1
+public import Tracing
 
 /// Answers every HTTP request of the ingress (CONTRACT.md §2) for ``IngressConnectionHandler``.
 /// A hand-written responder rather than a router: the surface is five paths, and it lets 405
@@ -17,14 +18,18 @@ public struct WebhookResponder: Sendable {
     let readiness: @Sendable () -> Readiness
     let intake = WebhookIntake()
     let topicAdmission: TopicAdmission
+    /// Where a webhook's spans go; `nil` when tracing is off, and then no span work is done at all.
+    let tracer: (any Tracer)?
 
     public init(
         store: ConfigStore,
         publisher: any EventPublisher,
         metrics: @escaping @Sendable () -> [UInt8],
         topicAdmission: TopicAdmission = TopicAdmission(),
+        tracer: (any Tracer)? = nil,
         readiness: @escaping @Sendable () -> Readiness
     ) {
+        self.tracer = tracer
         self.store = store
         self.publisher = publisher
         self.renderMetrics = metrics
@@ -115,9 +120,11 @@ public struct WebhookResponder: Sendable {
             switch try intake(call, body: body, source: source, exchange: &exchange) {
             case .answer(let answer):
                 completion(exchange, .success(answer))
-            case .publish(let event, let topics, let timeout):
+            case .publish(var event, let topics, let timeout):
                 let settled = exchange
-                publisher.publish(event, to: topics, timeout: timeout, mode: exchange.snapshot.config.kafka.cloudEventsMode) { result in
+                let span = exchange.trace?.startPublish(&event, topics: topics)
+                publisher.publish(event, to: topics, timeout: timeout, mode: exchange.snapshot.config.kafka.cloudEventsMode) { [event] result in
+                    if let span { WebhookTrace.endPublish(span, result) }
                     completion(settled, result.map { Self.accepted(event, topics: topics, spooled: $0.spooled) })
                 }
             }
@@ -131,12 +138,10 @@ public struct WebhookResponder: Sendable {
         RequestMetrics.shared.inFlight.increment()
         let snapshot = store.current
         // Looked up once: a SourceConfig is a large value, and each copy retains its members.
-        return WebhookExchange(
-            started: ContinuousClock.now,
-            sourceName: call.sourceName,
-            source: snapshot.config.sources[call.sourceName],
-            snapshot: snapshot
-        )
+        let source = snapshot.config.sources[call.sourceName]
+        var exchange = WebhookExchange(started: ContinuousClock.now, sourceName: call.sourceName, source: source, snapshot: snapshot)
+        if let tracer { exchange.trace = WebhookTrace.start(call, source: source, tracer: tracer) }
+        return exchange
     }
 
     /// Verifies and normalizes a webhook whose body has been read: what to answer now, or the
@@ -158,7 +163,18 @@ public struct WebhookResponder: Sendable {
             urlToken: call.token,
             receivedAt: .now()
         )
-        switch try intake.process(webhook, source: source, limits: limits, admitted: exchange.admission, warnings: &exchange.warnings) {
+        let admitted = exchange.admission
+        var warnings = exchange.warnings
+        defer { exchange.warnings = warnings }
+        let processed: AdapterOutcome
+        if let trace = exchange.trace {
+            processed = try trace.verify { () throws(WebhookError) in
+                try intake.process(webhook, source: source, limits: limits, admitted: admitted, warnings: &warnings)
+            }
+        } else {
+            processed = try intake.process(webhook, source: source, limits: limits, admitted: admitted, warnings: &warnings)
+        }
+        switch processed {
         case .reply(let status, let contentType, let replyBody):
             return .answer(Answer(status: .init(statusCode: status), headers: ["content-type": contentType], body: ByteBuffer(bytes: replyBody)))
         case .event(let event):
@@ -193,6 +209,10 @@ public struct WebhookResponder: Sendable {
         let accepted = outcome.isSuccess ? exchange.accepted : nil
         let elapsed = ContinuousClock.now - exchange.started
         let status = Int(answer.status.code)
+        if let trace = exchange.trace {
+            let error: WebhookError? = if case .failure(let e) = outcome { e } else { nil }
+            trace.finish(status: status, error: error, event: accepted?.event)
+        }
         let sourceLabel = configured ? sourceName : Self.unknownSourceLabel
         metrics.record(source: sourceLabel, code: code, status: status, nanoseconds: elapsed.nanoseconds)
         for warning in exchange.warnings {
@@ -236,6 +256,7 @@ public struct WebhookResponder: Sendable {
                 metadata["id"] = "\(LogSafe.text(accepted.event.id))"
                 metadata["topics"] = "\(LogSafe.text(accepted.topics.joined(separator: ","), limit: 512))"
             }
+            for (key, value) in exchange.trace?.logMetadata ?? [:] { metadata[key] = "\(value)" }
             if case .failure(let error) = outcome {
                 metadata["code"] = "\(error.code)"
                 metadata["reason"] = "\(LogSafe.text(error.message, limit: 512))"

@@ -23,5 +23,10 @@ public protocol EventPublisher: Sendable {
 public struct PublishReceipt: Sendable {
     /// True when the event went to the local spool instead of Kafka (published later).
     public var spooled: Bool
-    public init(spooled: Bool) { self.spooled = spooled }
+    /// Where each copy went (empty when spooled): the publish span's partition and offset.
+    public var positions: [Outcome.Position]
+    public init(spooled: Bool, positions: [Outcome.Position] = []) {
+        self.spooled = spooled
+        self.positions = positions
+    }
 }

@@ -18,7 +18,7 @@ extension KafkaEventPublisher {
             eventID: eventID,
             kind: kind,
             at: at,
-            topics: reports.map { Outcome.Position(topic: $0.topic, partition: $0.partition, offset: $0.offset) },
+            topics: reports.map(Outcome.Position.init),
             summary: summary
         )
         let send: @Sendable () -> Void = {
@@ -38,5 +38,12 @@ extension KafkaEventPublisher {
             return
         }
         send()
+    }
+}
+
+extension Outcome.Position {
+    /// Where a delivery report says a copy went.
+    init(_ report: DeliveryReport) {
+        self.init(topic: report.topic, partition: report.partition, offset: report.offset)
     }
 }

@@ -108,23 +108,24 @@ public final class KafkaEventPublisher: EventPublisher {
         // The event's attributes for its `received` outcome (only when outcomes are reported).
         let summary = outcomeTopic.map { _ in Outcome.Summary(event) }
         let publication = Publication(eventID: event.id, topics: topics, message: message, size: size, timeout: timeout, summary: summary)
+        let source = event.data.source
         let started = ContinuousClock.now
         guard missing.isEmpty else {
             Task {
                 await self.create(missing, timeout: timeout)
-                let outcome = await self.send(topics: topics, message: message, timeout: timeout, started: started)
+                let outcome = await self.send(topics: topics, message: message, timeout: timeout, started: started, source: source)
                 completion(await self.concluded(outcome, publication))
             }
             return
         }
         let (producer, generation) = state.withLockedValue { ($0.producer, $0.generation) }
         producer.sendToAll(topics: topics, key: message.key, value: message.value, headers: message.headers, timeout: timeout) { result in
-            let outcome = self.classify(result, topics: topics, generation: generation, started: started)
+            let outcome = self.classify(result, topics: topics, generation: generation, started: started, source: source)
             guard case .delivered(let reports) = outcome else {
                 Task { completion(await self.concluded(outcome, publication)) }
                 return
             }
-            completion(.success(PublishReceipt(spooled: false)))
+            completion(.success(PublishReceipt(spooled: false, positions: reports.map(Outcome.Position.init))))
             self.reportOutcome(.received, eventID: publication.eventID, summary: summary, reports: reports)
         }
     }
@@ -169,7 +170,7 @@ public final class KafkaEventPublisher: EventPublisher {
         switch outcome {
         case .delivered(let reports):
             reportOutcome(.received, eventID: eventID, summary: publication.summary, reports: reports)
-            return PublishReceipt(spooled: false)
+            return PublishReceipt(spooled: false, positions: reports.map(Outcome.Position.init))
         case .timedOut:
             reason = "Kafka did not acknowledge the event within \(timeout)"
         case .outage(let error):
@@ -225,7 +226,7 @@ public final class KafkaEventPublisher: EventPublisher {
     func sendAll(topics: [String], key: [UInt8], value: [UInt8], headers: [KafkaHeader], timeout: Duration) async -> SendOutcome {
         let started = ContinuousClock.now
         await createTopicsIfNeeded(topics, timeout: timeout)
-        return await send(topics: topics, message: (key, value, headers), timeout: timeout, started: started)
+        return await send(topics: topics, message: (key, value, headers), timeout: timeout, started: started, source: nil)
     }
 
     /// Sends with what is left of `timeout` since `started`, and classifies the outcome.
@@ -233,7 +234,8 @@ public final class KafkaEventPublisher: EventPublisher {
         topics: [String],
         message: (key: [UInt8], value: [UInt8], headers: [KafkaHeader]),
         timeout: Duration,
-        started: ContinuousClock.Instant
+        started: ContinuousClock.Instant,
+        source: String?
     ) async -> SendOutcome {
         let remaining = timeout - (ContinuousClock.now - started)
         guard remaining > .zero else { return .timedOut }
@@ -243,11 +245,18 @@ public final class KafkaEventPublisher: EventPublisher {
                 continuation.resume(returning: $0)
             }
         }
-        return classify(outcome, topics: topics, generation: generation, started: started)
+        return classify(outcome, topics: topics, generation: generation, started: started, source: source)
     }
 
     /// Records a send's outcome (metrics, broker health, producer replacement) and says what it is.
-    private func classify(_ outcome: PublishGate.Outcome, topics: [String], generation: Int, started: ContinuousClock.Instant) -> SendOutcome {
+    /// `source`: whose publish latency it is (`nil` for the spool's drain, which is not a webhook's).
+    private func classify(
+        _ outcome: PublishGate.Outcome,
+        topics: [String],
+        generation: Int,
+        started: ContinuousClock.Instant,
+        source: String?
+    ) -> SendOutcome {
         switch outcome {
         case .none:
             noteTimeout(generation: generation)
@@ -255,7 +264,7 @@ public final class KafkaEventPublisher: EventPublisher {
         case .some(.success(let reports)):
             state.withLockedValue { $0.delivered(now: .now) }
             for report in reports { Self.producedCounters[report.topic].increment() }
-            Self.publishDuration.recordNanoseconds((ContinuousClock.now - started).nanoseconds)
+            if let source { Self.publishDurations[source].recordNanoseconds((ContinuousClock.now - started).nanoseconds) }
             return .delivered(reports)
         case .some(.failure(let error)):
             let failure = PublishFailure.classify(error)
@@ -272,8 +281,12 @@ public final class KafkaEventPublisher: EventPublisher {
         }
     }
 
-    /// Publish latency: first send to the last topic's acknowledgement (successful publishes).
-    static let publishDuration = Timer(label: "hookway_publish_duration_seconds", preferredDisplayUnit: .seconds)
+    /// `hookway_publish_duration_seconds{source}`: first send to the last topic's acknowledgement
+    /// (successful publishes of webhooks; the source is a configured name, so bounded). The
+    /// alert on it compares its p99 with the source's answer deadline.
+    static let publishDurations = MetricHandles<String, Timer> { source in
+        Timer(label: "hookway_publish_duration_seconds", dimensions: [("source", source)], preferredDisplayUnit: .seconds)
+    }
 
     /// `hookway_kafka_produced_total{topic}` (topics are bounded by ``TopicAdmission``).
     static let producedCounters = MetricHandles<String, Counter> { topic in

@@ -1,7 +1,9 @@
 import HookwayCore
 import HookwayKafka
 import Logging
+import HookwayTracing
 import Metrics
+import Tracing
 
 /// The spool as the publisher's fallback: an event Kafka did not acknowledge in time is made
 /// durable on local disk instead (200 `"spooled": true`), or — without a spool, or when it
@@ -23,6 +25,11 @@ struct SpoolFallback {
             logger.warning("kafka publish failed", metadata: ["event.id": "\(LogSafe.text(eventID))", "reason": "\(reason)"])
             throw WebhookError.brokerUnavailable("\(reason); retry later")
         }
+        // A child of the publish span the message's headers name (tracing on), else no span.
+        let span = TraceContext { name in message.headers.last { $0.key == name }?.value }.map {
+            InstrumentationSystem.tracer.startSpan("spool append", context: $0.serviceContext(), ofKind: .internal)
+        }
+        defer { span?.end() }
         let record = SpoolRecord(
             topics: topics,
             key: message.key,
@@ -33,6 +40,8 @@ struct SpoolFallback {
         do {
             try await spool.append(record)
         } catch {
+            span?.attributes["error.type"] = "\(error.isFull ? "spool_full" : "spool_unhealthy")"
+            span?.setStatus(SpanStatus(code: .error, message: error.message))
             // Full, or not durable (write or fsync failed): not acknowledged. The spool reports
             // itself unhealthy until a sync succeeds again.
             publisher.noteSpool(hasRoom: !error.isFull, healthy: !error.isDurabilityFailure)

@@ -3,6 +3,8 @@ public import HookwayKafka
 public import Logging
 import Metrics
 public import ServiceLifecycle
+import HookwayTracing
+import Tracing
 
 /// Publishes spooled events, oldest segment first and in order within it, as soon as Kafka
 /// answers; deletes a segment only when every event in it is acknowledged or quarantined.
@@ -66,6 +68,7 @@ public struct SpoolDrainer: Service {
             if Task.isShuttingDownGracefully || Task.isCancelled { return false }
             let r = records[index]
             let headers = r.headers.map { KafkaHeader(key: $0.0, value: $0.1) }
+            let attemptStarted = DefaultTracerClock.now
             switch await publisher.sendAll(topics: r.topics, key: r.key, value: r.value, headers: headers, timeout: stuckAfter) {
             case .timedOut:
                 await reportStats()
@@ -73,6 +76,7 @@ public struct SpoolDrainer: Service {
                     publisher.replaceProducer(reason: "spool drain made no progress for \(stuckAfter) while the broker answers")
                 }
             case .delivered(let reports):
+                Self.traceDrain(r, reports: reports, started: attemptStarted)
                 // The event reached Kafka at last: its `received` outcome, with where it went.
                 // A record the spool cannot decode as an event still drains; only its outcome is skipped.
                 if let event = try? Event.decode(value: r.value, headers: r.headers) {
@@ -129,5 +133,20 @@ public struct SpoolDrainer: Service {
         Gauge(label: "hookway_spool_events").record(stats.events)
         let age = stats.oldestSpooledAt.map { Double(Timestamp.now().millisecondsSinceEpoch - $0) / 1000 } ?? 0
         Gauge(label: "hookway_spool_oldest_age_seconds").record(age)
+    }
+}
+
+extension SpoolDrainer {
+    /// A `spool drain` span in the event's own trace (a child of the publish span whose context
+    /// the record kept): the trace shows when the event finally reached Kafka, and where.
+    static func traceDrain(_ record: SpoolRecord, reports: [DeliveryReport], started: DefaultTracerClock.Instant) {
+        guard let trace = TraceContext(kafkaHeader: { name in record.headers.last { $0.0 == name }?.1 }) else { return }
+        let span = InstrumentationSystem.tracer.startSpan("spool drain", context: trace.serviceContext(), ofKind: .producer, at: started)
+        span.attributes["messaging.system"] = "kafka"
+        span.attributes["messaging.operation.type"] = "send"
+        span.attributes["messaging.destination.name"] = record.topics.joined(separator: ",")
+        span.attributes["hookway.kafka.positions"] = reports.map { "\($0.topic)[\($0.partition)]@\($0.offset)" }.joined(separator: ",")
+        span.attributes["hookway.spooled_at_ms"] = Int(record.spooledAt)
+        span.end()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HookwayTracing
 public import Logging
 
 /// Bootstraps swift-log once: level from `HOOKWAY_LOG_LEVEL` (default info), format from
@@ -14,11 +15,22 @@ public enum LogSetup {
         case "text": json = false
         default: json = isatty(STDERR_FILENO) == 0
         }
-        LoggingSystem.bootstrap { label in
-            var handler: any LogHandler = json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        // Every line written inside a span carries its trace_id and span_id (issue 30).
+        LoggingSystem.bootstrap(
+            { label, provider in
+                var handler: any LogHandler
+                if json {
+                    var jsonHandler = JSONLogHandler(label: label)
+                    jsonHandler.metadataProvider = provider
+                    handler = jsonHandler
+                } else {
+                    handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
+                }
+                handler.logLevel = level
+                return handler
+            },
+            metadataProvider: .traceIDs
+        )
         var logger = Logger(label: label)
         logger.logLevel = level
         return logger

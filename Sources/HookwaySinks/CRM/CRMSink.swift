@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HookwayTracing
 public import HookwayCore
 public import Logging
 import NIOCore
@@ -63,7 +64,12 @@ public struct CRMSink: Sink {
         let request = try self.request(for: event)
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, timeout: .milliseconds(Int64(options.timeoutMs)))
+            // The span records the URL as the logs do: no query, no secret.
+            response = try await client.tracedExecute(
+                request,
+                timeout: .milliseconds(Int64(options.timeoutMs)),
+                url: scrubber.scrub(Self.redacted(request.url))
+            )
         } catch {
             throw .transient(.destinationUnavailable, "\(options.method) \(Self.redacted(request.url)) failed: \(error)")
         }

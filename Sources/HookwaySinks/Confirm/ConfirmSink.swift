@@ -4,6 +4,8 @@ import HookwayProviders
 import Logging
 import Metrics
 import NIOConcurrencyHelpers
+import HookwayTracing
+import Tracing
 
 /// The `confirm` sink: fetches each matching event's entity from the provider's own API,
 /// compares status, amount (exact decimals) and currency, and publishes the event with its
@@ -91,6 +93,9 @@ public final class ConfirmSink: Sink {
         var confirmed = event
         confirmed.confirmation = try await confirmation(of: event, api: api)
         guard let result = confirmed.confirmation?.result else { return .skipped("no confirmation") }
+        // The confirmed event continues the trace from this delivery: its consumers' spans are
+        // children of the span that asked the provider.
+        if let context = ServiceContext.current, let trace = TraceContext(of: context) { confirmed.traceContext = trace }
         try await publish(confirmed, to: options.outputTopic)
         if result != .matched { try await publish(confirmed, to: mismatchTopic) }
         Counter(label: "hookway_confirm_total", dimensions: [("sink", name), ("result", result.rawValue)]).increment()

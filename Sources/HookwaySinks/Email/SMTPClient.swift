@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Tracing
 
 /// An SMTP client over one reused connection (RFC 5321): EHLO, STARTTLS, AUTH PLAIN/LOGIN,
 /// MAIL/RCPT/DATA. Messages go one at a time; the connection is reset with `RSET` between
@@ -40,11 +41,18 @@ actor SMTPClient {
     }
 
     /// Sends one message; returns when the server accepted it (`250` after the data).
+    /// In a client span (issue 30), a child of the delivery's: the time in the queue for the
+    /// connection counts, as it is time the event waits.
     func send(_ message: EmailMessage) async throws(SMTPClientError) {
-        await acquire()
-        defer { release() }
         do {
-            try await transaction(message, reconnectIfStale: true)
+            try await withSpan("smtp send", ofKind: .client) { span in
+                span.attributes["server.address"] = server.host
+                span.attributes["server.port"] = server.port
+                span.attributes["hookway.email.recipients"] = message.recipients.count
+                await acquire()
+                defer { release() }
+                try await transaction(message, reconnectIfStale: true)
+            }
         } catch {
             throw Self.smtpError(error)
         }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 public import HookwayCore
 public import Logging
+import Tracing
 
 /// The `accounting` sink: each event becomes one balanced journal transaction keyed by its
 /// CloudEvent id (a redelivery books nothing), per the sink's posting and reversal rules.
@@ -130,11 +131,19 @@ public struct LedgerSink: Sink {
     public func deliver(_ event: Event) async throws(SinkError) -> SinkOutcome {
         let request = try request(for: event)
         do {
-            switch try await batcher.submit(request) {
-            case .booked: return .booked
-            case .alreadyBooked: return .skipped("already booked")
-            case .skipped: return .skipped("no posting rule matched")
-            case .nothingToReverse: return .skipped("nothing to reverse")
+            // The booking's span covers the wait for its batch's transaction.
+            return try await withSpan("ledger book", ofKind: .client) { span in
+                span.attributes["db.system.name"] = store.databaseSystem
+                span.attributes["db.operation.name"] = "book"
+                let outcome: SinkOutcome
+                switch try await batcher.submit(request) {
+                case .booked: outcome = .booked
+                case .alreadyBooked: outcome = .skipped("already booked")
+                case .skipped: outcome = .skipped("no posting rule matched")
+                case .nothingToReverse: outcome = .skipped("nothing to reverse")
+                }
+                span.attributes["hookway.outcome"] = outcome.report.kind.rawValue
+                return outcome
             }
         } catch let error as DatabaseError where error.isBusy {
             throw .transient(.storageBusy, "ledger database busy: \(error)")

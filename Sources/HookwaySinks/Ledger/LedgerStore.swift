@@ -64,6 +64,8 @@ public protocol LedgerStore: Sendable {
     /// the same batch) books nothing. Throws when the transaction fails; then nothing of the
     /// batch is booked.
     func book(_ requests: [BookingRequest]) async throws -> [BookingOutcome]
+    /// The database's name in OpenTelemetry's conventions (`db.system.name`) for the booking span.
+    var databaseSystem: String { get }
     func balances() async throws -> [LedgerBalance]
     /// Number of journal transactions (booked, skipped and reversals).
     func transactionCount() async throws -> Int
@@ -105,4 +107,9 @@ extension ErrorCode {
     public static let ledgerURLInvalid: ErrorCode = "ledger_url_invalid"
     /// A read-only command found no ledger database (nothing was booked yet).
     public static let ledgerMissing: ErrorCode = "ledger_missing"
+}
+
+extension LedgerStore {
+    /// SQLite, unless the store says otherwise.
+    public var databaseSystem: String { "sqlite" }
 }

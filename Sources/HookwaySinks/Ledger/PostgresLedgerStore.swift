@@ -11,6 +11,7 @@ import PostgresNIO
 /// COMMIT): rows travel as arrays through `unnest`, and balance changes are summed per account
 /// in SQL. Reversals, which must read what was booked, are booked one at a time, in order.
 public final class PostgresLedgerStore: LedgerStore {
+    public var databaseSystem: String { "postgresql" }
     let client: PostgresClient
     let logger: Logger
     let location: String

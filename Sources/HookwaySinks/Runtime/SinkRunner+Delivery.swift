@@ -1,6 +1,8 @@
 import HookwayCore
 import HookwayKafka
+import HookwayTracing
 import Metrics
+import Tracing
 
 extension SinkRunner {
     /// Delivers one message with retries; dead-letters it when that fails. Returns true when
@@ -9,9 +11,12 @@ extension SinkRunner {
     func process(_ message: KafkaMessage) async -> Bool {
         if let raw = sink as? any RawMessageSink {
             if let replay, !replay.select(message, nil) { return true }
-            return await attempts(message, eventID: nil) { () async throws(SinkError) -> SinkOutcome? in
-                try await raw.deliver(message: message)
-                return nil
+            let trace = TraceContext { name in message.headers.last { $0.key == name }?.value }
+            return await traced(message, trace: trace, event: nil) { span in
+                await attempts(message, eventID: nil, span: span) { () async throws(SinkError) -> SinkOutcome? in
+                    try await raw.deliver(message: message)
+                    return nil
+                }
             }
         }
         let event: Event
@@ -23,8 +28,30 @@ extension SinkRunner {
         }
         // A replay passes over what it was not asked for: finished, not delivered, no outcome.
         if let replay, !replay.select(message, event) { return true }
-        return await attempts(message, eventID: event.id) { () async throws(SinkError) -> SinkOutcome? in
-            try await self.sink.deliver(event)
+        return await traced(message, trace: event.traceContext, event: event) { span in
+            await attempts(message, eventID: event.id, span: span) { () async throws(SinkError) -> SinkOutcome? in
+                try await self.sink.deliver(event)
+            }
+        }
+    }
+
+    /// One span per message per sink (issue 30), continuing the trace the message carries (the
+    /// webhook's publish span), with the sink's own spans (the CRM call, the SMTP send, the
+    /// booking) as children. A message without a context starts a trace of its own.
+    private func traced(_ message: KafkaMessage, trace: TraceContext?, event: Event?, _ body: (any Span) async -> Bool) async -> Bool {
+        await withSpan("deliver \(config.name)", context: trace?.serviceContext() ?? .topLevel, ofKind: .consumer) { span in
+            span.attributes["messaging.system"] = "kafka"
+            span.attributes["messaging.operation.type"] = "process"
+            span.attributes["messaging.destination.name"] = message.topic
+            span.attributes["messaging.destination.partition.id"] = "\(message.partition)"
+            span.attributes["messaging.kafka.offset"] = Int(message.offset)
+            span.attributes["hookway.sink"] = config.name
+            if replay != nil { span.attributes["hookway.replay"] = true }
+            if let event {
+                span.attributes["cloudevents.event_id"] = event.id
+                span.attributes["cloudevents.event_type"] = event.type
+            }
+            return await body(span)
         }
     }
 
@@ -33,6 +60,7 @@ extension SinkRunner {
     private func attempts(
         _ message: KafkaMessage,
         eventID: String?,
+        span: any Span,
         _ deliver: () async throws(SinkError) -> SinkOutcome?
     ) async -> Bool {
         let name = eventID ?? "\(message.topic)/\(message.partition)@\(message.offset)"
@@ -45,6 +73,8 @@ extension SinkRunner {
                 let done = try await deliver()
                 destinationGuard.record(.answered)
                 counters.delivered.increment()
+                span.attributes["hookway.outcome"] = done?.report.kind.rawValue ?? "delivered"
+                span.attributes["hookway.attempts"] = attempt
                 if let eventID, let done {
                     report(outcome(done.report.kind, of: eventID, message: message, attempt: attempt, result: done.report.result))
                 }
@@ -61,6 +91,7 @@ extension SinkRunner {
                     // The destination is down: this attempt is not held against the event, which
                     // waits in admit() with every other delivery until a probe gets through.
                     if let eventID { report(outcome(.retried, of: eventID, message: message, attempt: attempt, error: error)) }
+                    span.addEvent(SpanEvent(name: "circuit open", attributes: ["error.type": "\(error.code)"]))
                     attempt -= 1
                     counters.retried.increment()
                     logger.warning(
@@ -77,9 +108,14 @@ extension SinkRunner {
                             "permanent": "\(error.isPermanent)",
                         ]
                     )
+                    span.attributes["hookway.outcome"] = Outcome.Kind.deadLettered.rawValue
+                    span.attributes["hookway.attempts"] = attempt
+                    span.attributes["error.type"] = "\(error.code)"
+                    span.setStatus(SpanStatus(code: .error, message: error.message))
                     return await deadLetter(message, error: error, attempts: attempt, eventID: eventID, reports: eventID != nil)
                 }
                 if let eventID { report(outcome(.retried, of: eventID, message: message, attempt: attempt, error: error)) }
+                span.addEvent(SpanEvent(name: "retry", attributes: ["hookway.attempt": .int64(Int64(attempt)), "error.type": "\(error.code)"]))
                 counters.retried.increment()
                 var delay = config.retry.delay(afterAttempt: attempt)
                 if let asked = error.retryAfter, asked > delay { delay = min(asked, .milliseconds(config.retry.maxBackoffMs)) }

@@ -19,6 +19,12 @@ struct Consume: AsyncParsableCommand {
     func run() async throws {
         let logger = LogSetup.bootstrap(label: "hookway.consume")
         let routes = try config.load()
+        let tracing: TraceExport.Running?
+        do {
+            tracing = try TraceExport.bootstrap(serviceName: "hookway-consume", environment: ProcessInfo.processInfo.environment, logger: logger)
+        } catch {
+            throw fail(error, logger: logger, context: "cannot start the sinks", exitCode: 1)
+        }
         for name in sinks where routes.sinks[name] == nil {
             printError("no sink named \"\(name)\" in \(config.path); sinks: \(routes.sinkNames.joined(separator: ", "))")
             throw ExitCode(1)
@@ -46,6 +52,8 @@ struct Consume: AsyncParsableCommand {
                 at: 0
             )
         }
+        // First in the group, so last to stop: the spans of the drain are exported too.
+        if let tracing { services.insert(.init(service: tracing.service), at: 0) }
         var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         // Sinks drain within two thirds of it (SinkSupervisor), the rest leaves the groups.
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(routes.limits.shutdownTimeoutMs)

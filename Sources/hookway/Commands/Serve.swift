@@ -21,6 +21,12 @@ struct Serve: AsyncParsableCommand {
         let logger = LogSetup.bootstrap(label: "hookway.serve")
         var loaded = try config.load()
         let env = ProcessInfo.processInfo.environment
+        let tracing: TraceExport.Running?
+        do {
+            tracing = try TraceExport.bootstrap(serviceName: "hookway-serve", environment: env, logger: logger)
+        } catch {
+            throw fail(error, logger: logger, context: "cannot start the ingress", exitCode: 1)
+        }
         // One spool per replica: a container or pod sets its own volume's path here, so replicas
         // sharing one routes.json never share a spool directory.
         if let spoolPath = env["HOOKWAY_SPOOL_PATH"], !spoolPath.isEmpty {
@@ -40,7 +46,8 @@ struct Serve: AsyncParsableCommand {
             configPath: config.path,
             host: host ?? env["HOOKWAY_HOST"] ?? "0.0.0.0",
             port: port ?? env["HOOKWAY_PORT"].flatMap(Int.init) ?? 8080,
-            brokers: brokers.resolve(routes)
+            brokers: brokers.resolve(routes),
+            tracer: tracing?.tracer
         )
         let metrics = MetricsEndpoint.shared
         let admin = KafkaAdmin(bootstrapServers: options.brokers)
@@ -71,6 +78,8 @@ struct Serve: AsyncParsableCommand {
             )
         }
         services.insert(ConfigWatcher(path: config.path, watching: routes.referencedFiles, logger: logger) { server.apply($0) }, at: 0)
+        // First in the group, so last to stop: the spans of the shutdown are exported too.
+        if let tracing { services.insert(tracing.service, at: 0) }
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],

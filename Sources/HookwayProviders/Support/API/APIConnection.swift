@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HookwayTracing
 import Foundation
 import HookwayCore
 import NIOCore
@@ -118,7 +119,8 @@ final class APIConnection: Sendable {
         let response: HTTPClientResponse
         let bytes: [UInt8]
         do {
-            response = try await client.execute(http, timeout: .milliseconds(Int64(settings.timeoutMs)))
+            let path = request.pathAndQuery.prefix { $0 != "?" }
+            response = try await client.tracedExecute(http, timeout: .milliseconds(Int64(settings.timeoutMs)), url: settings.baseURL + path)
             var buffer = try await response.body.collect(upTo: 4 << 20)
             bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
         } catch {
