@@ -56,7 +56,7 @@ let package = Package(
         .target(
             name: "HookwayTracing",
             dependencies: [
-                "HookwayCore",
+                "HookwayCore", "HookwayKafka",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A stand-in CRM for `make run`: accepts every request on 127.0.0.1:8090, answers 200 and
-appends it (method, path, idempotency key, body) as one JSON line to var/crm-requests.log."""
+appends it (method, path, idempotency key, traceparent, body) as one JSON line to var/crm-requests.log."""
 import json, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -13,7 +13,8 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length).decode("utf-8", "replace")
         entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "method": self.command, "path": self.path,
-                 "idempotencyKey": self.headers.get("Idempotency-Key"), "body": body}
+                 "idempotencyKey": self.headers.get("Idempotency-Key"), "traceparent": self.headers.get("traceparent"),
+                 "body": body}
         with open(LOG, "a") as f:
             f.write(json.dumps(entry) + "\n")
         self.send_response(200)

@@ -59,6 +59,7 @@ public struct IngressServer: Sendable {
         self.logger = logger
         self.metrics = metrics
         store = ConfigStore(config)
+        RequestMetrics.noteAnswerDeadlines(config)
         var producerConfig = KafkaProducerConfiguration(bootstrapServers: options.brokers)
         producerConfig.clientID = "hookway-ingress"
         producerConfig.properties = config.kafka.producer
@@ -148,6 +149,7 @@ extension IngressServer {
     /// Puts a reloaded, already validated routes file in force: requests after this see it.
     public func apply(_ config: RoutesConfig) {
         store.replace(with: config)
+        RequestMetrics.noteAnswerDeadlines(config)
         publisher.updateTopicSettings(
             .init(
                 autoCreate: config.kafka.autoCreate,

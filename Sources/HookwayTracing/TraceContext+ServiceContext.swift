@@ -1,4 +1,5 @@
 public import HookwayCore
+public import HookwayKafka
 public import Tracing
 
 extension TraceContext {
@@ -18,5 +19,15 @@ extension TraceContext {
         if let tracestate { fields["tracestate"] = tracestate }
         instrument.extract(fields, into: &context, using: DictionaryCarrier())
         return context
+    }
+}
+
+extension TraceContext {
+    /// `traceparent` (and `tracestate`) as Kafka headers: for messages that are not events
+    /// (outcomes) but belong to an event's trace.
+    public var kafkaHeaders: [KafkaHeader] {
+        var headers = [KafkaHeader(key: "traceparent", value: Array(traceparent.utf8))]
+        if let tracestate { headers.append(KafkaHeader(key: "tracestate", value: Array(tracestate.utf8))) }
+        return headers
     }
 }

@@ -1,3 +1,4 @@
+import HookwayCore
 import Metrics
 import NIOConcurrencyHelpers
 
@@ -47,6 +48,11 @@ final class RequestMetrics: Sendable {
     private let durations = MetricHandles<String, Timer> { source in
         Timer(label: "hookway_request_duration_seconds", dimensions: [("source", source)], preferredDisplayUnit: .seconds)
     }
+    /// `hookway_source_last_accepted_timestamp_seconds{source}`: when the source last had a
+    /// webhook accepted (the "source silent" alert compares the silence with its usual gaps).
+    private let lastAccepted = MetricHandles<String, Gauge> { source in
+        Gauge(label: "hookway_source_last_accepted_timestamp_seconds", dimensions: [("source", source)])
+    }
     /// Requests being answered right now (`hookway_requests_in_flight`).
     let inFlight = Meter(label: "hookway_requests_in_flight")
 
@@ -56,6 +62,19 @@ final class RequestMetrics: Sendable {
     func record(source: String, code: String, status: Int, nanoseconds: Int64) {
         requests[RequestKey(source: source, code: code, status: status)].increment()
         durations[source].recordNanoseconds(nanoseconds)
+        if (200..<300).contains(status) {
+            lastAccepted[source].record(Double(Timestamp.now().millisecondsSinceEpoch) / 1000)
+        }
+    }
+
+    /// `hookway_source_answer_deadline_seconds{source}` for each source whose provider stops
+    /// waiting for our answer after a known time (Bitso's 5 s): the alert on publish latency
+    /// compares the p99 with it. Set at start and at every reload.
+    static func noteAnswerDeadlines(_ config: RoutesConfig) {
+        for (name, source) in config.sources {
+            guard let deadline = source.traits.answerDeadlineMs else { continue }
+            Gauge(label: "hookway_source_answer_deadline_seconds", dimensions: [("source", name)]).record(Double(deadline) / 1000)
+        }
     }
 }
 

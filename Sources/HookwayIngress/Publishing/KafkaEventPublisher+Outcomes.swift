@@ -1,5 +1,6 @@
 import HookwayCore
 import HookwayKafka
+import HookwayTracing
 
 extension KafkaEventPublisher {
     /// Reports that the ingress received (published) or spooled an event, with where each
@@ -8,7 +9,15 @@ extension KafkaEventPublisher {
     /// After the answer and fire-and-forget: an outcome never delays or fails a webhook. The
     /// producer retries it like any message; one lost in an outage leaves a gap in
     /// `hookway trace`, never a lost event.
-    func reportOutcome(_ kind: Outcome.Kind, eventID: String, summary: Outcome.Summary?, reports: [DeliveryReport], at: Timestamp = .now()) {
+    /// `trace`: the event's context, so the index's span for the outcome joins the event's trace.
+    func reportOutcome(
+        _ kind: Outcome.Kind,
+        eventID: String,
+        summary: Outcome.Summary?,
+        reports: [DeliveryReport],
+        at: Timestamp = .now(),
+        trace: TraceContext? = nil
+    ) {
         let (producer, topic, missing) = state.withLockedValue { state -> (KafkaProducer, String?, [String]) in
             guard let topic = state.topicSettings.outcomeTopic else { return (state.producer, nil, []) }
             return (state.producer, topic, state.topicsToCreate([topic], now: .now))
@@ -22,7 +31,7 @@ extension KafkaEventPublisher {
             summary: summary
         )
         let send: @Sendable () -> Void = {
-            producer.send(topic: topic, key: Array(eventID.utf8), value: outcome.jsonBytes, headers: []) { result in
+            producer.send(topic: topic, key: Array(eventID.utf8), value: outcome.jsonBytes, headers: trace?.kafkaHeaders ?? []) { result in
                 if case .failure(let error) = result {
                     self.logger.warning("outcome not reported", metadata: ["event.id": "\(LogSafe.text(eventID))", "error": "\(error)"])
                 }

@@ -107,7 +107,15 @@ public final class KafkaEventPublisher: EventPublisher {
         let (missing, outcomeTopic) = state.withLockedValue { ($0.topicsToCreate(topics, now: .now), $0.topicSettings.outcomeTopic) }
         // The event's attributes for its `received` outcome (only when outcomes are reported).
         let summary = outcomeTopic.map { _ in Outcome.Summary(event) }
-        let publication = Publication(eventID: event.id, topics: topics, message: message, size: size, timeout: timeout, summary: summary)
+        let publication = Publication(
+            eventID: event.id,
+            topics: topics,
+            message: message,
+            size: size,
+            timeout: timeout,
+            summary: summary,
+            trace: event.traceContext
+        )
         let source = event.data.source
         let started = ContinuousClock.now
         guard missing.isEmpty else {
@@ -126,7 +134,7 @@ public final class KafkaEventPublisher: EventPublisher {
                 return
             }
             completion(.success(PublishReceipt(spooled: false, positions: reports.map(Outcome.Position.init))))
-            self.reportOutcome(.received, eventID: publication.eventID, summary: summary, reports: reports)
+            self.reportOutcome(.received, eventID: publication.eventID, summary: summary, reports: reports, trace: publication.trace)
         }
     }
 
@@ -150,6 +158,8 @@ public final class KafkaEventPublisher: EventPublisher {
         var timeout: Duration
         /// For the `received`/`spooled` outcome; `nil` when outcomes are not reported.
         var summary: Outcome.Summary?
+        /// The event's trace, carried by its outcomes.
+        var trace: TraceContext?
     }
 
     /// ``conclude(_:_:)`` as a `Result`.
@@ -169,7 +179,7 @@ public final class KafkaEventPublisher: EventPublisher {
         let reason: String
         switch outcome {
         case .delivered(let reports):
-            reportOutcome(.received, eventID: eventID, summary: publication.summary, reports: reports)
+            reportOutcome(.received, eventID: eventID, summary: publication.summary, reports: reports, trace: publication.trace)
             return PublishReceipt(spooled: false, positions: reports.map(Outcome.Position.init))
         case .timedOut:
             reason = "Kafka did not acknowledge the event within \(timeout)"

@@ -82,8 +82,8 @@ public struct SpoolDrainer: Service {
                 if let event = try? Event.decode(value: r.value, headers: r.headers) {
                     let summary = Outcome.Summary(event)
                     let spooledAt = Timestamp(rfc3339: event.receivedAt) ?? .now()
-                    publisher.reportOutcome(.spooled, eventID: event.id, summary: summary, reports: [], at: spooledAt)
-                    publisher.reportOutcome(.received, eventID: event.id, summary: summary, reports: reports)
+                    publisher.reportOutcome(.spooled, eventID: event.id, summary: summary, reports: [], at: spooledAt, trace: event.traceContext)
+                    publisher.reportOutcome(.received, eventID: event.id, summary: summary, reports: reports, trace: event.traceContext)
                 }
                 index += 1
                 wait = .milliseconds(100)
@@ -130,6 +130,8 @@ public struct SpoolDrainer: Service {
         let healthy = await spool.isHealthy
         publisher.noteSpool(hasRoom: stats.bytes + 1_048_576 <= spool.maxBytes, healthy: healthy)
         Gauge(label: "hookway_spool_bytes").record(stats.bytes)
+        // Beside its use, so "spool filling" is one division in an alert rule.
+        Gauge(label: "hookway_spool_limit_bytes").record(spool.maxBytes)
         Gauge(label: "hookway_spool_events").record(stats.events)
         let age = stats.oldestSpooledAt.map { Double(Timestamp.now().millisecondsSinceEpoch - $0) / 1000 } ?? 0
         Gauge(label: "hookway_spool_oldest_age_seconds").record(age)

@@ -31,6 +31,7 @@ public struct ConfigWatcher: Service {
         apply: @escaping @Sendable (RoutesConfig) -> Void
     ) {
         referencedFiles.withLockedValue { $0 = files }
+        _ = Self.reloads
         self.path = path
         self.schema = schema
         self.interval = interval
@@ -98,16 +99,23 @@ public struct ConfigWatcher: Service {
         }
     }
 
+    /// `hookway_config_reloads_total{result}`, both series from the start: an alert's
+    /// `increase()` sees the first refused reload only if the series was at 0 before it.
+    static let reloads = (
+        ok: Counter(label: "hookway_config_reloads_total", dimensions: [("result", "ok")]),
+        failed: Counter(label: "hookway_config_reloads_total", dimensions: [("result", "failed")])
+    )
+
     /// Validates the file and applies it, or keeps the old config.
     public func reload(reason: String) {
         let result = RoutesConfigLoader.load(path: path, schema: schema)
         if let config = result.config {
             referencedFiles.withLockedValue { $0 = config.referencedFiles }
             apply(config)
-            Counter(label: "hookway_config_reloads_total", dimensions: [("result", "ok")]).increment()
+            Self.reloads.ok.increment()
             logger.info("routes reloaded", metadata: ["reason": "\(reason)", "summary": "\(config.summary)"])
         } else {
-            Counter(label: "hookway_config_reloads_total", dimensions: [("result", "failed")]).increment()
+            Self.reloads.failed.increment()
             for problem in result.errors {
                 logger.error("routes file refused; previous config stays in force", metadata: ["reason": "\(reason)", "problem": "\(problem)"])
             }

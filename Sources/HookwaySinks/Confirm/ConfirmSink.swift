@@ -47,6 +47,14 @@ public final class ConfirmSink: Sink {
         self.topics = topics
         self.secrets = secrets
         self.logger = logger
+        // Every result's series from the start, at 0: the mismatch alert's increase() then sees
+        // the first mismatch.
+        for result in [Confirmation.Result.matched, .mismatch, .notFound] { _ = Self.counter(sink: name, result: result) }
+    }
+
+    /// `hookway_confirm_total{sink,result}`.
+    static func counter(sink: String, result: Confirmation.Result) -> Counter {
+        Counter(label: "hookway_confirm_total", dimensions: [("sink", sink), ("result", result.rawValue)])
     }
 
     /// Builds the sink with one API client per source that has `api`.
@@ -98,7 +106,7 @@ public final class ConfirmSink: Sink {
         if let context = ServiceContext.current, let trace = TraceContext(of: context) { confirmed.traceContext = trace }
         try await publish(confirmed, to: options.outputTopic)
         if result != .matched { try await publish(confirmed, to: mismatchTopic) }
-        Counter(label: "hookway_confirm_total", dimensions: [("sink", name), ("result", result.rawValue)]).increment()
+        Self.counter(sink: name, result: result).increment()
         if result != .matched {
             logger.warning(
                 "event not confirmed",

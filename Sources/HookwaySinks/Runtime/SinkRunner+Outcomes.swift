@@ -1,5 +1,7 @@
 import HookwayCore
 import HookwayKafka
+import HookwayTracing
+import Tracing
 
 extension SinkRunner {
     /// Reports what this sink did with an event to `kafka.outcomeTopic`, keyed by the event id.
@@ -11,7 +13,9 @@ extension SinkRunner {
     func report(_ outcome: Outcome) {
         replay?.observe(outcome)
         guard let topic = outcomeTopic else { return }
-        producer.send(topic: topic, key: Array(outcome.eventID.utf8), value: outcome.jsonBytes, headers: []) { result in
+        // In the delivery's span: the index's span for this outcome joins the event's trace.
+        let headers = ServiceContext.current.flatMap { TraceContext(of: $0) }?.kafkaHeaders ?? []
+        producer.send(topic: topic, key: Array(outcome.eventID.utf8), value: outcome.jsonBytes, headers: headers) { result in
             if case .failure(let error) = result {
                 self.logger.warning(
                     "outcome not reported",

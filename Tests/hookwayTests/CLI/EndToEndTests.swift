@@ -38,7 +38,13 @@ struct EndToEndTests {
     /// The ledger databases the kill test runs against: SQLite, and PostgreSQL when enabled.
     static var ledgerDatabases: [String] { TestPostgres.serverURL == nil ? ["sqlite"] : ["sqlite", "postgres"] }
 
-    static func startStack(ledger: String = "sqlite") async throws -> Stack {
+    /// `environment`: more variables for every process of the stack (the tracing tests' OTEL_*).
+    /// `editRoutes`: a last change to the routes file's text.
+    static func startStack(
+        ledger: String = "sqlite",
+        environment: [String: String] = [:],
+        editRoutes: (String) -> String = { $0 }
+    ) async throws -> Stack {
         let broker = try await TansuBroker.start()
         let dir = NSTemporaryDirectory() + "hookway-e2e-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -60,8 +66,8 @@ struct EndToEndTests {
                 with: #""database": "\#(try TestPostgres.freshDatabase())""#
             )
         }
-        try text.write(toFile: dir + "/routes.json", atomically: true, encoding: .utf8)
-        var env = CLI.devEnvironment
+        try editRoutes(text).write(toFile: dir + "/routes.json", atomically: true, encoding: .utf8)
+        var env = CLI.devEnvironment.merging(environment) { $1 }
         env["HOOKWAY_BROKERS"] = broker.bootstrapServers
         let crm = Process()
         crm.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -319,8 +325,16 @@ struct EndToEndTests {
 
     /// `bitsoPayload`: the compact `payload` member of `body`, which the development RSA key
     /// (config/dev/bitso-signing-key.pem) signs as Bitso would.
-    static func post(_ stack: Stack, path: String, body: String, bitnob: Bool = false, bitsoPayload: String? = nil) async throws -> String {
+    static func post(
+        _ stack: Stack,
+        path: String,
+        body: String,
+        bitnob: Bool = false,
+        bitsoPayload: String? = nil,
+        headers: [String] = []
+    ) async throws -> String {
         var args = ["-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST", "-H", "Content-Type: application/json", "--data-binary", body]
+        for header in headers { args += ["-H", header] }
         if let bitsoPayload {
             let key = CLI.root.appendingPathComponent("config/dev/bitso-signing-key.pem").path
             let sig = try CLI.run(
