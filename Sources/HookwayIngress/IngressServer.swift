@@ -60,6 +60,8 @@ public struct IngressServer: Sendable {
         self.metrics = metrics
         store = ConfigStore(config)
         RequestMetrics.noteAnswerDeadlines(config)
+        // The spool's counters from the start, at 0: the dashboard and increase() see the first one.
+        if config.spool.enabled { _ = (SpoolFallback.spooledCounter, SpoolDrainer.drainedCounter) }
         var producerConfig = KafkaProducerConfiguration(bootstrapServers: options.brokers)
         producerConfig.clientID = "hookway-ingress"
         producerConfig.properties = config.kafka.producer
