@@ -168,4 +168,41 @@ struct TracingTests {
         stack.stop()
         await receiver.stop()
     }
+
+    /// A webhook answered from the spool while the broker is down keeps its trace: the spool's
+    /// append and drain spans, and the ledger's delivery after the broker is back, all hang off
+    /// the publish span of the request that was answered during the outage.
+    @Test func aSpooledEventsTraceSurvivesABrokerOutage() async throws {
+        let receiver = try await OTLPReceiver.start()
+        let stack = try await EndToEndTests.startStack(environment: receiver.environment())
+        var consume: Process?
+        do {
+            stack.broker.kill()
+            let body = #"{"event":"btc.lightning.received.success","data":{"id":"dep-spooled-1","amount":"0.02","currency":"BTC","status":"success","customerEmail":"s@example.com"}}"#
+            let answer = try await EndToEndTests.post(stack, path: "/webhooks/bitnob", body: body, bitnob: true)
+            #expect(answer.hasPrefix("200") && answer.contains("\"spooled\":true"), "\(answer)")
+            try await stack.broker.restart()
+            consume = try CLI.start(["consume", "--config", stack.config, "--sink", "ledger"], environment: stack.env, log: stack.dir + "/consume.log")
+            let spans = try await receiver.waitForSpans("the spooled event's delivery to the ledger", timeout: .seconds(90)) { spans in
+                spans.contains { $0.name == "spool drain" } && spans.contains { $0.attributes["hookway.sink"] == "ledger" && $0.kind == "consumer" }
+            }
+            let server = try #require(spans.first { $0.kind == "server" && $0.name == "POST /webhooks/bitnob" }, "\(spans)")
+            let send = try #require(spans.first { $0.kind == "producer" && $0.parentSpanID == server.spanID }, "\(spans)")
+            #expect(send.attributes["hookway.spooled"] == "true")
+            let append = try #require(spans.first { $0.name == "spool append" })
+            let drain = try #require(spans.first { $0.name == "spool drain" })
+            let ledger = try #require(spans.first { $0.attributes["hookway.sink"] == "ledger" && $0.kind == "consumer" })
+            for span in [append, drain, ledger] {
+                #expect(span.traceID == server.traceID, "\(span)")
+                #expect(span.parentSpanID == send.spanID, "\(span)")
+            }
+            #expect(drain.attributes["hookway.kafka.positions"]?.contains("payments.deposits[") == true, "\(drain)")
+            #expect(ledger.attributes["hookway.outcome"] == "booked")
+        } catch {
+            Issue.record(error)
+        }
+        if let consume { CLI.kill(consume) }
+        stack.stop()
+        await receiver.stop()
+    }
 }
