@@ -53,5 +53,7 @@ public struct ProviderTraits: Sendable, Hashable {
 
 /// The `sources` keys every provider accepts.
 public enum SourceKeys {
-    public static let common: Set<String> = ["provider", "secrets", "token", "allowFrom", "toleranceSeconds", "ackTimeoutMs", "api", "trustTraceContext"]
+    public static let common: Set<String> = [
+        "provider", "secrets", "token", "allowFrom", "toleranceSeconds", "ackTimeoutMs", "api", "trustTraceContext",
+    ]
 }

@@ -1,7 +1,7 @@
 import HookwayCore
 import HookwayKafka
-import Logging
 import HookwayTracing
+import Logging
 import Metrics
 import Tracing
 

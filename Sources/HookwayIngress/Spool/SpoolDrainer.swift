@@ -1,9 +1,9 @@
 import HookwayCore
 public import HookwayKafka
+import HookwayTracing
 public import Logging
 import Metrics
 public import ServiceLifecycle
-import HookwayTracing
 import Tracing
 
 /// Publishes spooled events, oldest segment first and in order within it, as soon as Kafka

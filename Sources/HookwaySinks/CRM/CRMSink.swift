@@ -1,6 +1,6 @@
 import AsyncHTTPClient
-import HookwayTracing
 public import HookwayCore
+import HookwayTracing
 public import Logging
 import NIOCore
 

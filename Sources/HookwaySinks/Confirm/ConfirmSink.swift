@@ -1,10 +1,10 @@
 public import HookwayCore
 import HookwayKafka
 import HookwayProviders
+import HookwayTracing
 import Logging
 import Metrics
 import NIOConcurrencyHelpers
-import HookwayTracing
 import Tracing
 
 /// The `confirm` sink: fetches each matching event's entity from the provider's own API,

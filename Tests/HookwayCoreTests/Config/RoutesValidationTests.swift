@@ -292,6 +292,8 @@ struct RoutesValidationTests {
         #expect(bitcapital.options(as: BitCapitalOptions.self)?.signedPath == "/hooks/bitcapital")
         #expect(bitcapital.toleranceSeconds == 600)
         #expect(bitcapital.ackTimeoutMs == 1000)
+        #expect(bitcapital.trustTraceContext)
+        #expect(config.sources["bitso"]?.trustTraceContext == false)  // off unless asked
 
         let bitso = try #require(config.sources["bitso"])
         #expect(bitso.token?.stringValue == "crlf-secret-DO_NOT_PRINT")  // CRLF trimmed

@@ -19,7 +19,10 @@ struct ExportedMetricsTests {
                 _ = try CLI.run(["simulate", source, event, "--config", stack.config, "--url", stack.url], environment: stack.env)
             }
             // A refused signature, so the 401 series the attack alert reads exists.
-            _ = try CLI.run(["simulate", "bitnob", "payout.transfer.success", "--tamper", "--config", stack.config, "--url", stack.url], environment: stack.env)
+            _ = try CLI.run(
+                ["simulate", "bitnob", "payout.transfer.success", "--tamper", "--config", stack.config, "--url", stack.url],
+                environment: stack.env
+            )
             consume = try CLI.start(
                 ["consume", "--config", stack.config, "--metrics-port", "\(metricsPort)"],
                 environment: stack.env,

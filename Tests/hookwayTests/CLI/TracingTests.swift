@@ -135,7 +135,8 @@ struct TracingTests {
                 headers: [traceparent]
             )
             #expect(untrusted.hasPrefix("200"), "\(untrusted)")
-            let body = #"{"event":"btc.lightning.received.success","data":{"id":"dep-trusted-1","amount":"0.01","currency":"BTC","status":"success","customerEmail":"t@example.com"}}"#
+            let body =
+                #"{"event":"btc.lightning.received.success","data":{"id":"dep-trusted-1","amount":"0.01","currency":"BTC","status":"success","customerEmail":"t@example.com"}}"#
             let trusted = try await EndToEndTests.post(stack, path: "/webhooks/bitnob", body: body, bitnob: true, headers: [traceparent])
             #expect(trusted.hasPrefix("200"), "\(trusted)")
             // A malformed traceparent is neither: a root span without a link.
@@ -178,11 +179,16 @@ struct TracingTests {
         var consume: Process?
         do {
             stack.broker.kill()
-            let body = #"{"event":"btc.lightning.received.success","data":{"id":"dep-spooled-1","amount":"0.02","currency":"BTC","status":"success","customerEmail":"s@example.com"}}"#
+            let body =
+                #"{"event":"btc.lightning.received.success","data":{"id":"dep-spooled-1","amount":"0.02","currency":"BTC","status":"success","customerEmail":"s@example.com"}}"#
             let answer = try await EndToEndTests.post(stack, path: "/webhooks/bitnob", body: body, bitnob: true)
             #expect(answer.hasPrefix("200") && answer.contains("\"spooled\":true"), "\(answer)")
             try await stack.broker.restart()
-            consume = try CLI.start(["consume", "--config", stack.config, "--sink", "ledger"], environment: stack.env, log: stack.dir + "/consume.log")
+            consume = try CLI.start(
+                ["consume", "--config", stack.config, "--sink", "ledger"],
+                environment: stack.env,
+                log: stack.dir + "/consume.log"
+            )
             let spans = try await receiver.waitForSpans("the spooled event's delivery to the ledger", timeout: .seconds(90)) { spans in
                 spans.contains { $0.name == "spool drain" } && spans.contains { $0.attributes["hookway.sink"] == "ledger" && $0.kind == "consumer" }
             }

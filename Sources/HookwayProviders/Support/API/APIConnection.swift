@@ -1,7 +1,7 @@
 import AsyncHTTPClient
-import HookwayTracing
 import Foundation
 import HookwayCore
+import HookwayTracing
 import NIOCore
 import NIOHTTP1
 
