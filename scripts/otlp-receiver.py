@@ -9,7 +9,8 @@ POST /v1/traces  ExportTraceServiceRequest (application/x-protobuf, gzip or not)
 GET  /spans      [{"service", "traceId", "spanId", "parentSpanId", "name", "kind", "status",
                    "attributes": {k: str}, "links": [{"traceId", "spanId"}],
                    "events": [{"name", "attributes"}]}]
-Anything that does not decode is answered 400 and counted in GET /errors."""
+Anything that does not decode is answered 400 and counted in GET /errors.
+With --discard (bench/tracing-ab) it only counts the exports and their bytes (GET /count)."""
 import argparse, gzip, json, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -19,6 +20,8 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 LOCK = threading.Lock()
 SPANS = []
 ERRORS = []
+COUNT = {"exports": 0, "bytes": 0}
+DISCARD = False
 KINDS = {v: k.replace("SPAN_KIND_", "").lower() for k, v in Span.SpanKind.items()}
 STATUS = {v: k.replace("STATUS_CODE_", "").lower() for k, v in Status.StatusCode.items()}
 
@@ -71,6 +74,11 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if self.path != "/v1/traces":
             return self.reply(404, b"", "text/plain")
+        if DISCARD:
+            with LOCK:
+                COUNT["exports"] += 1
+                COUNT["bytes"] += len(body)
+            return self.reply(200, ExportTraceServiceResponse().SerializeToString(), "application/x-protobuf")
         try:
             if self.headers.get("Content-Encoding") == "gzip":
                 body = gzip.decompress(body)
@@ -87,7 +95,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         with LOCK:
-            data = {"/spans": SPANS, "/errors": ERRORS}.get(self.path)
+            data = {"/spans": SPANS, "/errors": ERRORS, "/count": COUNT}.get(self.path)
             body = json.dumps(data).encode() if data is not None else None
         if body is None:
             return self.reply(404, b"", "text/plain")
@@ -99,4 +107,7 @@ class Handler(BaseHTTPRequestHandler):
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--port", type=int, required=True)
-ThreadingHTTPServer(("127.0.0.1", parser.parse_args().port), Handler).serve_forever()
+parser.add_argument("--discard", action="store_true")
+args = parser.parse_args()
+DISCARD = args.discard
+ThreadingHTTPServer(("127.0.0.1", args.port), Handler).serve_forever()
