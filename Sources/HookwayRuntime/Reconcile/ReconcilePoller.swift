@@ -4,6 +4,7 @@ import HookwayProviders
 public import Logging
 import Metrics
 public import ServiceLifecycle
+import Tracing
 
 /// `api.pollEvery` in `hookway consume`: runs ``Reconciler`` for each source that asks for it,
 /// every `pollEvery`. Replicas share the watermark in Kafka: a replica finds a watermark
@@ -52,7 +53,14 @@ public struct ReconcilePoller: Service {
                 if let stored, now.millisecondsSinceEpoch - stored.millisecondsSinceEpoch < half {
                     logger.debug("reconcile: another run is recent; skipping", metadata: ["source": "\(source.name)"])
                 } else {
-                    let report = try await reconciler.run(now: now)
+                    // One span per run: the provider API calls are its children.
+                    let report = try await withSpan("reconcile \(source.name)", ofKind: .internal) { span in
+                        span.attributes["hookway.source"] = source.name
+                        let report = try await reconciler.run(now: now)
+                        span.attributes["hookway.reconcile.listed"] = report.listed
+                        span.attributes["hookway.reconcile.recovered"] = report.recovered.count
+                        return report
+                    }
                     recovered.increment(by: report.recovered.count)
                     logger.info(
                         "reconciled",
@@ -64,7 +72,10 @@ public struct ReconcilePoller: Service {
                 }
             } catch {
                 failures.increment()
-                logger.error("reconcile failed", metadata: ["source": "\(source.name)", "code": "\(error.code)", "error": "\(error.message)"])
+                // withSpan rethrows untyped: every error here is a ReconcileError, anything else unclassified.
+                let code = (error as? ReconcileError).map { "\($0.code)" } ?? "internal"
+                let message = (error as? ReconcileError)?.message ?? "\(error)"
+                logger.error("reconcile failed", metadata: ["source": "\(source.name)", "code": "\(code)", "error": "\(message)"])
             }
             do {
                 try await Task.sleep(for: period)

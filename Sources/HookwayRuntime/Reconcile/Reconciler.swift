@@ -3,6 +3,8 @@ public import HookwayKafka
 public import HookwayProviders
 public import Logging
 import NIOConcurrencyHelpers
+import HookwayTracing
+import Tracing
 
 /// Recovers webhooks that never came: lists a source's recent entities from its provider's
 /// API (newest first, paging until older than the watermark), builds for each the CloudEvent
@@ -205,7 +207,12 @@ public struct Reconciler: Sendable {
                 timeout: .seconds(10)
             )
         }
-        for (event, topics) in recovered {
+        // A recovered event belongs to the run that found it (its span, when tracing is on): the
+        // sinks' spans for it continue that trace.
+        let trace = ServiceContext.current.flatMap { TraceContext(of: $0) }
+        for (found, topics) in recovered {
+            var event = found
+            if let trace { event.traceContext = trace }
             let message = event.kafkaMessage(routes.kafka.cloudEventsMode)
             let headers = message.headers.map { KafkaHeader(key: $0.key, value: $0.value) }
             for topic in topics {
