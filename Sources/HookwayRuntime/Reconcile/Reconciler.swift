@@ -1,9 +1,9 @@
 public import HookwayCore
 public import HookwayKafka
 public import HookwayProviders
+import HookwayTracing
 public import Logging
 import NIOConcurrencyHelpers
-import HookwayTracing
 import Tracing
 
 /// Recovers webhooks that never came: lists a source's recent entities from its provider's
