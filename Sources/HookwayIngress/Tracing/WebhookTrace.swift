@@ -27,6 +27,8 @@ struct WebhookTrace: Sendable {
         }
         let method = LogSafe.text(call.method.rawValue, limit: 32)
         let span = tracer.startSpan("\(method) /webhooks/\(label)", context: parent, ofKind: .server)
+        // A span the sampler dropped records nothing: skip building what it would throw away.
+        guard span.isRecording else { return WebhookTrace(tracer: tracer, server: span) }
         if let caller { span.addLink(SpanLink(context: caller, attributes: [:])) }
         span.attributes["http.request.method"] = method
         span.attributes["http.route"] = "/webhooks/{source}"
@@ -39,6 +41,8 @@ struct WebhookTrace: Sendable {
 
     /// Runs the signature check and normalization in a `verify` span.
     func verify<T>(_ body: () throws(WebhookError) -> T) throws(WebhookError) -> T {
+        // Not sampled: no child spans at all (they would be dropped too).
+        guard server.isRecording else { return try body() }
         let span = tracer.startSpan("verify", context: server.context, ofKind: .internal)
         defer { span.end() }
         do {
@@ -55,6 +59,10 @@ struct WebhookTrace: Sendable {
     func startPublish(_ event: inout Event, topics: [String]) -> any Span {
         let destination = topics.count == 1 ? topics[0] : topics.joined(separator: ",")
         let span = tracer.startSpan("send \(destination)", context: server.context, ofKind: .producer)
+        // Not sampled, the context still travels (with its sampled flag off), so the sinks'
+        // spans are not sampled either.
+        event.traceContext = TraceContext(of: span.context, instrument: tracer)
+        guard span.isRecording else { return span }
         span.attributes["messaging.system"] = "kafka"
         span.attributes["messaging.operation.type"] = "send"
         span.attributes["messaging.destination.name"] = destination
@@ -62,12 +70,12 @@ struct WebhookTrace: Sendable {
         span.attributes["messaging.message.id"] = event.id
         span.attributes["cloudevents.event_id"] = event.id
         span.attributes["cloudevents.event_type"] = event.type
-        event.traceContext = TraceContext(of: span.context, instrument: tracer)
         return span
     }
 
     /// Ends a publish span with where the event went (or why it did not).
     static func endPublish(_ span: any Span, _ result: Result<PublishReceipt, WebhookError>) {
+        guard span.isRecording else { return span.end() }
         switch result {
         case .success(let receipt):
             span.attributes["hookway.spooled"] = receipt.spooled
@@ -88,6 +96,7 @@ struct WebhookTrace: Sendable {
     /// Ends the server span with the answer's status (an error for 5xx, as the HTTP server
     /// conventions say: a 4xx is the caller's problem, not the server's).
     func finish(status: Int, error: WebhookError?, event: Event?) {
+        guard server.isRecording else { return server.end() }
         server.attributes["http.response.status_code"] = status
         if let event {
             server.attributes["cloudevents.event_id"] = event.id
