@@ -202,7 +202,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // The loader's tests read whole routes files, so they use the shipped schema.
-        .testTarget(name: "HookwayCoreTests", dependencies: ["HookwayCore", "HookwayProviders", "HookwayRuntime"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HookwayCoreTests",
+            dependencies: ["HookwayCore", "HookwayProviders", "HookwayRuntime", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HookwayProvidersTests",
             dependencies: [
