@@ -23,6 +23,11 @@ extension TraceContext {
 }
 
 extension TraceContext {
+    /// The context in a Kafka message's `traceparent` / `tracestate` headers.
+    public init?(headers: [KafkaHeader]) {
+        self.init { name in headers.last { $0.key == name }?.value }
+    }
+
     /// `traceparent` (and `tracestate`) as Kafka headers: for messages that are not events
     /// (outcomes) but belong to an event's trace.
     public var kafkaHeaders: [KafkaHeader] {

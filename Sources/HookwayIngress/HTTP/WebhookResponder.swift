@@ -163,16 +163,13 @@ public struct WebhookResponder: Sendable {
             urlToken: call.token,
             receivedAt: .now()
         )
-        let admitted = exchange.admission
-        var warnings = exchange.warnings
-        defer { exchange.warnings = warnings }
         let processed: AdapterOutcome
         if let trace = exchange.trace {
             processed = try trace.verify { () throws(WebhookError) in
-                try intake.process(webhook, source: source, limits: limits, admitted: admitted, warnings: &warnings)
+                try intake.process(webhook, source: source, limits: limits, admitted: exchange.admission, warnings: &exchange.warnings)
             }
         } else {
-            processed = try intake.process(webhook, source: source, limits: limits, admitted: admitted, warnings: &warnings)
+            processed = try intake.process(webhook, source: source, limits: limits, admitted: exchange.admission, warnings: &exchange.warnings)
         }
         switch processed {
         case .reply(let status, let contentType, let replyBody):

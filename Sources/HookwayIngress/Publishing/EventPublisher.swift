@@ -1,4 +1,5 @@
 public import HookwayCore
+public import HookwayKafka
 
 /// Makes an event durable on its topics. The ingress answers 200 only after `completion`
 /// reports success.
@@ -24,9 +25,10 @@ public struct PublishReceipt: Sendable {
     /// True when the event went to the local spool instead of Kafka (published later).
     public var spooled: Bool
     /// Where each copy went (empty when spooled): the publish span's partition and offset.
-    public var positions: [Outcome.Position]
-    public init(spooled: Bool, positions: [Outcome.Position] = []) {
+    /// The delivery reports as they came, so a receipt costs no copy.
+    public var reports: [DeliveryReport]
+    public init(spooled: Bool, reports: [DeliveryReport] = []) {
         self.spooled = spooled
-        self.positions = positions
+        self.reports = reports
     }
 }

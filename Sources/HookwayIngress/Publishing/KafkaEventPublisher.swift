@@ -133,7 +133,7 @@ public final class KafkaEventPublisher: EventPublisher {
                 Task { completion(await self.concluded(outcome, publication)) }
                 return
             }
-            completion(.success(PublishReceipt(spooled: false, positions: reports.map(Outcome.Position.init))))
+            completion(.success(PublishReceipt(spooled: false, reports: reports)))
             self.reportOutcome(.received, eventID: publication.eventID, summary: summary, reports: reports, trace: publication.trace)
         }
     }
@@ -180,7 +180,7 @@ public final class KafkaEventPublisher: EventPublisher {
         switch outcome {
         case .delivered(let reports):
             reportOutcome(.received, eventID: eventID, summary: publication.summary, reports: reports, trace: publication.trace)
-            return PublishReceipt(spooled: false, positions: reports.map(Outcome.Position.init))
+            return PublishReceipt(spooled: false, reports: reports)
         case .timedOut:
             reason = "Kafka did not acknowledge the event within \(timeout)"
         case .outage(let error):

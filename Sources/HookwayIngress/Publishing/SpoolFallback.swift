@@ -26,7 +26,7 @@ struct SpoolFallback {
             throw WebhookError.brokerUnavailable("\(reason); retry later")
         }
         // A child of the publish span the message's headers name (tracing on), else no span.
-        let span = TraceContext { name in message.headers.last { $0.key == name }?.value }.map {
+        let span = TraceContext(headers: message.headers).map {
             InstrumentationSystem.tracer.startSpan("spool append", context: $0.serviceContext(), ofKind: .internal)
         }
         defer { span?.end() }

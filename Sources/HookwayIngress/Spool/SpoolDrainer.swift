@@ -147,7 +147,7 @@ extension SpoolDrainer {
         span.attributes["messaging.system"] = "kafka"
         span.attributes["messaging.operation.type"] = "send"
         span.attributes["messaging.destination.name"] = record.topics.joined(separator: ",")
-        span.attributes["hookway.kafka.positions"] = reports.map { "\($0.topic)[\($0.partition)]@\($0.offset)" }.joined(separator: ",")
+        span.attributes["hookway.kafka.positions"] = reports.positionsAttribute
         span.attributes["hookway.spooled_at_ms"] = Int(record.spooledAt)
         span.end()
     }

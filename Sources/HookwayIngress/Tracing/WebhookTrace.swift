@@ -1,4 +1,5 @@
 import HookwayCore
+import HookwayKafka
 import HookwayTracing
 import NIOHTTP1
 import Tracing
@@ -79,12 +80,11 @@ struct WebhookTrace: Sendable {
         switch result {
         case .success(let receipt):
             span.attributes["hookway.spooled"] = receipt.spooled
-            if receipt.positions.count == 1, let position = receipt.positions.first {
-                span.attributes["messaging.destination.partition.id"] = "\(position.partition)"
-                span.attributes["messaging.kafka.offset"] = Int(position.offset)
-            } else if !receipt.positions.isEmpty {
-                span.attributes["hookway.kafka.positions"] = receipt.positions.map { "\($0.topic)[\($0.partition)]@\($0.offset)" }
-                    .joined(separator: ",")
+            if receipt.reports.count == 1, let report = receipt.reports.first {
+                span.attributes["messaging.destination.partition.id"] = "\(report.partition)"
+                span.attributes["messaging.kafka.offset"] = Int(report.offset)
+            } else if !receipt.reports.isEmpty {
+                span.attributes["hookway.kafka.positions"] = receipt.reports.positionsAttribute
             }
         case .failure(let error):
             span.attributes["error.type"] = error.code.rawValue
@@ -114,4 +114,9 @@ struct WebhookTrace: Sendable {
         guard let trace = TraceContext(of: server.context, instrument: tracer) else { return [:] }
         return ["trace_id": String(trace.traceID), "span_id": String(trace.spanID)]
     }
+}
+
+extension [DeliveryReport] {
+    /// `topic[partition]@offset,…`: where the copies went, as one span attribute.
+    var positionsAttribute: String { map { "\($0.topic)[\($0.partition)]@\($0.offset)" }.joined(separator: ",") }
 }

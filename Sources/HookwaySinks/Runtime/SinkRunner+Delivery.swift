@@ -11,8 +11,7 @@ extension SinkRunner {
     func process(_ message: KafkaMessage) async -> Bool {
         if let raw = sink as? any RawMessageSink {
             if let replay, !replay.select(message, nil) { return true }
-            let trace = TraceContext { name in message.headers.last { $0.key == name }?.value }
-            return await traced(message, trace: trace, event: nil) { span in
+            return await traced(message, trace: TraceContext(headers: message.headers), event: nil) { span in
                 await attempts(message, eventID: nil, span: span) { () async throws(SinkError) -> SinkOutcome? in
                     try await raw.deliver(message: message)
                     return nil

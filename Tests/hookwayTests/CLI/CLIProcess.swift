@@ -66,6 +66,16 @@ enum CLI {
         process.waitUntilExit()
     }
 
+    /// Starts the CRM stand-in (scripts/crm-echo.py) on `port`, logging each request to `log`;
+    /// the caller kills it.
+    static func startCRMEcho(log: String, port: Int) throws -> Process {
+        let crm = Process()
+        crm.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        crm.arguments = ["python3", root.appendingPathComponent("scripts/crm-echo.py").path, log, "\(port)"]
+        try crm.run()
+        return crm
+    }
+
     /// Starts a long-running subcommand; the caller kills it.
     static func start(_ arguments: [String], environment: [String: String] = devEnvironment, log: String) throws -> Process {
         let process = Process()

@@ -69,10 +69,7 @@ struct EndToEndTests {
         try editRoutes(text).write(toFile: dir + "/routes.json", atomically: true, encoding: .utf8)
         var env = CLI.devEnvironment.merging(environment) { $1 }
         env["HOOKWAY_BROKERS"] = broker.bootstrapServers
-        let crm = Process()
-        crm.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        crm.arguments = ["python3", CLI.root.appendingPathComponent("scripts/crm-echo.py").path, dir + "/crm-requests.log", "\(crmPort)"]
-        try crm.run()
+        let crm = try CLI.startCRMEcho(log: dir + "/crm-requests.log", port: crmPort)
         let api = Process()
         api.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         api.arguments = [
@@ -142,12 +139,7 @@ struct EndToEndTests {
         // A large Bitso withdrawal (signed, and with the URL token) for the alert e-mail.
         let payload =
             #"{"wid":"w-large-1","status":"complete","amount":"15000.00","currency":"mxn","method":"sp","details":{"clave_rastreo":"TRK1"}}"#
-        let withdrawal = try await Self.post(
-            stack,
-            path: "/webhooks/bitso/t0k3n",
-            body: #"{"event":"withdrawal","payload":\#(payload)}"#,
-            bitsoPayload: payload
-        )
+        let withdrawal = try await Self.postBitsoWithdrawal(stack, payload: payload)
         #expect(withdrawal.hasPrefix("200"), "\(withdrawal)")
 
         let metricsPort = try TansuBroker.unusedPort()
@@ -321,6 +313,17 @@ struct EndToEndTests {
     /// GET with curl: the response body ("" when nothing answers).
     static func get(port: Int, path: String) async throws -> String {
         try CLI.run(["-s", "http://127.0.0.1:\(port)\(path)"], environment: ProcessInfo.processInfo.environment, executable: "/usr/bin/curl").stdout
+    }
+
+    /// A Bitso withdrawal webhook carrying `payload`, signed and with the URL token.
+    static func postBitsoWithdrawal(_ stack: Stack, payload: String, headers: [String] = []) async throws -> String {
+        try await post(
+            stack,
+            path: "/webhooks/bitso/t0k3n",
+            body: #"{"event":"withdrawal","payload":\#(payload)}"#,
+            bitsoPayload: payload,
+            headers: headers
+        )
     }
 
     /// `bitsoPayload`: the compact `payload` member of `body`, which the development RSA key

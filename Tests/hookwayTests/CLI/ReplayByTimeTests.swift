@@ -148,10 +148,7 @@ struct ReplayByTimeTests {
             atomically: true,
             encoding: .utf8
         )
-        let crm = Process()
-        crm.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        crm.arguments = ["python3", CLI.root.appendingPathComponent("scripts/crm-echo.py").path, setup.directory + "/crm.log", "\(fixedPort)"]
-        try crm.run()
+        let crm = try CLI.startCRMEcho(log: setup.directory + "/crm.log", port: fixedPort)
         defer { CLI.kill(crm) }
         try await eventually("the CRM stand-in to listen") { EndToEndTests.accepts(fixedPort) }
         let again = try CLI.run(["replay", "crm", "--since", "1h", "--config", setup.routes], environment: setup.environment)
@@ -171,10 +168,7 @@ struct ReplayByTimeTests {
             "crm": {"kind": "crm", "topics": ["\(topic)"], "url": "http://127.0.0.1:\(crmPort)/contacts", "body": {"externalId": "{subject}", "eventId": "{id}"}}
             """
         }
-        let crm = Process()
-        crm.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        crm.arguments = ["python3", CLI.root.appendingPathComponent("scripts/crm-echo.py").path, setup.directory + "/crm.log", "\(crmPort)"]
-        try crm.run()
+        let crm = try CLI.startCRMEcho(log: setup.directory + "/crm.log", port: crmPort)
         defer { CLI.kill(crm) }
         try await eventually("the CRM stand-in to listen") { EndToEndTests.accepts(crmPort) }
 

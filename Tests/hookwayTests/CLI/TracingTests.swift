@@ -29,12 +29,7 @@ struct TracingTests {
             #expect(user.stdout.hasPrefix("200 "), "\(user.stdout)\(user.stderr)")
             let payload =
                 #"{"wid":"w-traced-1","status":"complete","amount":"15000.00","currency":"mxn","method":"sp","details":{"clave_rastreo":"TRK9"}}"#
-            let withdrawal = try await EndToEndTests.post(
-                stack,
-                path: "/webhooks/bitso/t0k3n",
-                body: #"{"event":"withdrawal","payload":\#(payload)}"#,
-                bitsoPayload: payload
-            )
+            let withdrawal = try await EndToEndTests.postBitsoWithdrawal(stack, payload: payload)
             #expect(withdrawal.hasPrefix("200"), "\(withdrawal)")
             consume = try CLI.start(
                 ["consume", "--config", stack.config, "--metrics-port", "\(metricsPort)"],
@@ -127,13 +122,7 @@ struct TracingTests {
             let callerSpan = "00f067aa0ba902b7"
             let traceparent = "traceparent: 00-\(callerTrace)-\(callerSpan)-01"
             let payload = #"{"wid":"w-link-1","status":"complete","amount":"10.00","currency":"mxn","method":"sp","details":{}}"#
-            let untrusted = try await EndToEndTests.post(
-                stack,
-                path: "/webhooks/bitso/t0k3n",
-                body: #"{"event":"withdrawal","payload":\#(payload)}"#,
-                bitsoPayload: payload,
-                headers: [traceparent]
-            )
+            let untrusted = try await EndToEndTests.postBitsoWithdrawal(stack, payload: payload, headers: [traceparent])
             #expect(untrusted.hasPrefix("200"), "\(untrusted)")
             let body =
                 #"{"event":"btc.lightning.received.success","data":{"id":"dep-trusted-1","amount":"0.01","currency":"BTC","status":"success","customerEmail":"t@example.com"}}"#
